@@ -1,0 +1,100 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.ts';
+import { createSecretBox } from './platform/crypto.ts';
+import type { Database } from './platform/db.ts';
+import { registerEdge, requestIdFor } from './platform/http.ts';
+import { createLogger } from './platform/logging.ts';
+import { registerMetrics } from './platform/metrics.ts';
+import { registerStudioRateLimits } from './platform/rate-limit.ts';
+import { systemClock, type Clock } from './platform/time.ts';
+import { createApiKeyService } from './modules/identity/api-keys.service.ts';
+import { apiKeyRoutes } from './modules/identity/api-keys.routes.ts';
+import { createAuthHooks } from './modules/identity/auth.hooks.ts';
+import { authRoutes } from './modules/identity/auth.routes.ts';
+import { createSessionService } from './modules/identity/sessions.service.ts';
+import { createTokenIssuer } from './modules/identity/tokens.ts';
+import { createUserService, neutralStanding } from './modules/identity/users.service.ts';
+import { createUsageService } from './modules/metering/usage.service.ts';
+import { createChannelService } from './modules/routing/channels.service.ts';
+import { legacyRoutes } from './modules/admin/legacy.routes.ts';
+
+export interface AppDeps {
+  /** A resolved config: `masterKey` and `jwtSecret` must be set (main.ts fills the development fallbacks). */
+  config: Config;
+  database: Database;
+  redis?: Redis;
+  clock?: Clock;
+  /** Where log lines go (tests capture them to prove no secret is logged). */
+  logStream?: DestinationStream;
+  /** Prefix for shared Redis counters; tests give each app its own. */
+  namespace?: string;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const clock = deps.clock ?? systemClock;
+  if (!config.masterKey || !config.jwtSecret) throw new Error('buildApp needs config.masterKey and config.jwtSecret');
+
+  // A pino instance types the app with pino's Logger; modules take the base FastifyInstance.
+  const app = Fastify({
+    loggerInstance: createLogger({ level: config.logLevel, stream: deps.logStream }),
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerEdge(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Tollgate', version: '0.1.0', description: 'Buy, sell and use large-model capacity.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerMetrics(app);
+  registerStudioRateLimits(app, { redis: deps.redis, namespace: deps.namespace ?? 'tollgate', limits: config.rateLimits });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await database.ping();
+      return { status: 'ready', database: database.kind };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: database.kind });
+    }
+  });
+
+  const secrets = createSecretBox([config.masterKey]);
+  const tokens = createTokenIssuer({ secret: config.jwtSecret, clock });
+  const users = createUserService({ database, clock });
+  const sessions = createSessionService({ database, clock, tokens, rotation: config.refreshTokenRotation });
+  const apiKeys = createApiKeyService({ database, clock });
+  const auth = createAuthHooks({ sessions, apiKeys });
+  const usage = createUsageService({ database });
+  const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams });
+
+  await app.register(authRoutes, { users, sessions, standing: neutralStanding, auth });
+  await app.register(apiKeyRoutes, { apiKeys, auth });
+  await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
+
+  if (config.admin) await seedAdmin(app, users, config.admin);
+  return app;
+}
+
+async function seedAdmin(app: FastifyInstance, users: ReturnType<typeof createUserService>, admin: { email: string; password: string }) {
+  const username = admin.email.split('@')[0]?.replace(/[^\p{L}\p{N}_.-]/gu, '') || 'admin';
+  const created = await users.createFirstAdmin({ username, email: admin.email, password: admin.password }, async () => undefined);
+  if (created) app.log.info({ userId: created.admin.id }, 'seeded the first operator from ADMIN_EMAIL');
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+// The only reader of process.env. Everything else receives a typed Config.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const hexKey = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MASTER_KEY: hexKey.optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  PUBLIC_BASE_URL: z.url().optional(),
+  PLATFORM_FEE_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  EARNINGS_HOLD_HOURS: z.coerce.number().int().min(0).default(24),
+  ALLOW_PRIVATE_UPSTREAMS: bool.default(false),
+  PAYMENT_PROVIDERS: z.string().default('sandbox'),
+  SMS_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+  REFRESH_TOKEN_ROTATION: bool.default(false),
+  RATE_LIMIT_AUTH_PER_MIN: positiveInt.default(10),
+  RATE_LIMIT_QUERY_PER_MIN: positiveInt.default(100),
+  RATE_LIMIT_OTHER_PER_MIN: positiveInt.default(60),
+  RATE_LIMIT_AI_NONMEMBER_PER_HOUR: positiveInt.default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** 32-byte key encryption key; absent only until main resolves the development fallback. */
+  masterKey?: string;
+  jwtSecret?: string;
+  admin?: { email: string; password: string };
+  publicBaseUrl: string;
+  platformFeeRate: number;
+  earningsHoldHours: number;
+  allowPrivateUpstreams: boolean;
+  paymentProviders: string[];
+  smsProvider: 'sandbox';
+  refreshTokenRotation: boolean;
+  rateLimits: { authPerMin: number; queryPerMin: number; otherPerMin: number; aiNonMemberPerHour: number };
+  /** `PROVIDER_BASE_URL_<NAME>` overrides, keyed by the lower-cased provider name. */
+  providerBaseUrls: Record<string, string>;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (e.NODE_ENV === 'production') {
+    const missing = (['MASTER_KEY', 'JWT_SECRET'] as const).filter((k) => e[k] === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`);
+    }
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    masterKey: e.MASTER_KEY?.toLowerCase(),
+    jwtSecret: e.JWT_SECRET,
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    platformFeeRate: e.PLATFORM_FEE_RATE,
+    earningsHoldHours: e.EARNINGS_HOLD_HOURS,
+    allowPrivateUpstreams: e.ALLOW_PRIVATE_UPSTREAMS,
+    paymentProviders: e.PAYMENT_PROVIDERS.split(',').map((s) => s.trim()).filter(Boolean),
+    smsProvider: e.SMS_PROVIDER,
+    refreshTokenRotation: e.REFRESH_TOKEN_ROTATION,
+    rateLimits: {
+      authPerMin: e.RATE_LIMIT_AUTH_PER_MIN,
+      queryPerMin: e.RATE_LIMIT_QUERY_PER_MIN,
+      otherPerMin: e.RATE_LIMIT_OTHER_PER_MIN,
+      aiNonMemberPerHour: e.RATE_LIMIT_AI_NONMEMBER_PER_HOUR,
+    },
+    providerBaseUrls: readProviderBaseUrls(env),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function readProviderBaseUrls(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^PROVIDER_BASE_URL_([A-Z0-9_]+)$/.exec(key);
+    if (!match?.[1] || !value) continue;
+    const url = z.url({ protocol: /^https?$/ }).safeParse(value);
+    if (!url.success) throw new ConfigError(`Invalid configuration:\n  ${key}: must be an http(s) URL`);
+    out[match[1].toLowerCase()] = url.data.replace(/\/+$/, '');
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LegacyMessage } from '../../platform/envelopes.ts';
+import { AppError, badRequest } from '../../platform/errors.ts';
+import { formatCny } from '../../platform/money.ts';
+import { beijingDayStart, formatLegacyTime } from '../../platform/time.ts';
+import type { ApiKeyService } from '../identity/api-keys.service.ts';
+import { maskKey } from '../identity/api-keys.service.ts';
+import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
+import type { UserRow } from '../identity/identity.tables.ts';
+import type { UserService } from '../identity/users.service.ts';
+import type { UsageService } from '../metering/usage.service.ts';
+import type { ChannelService, ChannelView } from '../routing/channels.service.ts';
+import {
+  CreateLegacyKeyBody, CreateLegacyUserBody, LegacyIdParams, LegacyKey, LegacyUsage, LegacyUser, LegacyUserWithFlag, UsageQuery,
+} from './legacy.schema.ts';
+
+export interface LegacyDeps {
+  users: UserService;
+  apiKeys: ApiKeyService;
+  channels: ChannelService;
+  usage: UsageService;
+  auth: AuthHooks;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_USAGE_RANGE_DAYS = 366;
+
+const userView = (u: UserRow, token: string) => ({
+  id: u.id,
+  name: u.username,
+  token,
+  createdAt: formatLegacyTime(u.createdAt),
+  updatedAt: formatLegacyTime(u.updatedAt),
+  IsDelete: u.deletedAt !== null,
+});
+
+const keyView = (c: ChannelView) => ({
+  id: c.id,
+  key: '****' as const,
+  key_hint: c.keyHint,
+  name: c.name,
+  ApiType: c.provider,
+  endpoint: c.baseUrl ?? '',
+  createdAt: formatLegacyTime(c.createdAt),
+  updatedAt: formatLegacyTime(c.updatedAt),
+});
+
+export async function legacyRoutes(root: FastifyInstance, deps: LegacyDeps) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { users, apiKeys, channels, usage, auth } = deps;
+  const admin = { onRequest: auth.apiKeyWithRole('admin') };
+  const tags = ['legacy admin (/1)'];
+
+  app.post('/1/users/init', { schema: { tags, response: { 200: LegacyUser } } }, async () => {
+    const created = await users.createFirstAdmin({ username: 'root' }, (tx, root) => apiKeys.issueLegacyToken(root.id, tx));
+    if (!created) throw new AppError('FORBIDDEN', 'Already initialised');
+    const { IsDelete: _, ...view } = userView(created.admin, created.result.token);
+    return view;
+  });
+
+  app.get('/1/me', { onRequest: auth.apiKey, schema: { tags, response: { 200: LegacyUser } } }, async (req) => {
+    const user = await users.getLive(principalOf(req).userId);
+    const { IsDelete: _, ...view } = userView(user, req.apiKey?.token ?? '');
+    return view;
+  });
+
+  app.get('/1/users', { ...admin, schema: { tags, response: { 200: z.array(LegacyUserWithFlag) } } }, async () => {
+    const all = await users.listLive();
+    const tokens = await apiKeys.legacyKeysOf(all.map((u) => u.id));
+    return all.map((u) => {
+      const key = tokens.get(u.id);
+      return userView(u, key ? maskKey(key.last4) : '');
+    });
+  });
+
+  app.post('/1/users', { ...admin, schema: { tags, body: CreateLegacyUserBody, response: { 200: LegacyUserWithFlag } } }, async (req) => {
+    // Users made here are postpaid, as in the legacy tool: usage is recorded and costed, no balance needed.
+    const { user, result } = await users.create({ username: req.body.name, role: 'user', billingMode: 'postpaid' }, (tx, u) =>
+      apiKeys.issueLegacyToken(u.id, tx),
+    );
+    return userView(user, result.token);
+  });
+
+  app.delete('/1/users/:id', { ...admin, schema: { tags, params: LegacyIdParams, response: { 200: LegacyMessage } } }, async (req) => {
+    if (req.params.id === principalOf(req).userId) throw badRequest('You cannot delete yourself');
+    await users.remove(req.params.id);
+    return { message: 'ok' };
+  });
+
+  app.post('/1/users/:id/reset', { ...admin, schema: { tags, params: LegacyIdParams, response: { 200: LegacyUserWithFlag } } }, async (req) => {
+    await users.getLive(req.params.id);
+    const { token } = await apiKeys.issueLegacyToken(req.params.id);
+    const user = await users.touch(req.params.id);
+    return userView(user as UserRow, token);
+  });
+
+  app.get('/1/keys', { ...admin, schema: { tags, response: { 200: z.array(LegacyKey) } } }, async () =>
+    (await channels.list()).map(keyView),
+  );
+
+  app.post('/1/keys', { ...admin, schema: { tags, body: CreateLegacyKeyBody, response: { 200: LegacyKey } } }, async (req) =>
+    keyView(
+      await channels.create({
+        name: req.body.name,
+        provider: req.body.api_type,
+        credential: req.body.key,
+        endpoint: req.body.endpoint || undefined,
+      }),
+    ),
+  );
+
+  app.delete('/1/keys/:id', { ...admin, schema: { tags, params: LegacyIdParams, response: { 200: LegacyMessage } } }, async (req) => {
+    await channels.remove(req.params.id);
+    return { message: 'ok' };
+  });
+
+  app.get('/1/usages', { ...admin, schema: { tags, querystring: UsageQuery, response: { 200: z.array(LegacyUsage) } } }, async (req) => {
+    const from = beijingDayStart(req.query.from);
+    const toStart = beijingDayStart(req.query.to);
+    if (!from) throw badRequest('from is not a valid date', { field: 'query.from' });
+    if (!toStart) throw badRequest('to is not a valid date', { field: 'query.to' });
+    if (toStart < from) throw badRequest('to must not be before from', { field: 'query.to' });
+    if (toStart.getTime() - from.getTime() > MAX_USAGE_RANGE_DAYS * DAY_MS) {
+      throw badRequest(`the range may span at most ${MAX_USAGE_RANGE_DAYS} days`, { field: 'query.to' });
+    }
+    // Both ends inclusive, days in UTC+8.
+    const totals = await usage.totalsByUser(from, new Date(toStart.getTime() + DAY_MS));
+    return totals.map((t) => ({ cost: formatCny(t.costMicros, 6), userId: t.userId, totalUnit: t.totalTokens }));
+  });
+}

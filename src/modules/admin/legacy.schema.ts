@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { PROVIDER_NAMES } from '../providers/catalog.ts';
+
+// Field names and shapes of the legacy admin API (shared/spec/legacy-admin-api.md), kept as the old tool had them.
+
+export const LegacyIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+export const LegacyUser = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  token: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const LegacyUserWithFlag = LegacyUser.extend({ IsDelete: z.boolean() });
+
+export const CreateLegacyUserBody = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[\p{L}\p{N}_.-]+$/u, 'may contain letters, digits, "_", "." and "-" only'),
+});
+
+export const CreateLegacyKeyBody = z.strictObject({
+  key: z.string().trim().min(1).max(4096),
+  name: z.string().trim().min(1).max(64),
+  api_type: z.enum(PROVIDER_NAMES).default('openai'),
+  endpoint: z.string().trim().max(2048).default(''),
+});
+
+export const LegacyKey = z.object({
+  id: z.number().int(),
+  /** Always `****`: stored upstream keys are never shown (README, "Legacy API deviations"). */
+  key: z.literal('****'),
+  key_hint: z.string(),
+  name: z.string(),
+  ApiType: z.string(),
+  endpoint: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+export const UsageQuery = z.strictObject({ from: Day, to: Day });
+
+export const LegacyUsage = z.object({ cost: z.string(), userId: z.number().int(), totalUnit: z.number().int() });

@@ -1,0 +1,71 @@
+import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { Db } from '../../platform/db.ts';
+import { apiKeys, users, type ApiKeyKind, type ApiKeyRow, type UserRow } from './identity.tables.ts';
+
+const live = isNull(apiKeys.revokedAt);
+
+export type NewApiKey = Pick<ApiKeyRow, 'userId' | 'name' | 'kind' | 'keyHash' | 'last4'> &
+  Partial<Pick<ApiKeyRow, 'expiresAt' | 'allowedModels' | 'allowedIps' | 'spendLimitMicros'>>;
+
+export async function insertKey(db: Db, k: NewApiKey): Promise<ApiKeyRow> {
+  const [row] = await db.insert(apiKeys).values(k).returning();
+  return row as ApiKeyRow;
+}
+
+export async function findByHash(db: Db, keyHash: string): Promise<{ key: ApiKeyRow; user: UserRow } | undefined> {
+  const [row] = await db
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.keyHash, keyHash), live));
+  return row;
+}
+
+export async function findOwned(db: Db, userId: number, id: number): Promise<ApiKeyRow | undefined> {
+  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), live));
+  return row;
+}
+
+export async function pageOwned(db: Db, userId: number, kind: ApiKeyKind, limit: number, offset: number) {
+  const where = and(eq(apiKeys.userId, userId), eq(apiKeys.kind, kind), live);
+  const [rows, [total]] = await Promise.all([
+    db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.id)).limit(limit).offset(offset),
+    db.select({ n: count() }).from(apiKeys).where(where),
+  ]);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+export async function countLive(db: Db, userId: number, kind: ApiKeyKind): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.userId, userId), eq(apiKeys.kind, kind), live));
+  return Number(row?.n ?? 0);
+}
+
+export async function updateOwned(db: Db, userId: number, id: number, patch: Partial<ApiKeyRow>) {
+  const [row] = await db
+    .update(apiKeys)
+    .set(patch)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), live))
+    .returning();
+  return row;
+}
+
+export async function revokeKinds(db: Db, userId: number, kind: ApiKeyKind, at: Date): Promise<void> {
+  await db.update(apiKeys).set({ revokedAt: at, updatedAt: at }).where(and(eq(apiKeys.userId, userId), eq(apiKeys.kind, kind), live));
+}
+
+/** The live legacy token of each user, for the `/1/users` listing. */
+export async function legacyKeysOf(db: Db, userIds: number[]): Promise<Map<number, ApiKeyRow>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(and(inArray(apiKeys.userId, userIds), eq(apiKeys.kind, 'legacy'), live))
+    .orderBy(desc(apiKeys.id));
+  const out = new Map<number, ApiKeyRow>();
+  for (const row of rows) if (!out.has(row.userId)) out.set(row.userId, row);
+  return out;
+}
+
+export async function touchLastUsed(db: Db, id: number, at: Date): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
+}

@@ -1,0 +1,62 @@
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { forbidden, unauthenticated } from '../../platform/errors.ts';
+import type { Principal, Role } from '../../platform/principal.ts';
+import type { ApiKeyService, AuthenticatedKey } from './api-keys.service.ts';
+import type { SessionService } from './sessions.service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: AuthenticatedKey;
+  }
+}
+
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+function requireToken(req: FastifyRequest): string {
+  const token = bearerToken(req);
+  if (!token) throw unauthenticated('Missing bearer token');
+  return token;
+}
+
+function requireRole(principal: Principal, roles: Role[]): void {
+  if (!roles.includes(principal.role)) throw forbidden('This operation requires the operator role');
+}
+
+/** The route hooks every module uses; each sets `req.principal` (and `req.apiKey` for key auth). */
+export function createAuthHooks(deps: { sessions: SessionService; apiKeys: ApiKeyService }) {
+  const session: onRequestAsyncHookHandler = async (req) => {
+    req.principal = await deps.sessions.authenticate(requireToken(req));
+  };
+  const apiKey: onRequestAsyncHookHandler = async (req) => {
+    const auth = await deps.apiKeys.authenticate(requireToken(req), req.ip);
+    req.apiKey = auth;
+    req.principal = auth.principal;
+  };
+  return {
+    /** Console and studio routes: an access JWT of a live session. */
+    session,
+    sessionWithRole: (...roles: Role[]): onRequestAsyncHookHandler => async function (this: unknown, req, reply) {
+      await session.call(this as never, req, reply);
+      requireRole(req.principal as Principal, roles);
+    },
+    /** `/v1` and `/1`: one of our API keys. */
+    apiKey,
+    apiKeyWithRole: (...roles: Role[]): onRequestAsyncHookHandler => async function (this: unknown, req, reply) {
+      await apiKey.call(this as never, req, reply);
+      requireRole(req.principal as Principal, roles);
+    },
+  };
+}
+
+export type AuthHooks = ReturnType<typeof createAuthHooks>;
+
+/** The authenticated caller; only valid behind one of the hooks above. */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw unauthenticated();
+  return req.principal;
+}

@@ -1,0 +1,136 @@
+import type { Database, Db } from '../../platform/db.ts';
+import { isUniqueViolation, lockKey, violatedConstraint } from '../../platform/db.ts';
+import { AppError, badRequest, conflict, notFound, unauthenticated } from '../../platform/errors.ts';
+import { randomString } from '../../platform/crypto.ts';
+import type { Principal } from '../../platform/principal.ts';
+import type { Clock } from '../../platform/time.ts';
+import type { BillingMode, UserRole, UserRow } from './identity.tables.ts';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import * as usersRepo from './users.repo.ts';
+import * as sessionsRepo from './sessions.repo.ts';
+
+/** Names a self-registering user may not take: they would impersonate the operators. */
+const RESERVED_USERNAMES = new Set(['root', 'admin', 'administrator', 'system', 'tollgate', 'operator', 'support']);
+const REFERRAL_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const INIT_LOCK = 7_345_101;
+
+/** Balance and membership: owned by commerce; identity shows them on `/auth/me` and `/auth/login`. */
+export interface AccountStanding {
+  credit_balance: number;
+  is_member: boolean;
+  membership_type: string | null;
+  membership_end_date: string | null;
+}
+export type StandingSource = (userId: number) => Promise<AccountStanding>;
+export const neutralStanding: StandingSource = async () => ({
+  credit_balance: 0,
+  is_member: false,
+  membership_type: null,
+  membership_end_date: null,
+});
+
+export interface NewUser {
+  username: string;
+  email?: string | null;
+  password?: string;
+  role: UserRole;
+  billingMode: BillingMode;
+}
+
+export function createUserService(deps: { database: Database; clock: Clock }) {
+  const { database, clock } = deps;
+
+  async function insertWithReferralCode(db: Db, u: NewUser): Promise<UserRow> {
+    const passwordHash = u.password === undefined ? null : await hashPassword(u.password);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await usersRepo.insertUser(db, { ...u, passwordHash, referralCode: randomString(8, REFERRAL_ALPHABET) });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        const detail = violatedConstraint(err) ?? '';
+        if (detail.includes('referral') && attempt < 5) continue;
+        if (detail.includes('email')) throw conflict('Email is already registered', { field: 'body.email' });
+        throw conflict('Username is already taken', { field: 'body.username' });
+      }
+    }
+  }
+
+  return {
+    /** Self-registration: a prepaid `user`. */
+    async register(input: { username: string; email: string; password: string }): Promise<UserRow> {
+      if (RESERVED_USERNAMES.has(input.username.toLowerCase())) {
+        throw badRequest('This username is reserved', { field: 'body.username' });
+      }
+      return insertWithReferralCode(database.db, { ...input, role: 'user', billingMode: 'prepaid' });
+    },
+
+    /** Creates a user and, in the same transaction, whatever `then` adds (e.g. the user's legacy token). */
+    async create<T>(u: NewUser, then: (tx: Db, user: UserRow) => Promise<T>): Promise<{ user: UserRow; result: T }> {
+      return database.transaction(async (tx) => {
+        const user = await insertWithReferralCode(tx, u);
+        return { user, result: await then(tx, user) };
+      });
+    },
+
+    async getLive(userId: number): Promise<UserRow> {
+      const user = await usersRepo.findLiveById(database.db, userId);
+      if (!user) throw notFound('User');
+      return user;
+    },
+
+    listLive: () => usersRepo.listLive(database.db),
+
+    /** Checks a login (username or email) and password; the same answer for every kind of miss. */
+    async verifyCredentials(login: string, password: string): Promise<UserRow> {
+      const user = await usersRepo.findLiveByLogin(database.db, login);
+      if (!user?.passwordHash) {
+        await burnPasswordCheck(password);
+        throw unauthenticated('Invalid username or password');
+      }
+      if (!(await verifyPassword(user.passwordHash, password))) throw unauthenticated('Invalid username or password');
+      if (user.status !== 'active') throw new AppError('FORBIDDEN', 'This account is disabled');
+      return user;
+    },
+
+    /** Changes the password and signs out every other session of the user. */
+    async changePassword(actor: Principal, oldPassword: string, newPassword: string): Promise<void> {
+      const user = await usersRepo.findLiveById(database.db, actor.userId);
+      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, oldPassword))) {
+        throw badRequest('Current password is wrong', { field: 'body.old_password' });
+      }
+      const newHash = await hashPassword(newPassword);
+      const now = clock.now();
+      await database.transaction(async (tx) => {
+        await usersRepo.setPasswordHash(tx, user.id, newHash, now);
+        await sessionsRepo.revokeUserSessions(tx, user.id, 'password_changed', now, actor.sessionId);
+      });
+    },
+
+    /**
+     * Creates the first operator unless one exists; the advisory lock makes concurrent callers
+     * (two `/1/users/init`, or init racing the ADMIN_EMAIL seed) create at most one.
+     * @param then runs in the same transaction with the new operator (e.g. to issue its token).
+     */
+    async createFirstAdmin<T>(u: Omit<NewUser, 'role' | 'billingMode'>, then: (tx: Db, admin: UserRow) => Promise<T>) {
+      return database.transaction(async (tx) => {
+        await lockKey(tx, INIT_LOCK);
+        if (await usersRepo.anyLiveAdmin(tx)) return undefined;
+        const admin = await insertWithReferralCode(tx, { ...u, role: 'admin', billingMode: 'postpaid' });
+        return { admin, result: await then(tx, admin) };
+      });
+    },
+
+    /** Soft-deletes a user and revokes every session; API keys die with the user (auth checks the owner). */
+    async remove(userId: number): Promise<void> {
+      const now = clock.now();
+      await database.transaction(async (tx) => {
+        if (!(await usersRepo.markDeleted(tx, userId, now))) throw notFound('User');
+        await sessionsRepo.revokeUserSessions(tx, userId, 'user_deleted', now);
+      });
+    },
+
+    touch: (userId: number, db: Db = database.db) => usersRepo.touch(db, userId, clock.now()),
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

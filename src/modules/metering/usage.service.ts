@@ -1,0 +1,35 @@
+import { and, asc, gte, lt, sql } from 'drizzle-orm';
+import type { Database, Db } from '../../platform/db.ts';
+import { usageRecords, type NewUsageRecord } from './usage.tables.ts';
+
+export interface UserUsageTotal {
+  userId: number;
+  costMicros: bigint;
+  totalTokens: number;
+}
+
+export function createUsageService(deps: { database: Database }) {
+  return {
+    /** Writes usage records; the billing flusher passes its transaction so records and charges commit together. */
+    async record(rows: NewUsageRecord[], db: Db = deps.database.db): Promise<void> {
+      if (rows.length > 0) await db.insert(usageRecords).values(rows);
+    },
+
+    /** Cost and tokens per user over [from, to). */
+    async totalsByUser(from: Date, to: Date): Promise<UserUsageTotal[]> {
+      const rows = await deps.database.db
+        .select({
+          userId: usageRecords.userId,
+          cost: sql<string>`coalesce(sum(${usageRecords.costMicros}), 0)::text`,
+          tokens: sql<string>`coalesce(sum(${usageRecords.tokensIn} + ${usageRecords.tokensOut}), 0)::text`,
+        })
+        .from(usageRecords)
+        .where(and(gte(usageRecords.createdAt, from), lt(usageRecords.createdAt, to)))
+        .groupBy(usageRecords.userId)
+        .orderBy(asc(usageRecords.userId));
+      return rows.map((r) => ({ userId: Number(r.userId), costMicros: BigInt(r.cost), totalTokens: Number(r.tokens) }));
+    },
+  };
+}
+
+export type UsageService = ReturnType<typeof createUsageService>;

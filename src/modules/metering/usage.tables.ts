@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { users } from '../identity/identity.tables.ts';
+
+export const USAGE_STATUSES = ['success', 'error', 'aborted'] as const;
+export type UsageStatus = (typeof USAGE_STATUSES)[number];
+export const USAGE_PLATFORMS = ['api', 'studio'] as const;
+export type UsagePlatform = (typeof USAGE_PLATFORMS)[number];
+export const UPSTREAM_KINDS = ['channel', 'package'] as const;
+export type UpstreamKind = (typeof UPSTREAM_KINDS)[number];
+
+/** One row per metered AI request (DESIGN.md §5); the gateway and the studio write them, `/1/usages` sums them. */
+export const usageRecords = pgTable(
+  'usage_records',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id').notNull(),
+    userId: bigint('user_id', { mode: 'number' }).notNull().references(() => users.id),
+    apiKeyId: bigint('api_key_id', { mode: 'number' }),
+    model: text('model').notNull(),
+    upstreamKind: text('upstream_kind', { enum: UPSTREAM_KINDS }),
+    upstreamId: bigint('upstream_id', { mode: 'number' }),
+    tokensIn: integer('tokens_in').notNull().default(0),
+    tokensOut: integer('tokens_out').notNull().default(0),
+    costMicros: bigint('cost_micros', { mode: 'bigint' }).notNull().default(sql`0`),
+    supplierEarningMicros: bigint('supplier_earning_micros', { mode: 'bigint' }).notNull().default(sql`0`),
+    latencyMs: integer('latency_ms'),
+    firstByteMs: integer('first_byte_ms'),
+    status: text('status', { enum: USAGE_STATUSES }).notNull(),
+    platform: text('platform', { enum: USAGE_PLATFORMS }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('usage_records_created_idx').on(t.createdAt), index('usage_records_user_created_idx').on(t.userId, t.createdAt)],
+);
+
+export type UsageRecordRow = typeof usageRecords.$inferSelect;
+export type NewUsageRecord = typeof usageRecords.$inferInsert;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { AppError, STUDIO_BUSINESS_CODES } from './errors.ts';
+
+// The one place that knows which response shape a path prefix uses (DESIGN.md §3).
+
+export type EnvelopeKind = 'openai' | 'supply' | 'legacy' | 'studio';
+
+export function envelopeKindFor(url: string): EnvelopeKind {
+  if (url.startsWith('/v1/') || url === '/v1') return 'openai';
+  if (url.startsWith('/api/v1/supply/') || url.startsWith('/api/v1/supplier/')) return 'supply';
+  if (url.startsWith('/1/') || url === '/1') return 'legacy';
+  return 'studio';
+}
+
+const SUPPLY_AREAS: [prefix: string, area: string][] = [
+  ['/api/v1/supply/accounts', 'ACC'],
+  ['/api/v1/supply/packages', 'PKG'],
+  ['/api/v1/supply/settlements', 'SET'],
+  ['/api/v1/supply/earnings', 'EARN'],
+  ['/api/v1/supplier/billing', 'BILL'],
+];
+
+function supplyArea(url: string): string {
+  return SUPPLY_AREAS.find(([prefix]) => url.startsWith(prefix))?.[1] ?? 'ACC';
+}
+
+/** `SUP_<AREA>_<status><seq>`: generic errors take sequence 1 (SUP_ACC_4001, SUP_PKG_4041, …). */
+export function supplyErrorCode(url: string, status: number): string {
+  return `SUP_${supplyArea(url)}_${status}1`;
+}
+
+const OPENAI_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'insufficient_quota',
+  403: 'permission_error',
+  404: 'invalid_request_error',
+  409: 'invalid_request_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  429: 'rate_limit_error',
+};
+
+export interface RenderedError {
+  status: number;
+  body: unknown;
+}
+
+export function renderError(url: string, requestId: string, err: AppError): RenderedError {
+  const status = err.status;
+  switch (envelopeKindFor(url)) {
+    case 'openai':
+      return {
+        status,
+        body: {
+          error: {
+            message: err.message,
+            type: OPENAI_TYPES[status] ?? 'server_error',
+            code: typeof err.details?.openaiCode === 'string' ? err.details.openaiCode : err.code.toLowerCase(),
+            param: err.details?.field ?? null,
+          },
+        },
+      };
+    case 'supply': {
+      const code = err.code.startsWith('SUP_') ? err.code : supplyErrorCode(url, status);
+      return { status, body: { request_id: requestId, error: { code, message: err.message, details: err.details ?? {} } } };
+    }
+    case 'legacy':
+      return { status, body: { error: err.message } };
+    case 'studio':
+      return { status, body: { code: STUDIO_BUSINESS_CODES[err.code] ?? status, message: err.message, data: null } };
+  }
+}
+
+// ---- success envelopes -------------------------------------------------------------------------
+
+export function studioOk<T>(data: T, message = 'success') {
+  return { code: 200 as const, message, data };
+}
+
+export function studioEnvelope<T extends z.ZodType>(data: T) {
+  return z.object({ code: z.literal(200), message: z.string(), data });
+}
+
+export function supplyOk<T>(requestId: string, data: T) {
+  return { request_id: requestId, data };
+}
+
+export function supplyEnvelope<T extends z.ZodType>(data: T) {
+  return z.object({ request_id: z.string(), data });
+}
+
+// ---- pagination (studio best practices: page, page_size default 20 max 100, total) -------------
+
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+export function pageEnvelope<T extends z.ZodType>(item: T) {
+  return z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int(), items: z.array(item) });
+}
+
+export const StudioEmpty = studioEnvelope(z.null());
+export const LegacyMessage = z.object({ message: z.string() });

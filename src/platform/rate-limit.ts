@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { AppError } from './errors.ts';
+import './principal.ts';
+
+export interface LimiterOptions {
+  redis?: Redis;
+  /** Separates the counters of independent deployments (and of parallel test apps) sharing one Redis. */
+  namespace: string;
+  name: string;
+  points: number;
+  durationSeconds: number;
+}
+
+/** A Redis limiter when Redis is configured (shared by every node), else an in-process one. */
+export function createLimiter(o: LimiterOptions): RateLimiterAbstract {
+  const base = { keyPrefix: `${o.namespace}:rl:${o.name}`, points: o.points, duration: o.durationSeconds };
+  if (!o.redis) return new RateLimiterMemory(base);
+  // If Redis is unreachable, limit per node rather than fail every request.
+  return new RateLimiterRedis({ ...base, storeClient: o.redis, insuranceLimiter: new RateLimiterMemory(base) });
+}
+
+/** Consumes one point; a refusal becomes a 429 AppError with Retry-After. */
+export async function consumeOrThrow(limiter: RateLimiterAbstract, key: string, what: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    const err = new AppError('RATE_LIMITED', `Too many ${what} requests; retry in ${retryAfter}s`);
+    err.headers['retry-after'] = String(retryAfter);
+    throw err;
+  }
+}
+
+export type StudioLimitClass = 'auth' | 'query' | 'other';
+
+// The studio spec's table: auth endpoints per IP; queries and everything else per user (per IP when anonymous).
+// The AI-generation class (members unlimited) is added with the studio tools.
+export function studioLimitClass(req: FastifyRequest): StudioLimitClass {
+  const path = req.url.split('?')[0] ?? '';
+  if (path.startsWith('/api/v1/auth/') && req.method !== 'GET') return 'auth';
+  return req.method === 'GET' || req.method === 'HEAD' ? 'query' : 'other';
+}
+
+export function registerStudioRateLimits(
+  app: FastifyInstance,
+  o: { redis?: Redis; namespace: string; limits: { authPerMin: number; queryPerMin: number; otherPerMin: number } },
+): void {
+  const limiters: Record<StudioLimitClass, RateLimiterAbstract> = {
+    auth: createLimiter({ ...o, name: 'auth', points: o.limits.authPerMin, durationSeconds: 60 }),
+    query: createLimiter({ ...o, name: 'query', points: o.limits.queryPerMin, durationSeconds: 60 }),
+    other: createLimiter({ ...o, name: 'other', points: o.limits.otherPerMin, durationSeconds: 60 }),
+  };
+  // preValidation runs after route-level onRequest auth (so the user is known) and before body validation
+  // (so malformed requests count too).
+  app.addHook('preValidation', async (req) => {
+    if (!req.url.startsWith('/api/v1/')) return;
+    const cls = studioLimitClass(req);
+    const key = cls !== 'auth' && req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
+    await consumeOrThrow(limiters[cls], key, cls === 'auth' ? 'authentication' : cls);
+  });
+}

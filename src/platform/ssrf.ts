@@ -1,0 +1,60 @@
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import { badRequest } from './errors.ts';
+
+// User-supplied upstream URLs must be https and resolve to public addresses (DESIGN.md §3 SSRF),
+// unless ALLOW_PRIVATE_UPSTREAMS is set for tests and local development.
+
+const blocked = new net.BlockList();
+for (const [addr, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) blocked.addSubnet(addr, prefix, 'ipv4');
+for (const [addr, prefix] of [
+  ['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32],
+  ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+] as const) blocked.addSubnet(addr, prefix, 'ipv6');
+
+export function isPublicAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  return !blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+export type Resolver = (host: string) => Promise<string[]>;
+
+const systemResolver: Resolver = async (host) => (await dns.lookup(host, { all: true })).map((a) => a.address);
+
+/**
+ * Validates a user-supplied base URL and returns it normalised (no trailing slash).
+ * @param field the request field named in the 400 error.
+ */
+export async function assertSafeUpstreamUrl(
+  raw: string,
+  o: { allowPrivate: boolean; field: string; resolve?: Resolver },
+): Promise<string> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw badRequest(`${o.field} must be an absolute URL`, { field: o.field });
+  }
+  const allowedProtocols = o.allowPrivate ? ['https:', 'http:'] : ['https:'];
+  if (!allowedProtocols.includes(url.protocol)) throw badRequest(`${o.field} must use https`, { field: o.field });
+  if (url.username || url.password) throw badRequest(`${o.field} must not contain credentials`, { field: o.field });
+  if (url.search || url.hash) throw badRequest(`${o.field} must not have a query or fragment`, { field: o.field });
+  if (!o.allowPrivate) {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    try {
+      addresses = net.isIP(host) ? [host] : await (o.resolve ?? systemResolver)(host);
+    } catch {
+      throw badRequest(`${o.field} host does not resolve`, { field: o.field });
+    }
+    if (addresses.length === 0 || !addresses.every(isPublicAddress)) {
+      throw badRequest(`${o.field} must resolve to a public address`, { field: o.field });
+    }
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}

@@ -1,0 +1,33 @@
+// Studio and legacy responses show times in UTC+8 (the studio spec's "时区为UTC+8").
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+
+function beijingIso(date: Date): string {
+  return new Date(date.getTime() + BEIJING_OFFSET_MS).toISOString();
+}
+
+/** `2026-01-22T10:00:00` — the studio spec's format (UTC+8, no offset suffix). */
+export function formatStudioTime(date: Date): string {
+  return beijingIso(date).slice(0, 19);
+}
+
+/** `2023-05-28T18:47:19.711+08:00` — the legacy admin API's format. */
+export function formatLegacyTime(date: Date): string {
+  return `${beijingIso(date).slice(0, 23)}+08:00`;
+}
+
+/** Start of a `YYYY-MM-DD` day in UTC+8, or undefined when the text is not a real date. */
+export function beijingDayStart(day: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const utc = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(utc.getTime()) || utc.toISOString().slice(0, 10) !== day) return undefined;
+  return new Date(utc.getTime() - BEIJING_OFFSET_MS);
+}
+
+export const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms);
