@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Database } from '../../src/platform/db.ts';
+import type { Clock } from '../../src/platform/time.ts';
+import type { DbTier } from './database.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+  /** Every log line the app wrote, raw. */
+  logs: string[];
+  /** Every response body the helpers below received, raw. */
+  responses: string[];
+  request(opts: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  redis?: Redis;
+}
+
+/** Settable clock for expiry tests. */
+export function fakeClock(start = new Date('2026-03-01T04:00:00Z')) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    set: (d: Date) => void (now = d.getTime()),
+    advance: (ms: number) => void (now += ms),
+  };
+}
+
+export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MASTER_KEY: crypto.randomBytes(32).toString('hex'),
+    JWT_SECRET: crypto.randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'info',
+    ALLOW_PRIVATE_UPSTREAMS: 'true',
+    // High enough that suites other than the rate-limit ones never meet them.
+    RATE_LIMIT_AUTH_PER_MIN: '10000',
+    RATE_LIMIT_QUERY_PER_MIN: '10000',
+    RATE_LIMIT_OTHER_PER_MIN: '10000',
+    ...options.env,
+  });
+  const database = await tier.open();
+  const logs: string[] = [];
+  const responses: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({
+    config,
+    database,
+    redis: options.redis,
+    clock: options.clock,
+    logStream,
+    namespace: `t${crypto.randomBytes(6).toString('hex')}`,
+  });
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    logs,
+    responses,
+    async request(opts) {
+      const res = await app.inject(opts);
+      responses.push(JSON.stringify(res.headers), res.body);
+      return res;
+    },
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export const redisUrl = process.env.REDIS_URL;
+
+export function connectTestRedis(): Redis | undefined {
+  return redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+}

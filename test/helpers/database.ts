@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from '../../src/platform/db.ts';
+
+// Database tiers for integration tests: embedded PGlite always; real PostgreSQL when DATABASE_URL is set
+// (CI sets it). Each test database is private to its suite, so suites run in parallel.
+
+export interface DbTier {
+  name: 'pglite' | 'postgres';
+  open(): Promise<Database>;
+}
+
+const serverUrl = process.env.DATABASE_URL;
+
+async function openFreshPostgres(url: string): Promise<Database> {
+  const name = `tollgate_t_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: target.toString() });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export const DB_TIERS: DbTier[] = [
+  { name: 'pglite', open: () => openDatabase({ memory: true }) },
+  ...(serverUrl ? [{ name: 'postgres' as const, open: () => openFreshPostgres(serverUrl) }] : []),
+];
+
+if (!serverUrl && !process.env.TOLLGATE_TIER_NOTICE_SHOWN) {
+  process.env.TOLLGATE_TIER_NOTICE_SHOWN = '1';
+  console.info('[tests] DATABASE_URL is not set: integration suites run on embedded PGlite only (CI runs them on PostgreSQL too).');
+}
