@@ -1,0 +1,204 @@
+import type { Database, Db } from '../../platform/db.ts';
+import { AppError, conflict, notFound } from '../../platform/errors.ts';
+import type { Clock } from '../../platform/time.ts';
+import { heldTwin, type AccountSpec } from './accounts.ts';
+import * as repo from './ledger.repo.ts';
+
+// The only code that changes balances (DESIGN.md §3). Invariants, each covered by the property tests:
+//   1. every transfer has ≥ 2 postings summing to zero;
+//   2. a never-negative account is never below zero, under any concurrency (guarded UPDATE + CHECK);
+//   3. every balance equals the sum of its postings;
+//   4. an idempotency key moves money at most once.
+
+export interface Posting {
+  account: AccountSpec;
+  amount: bigint;
+}
+
+export interface TransferRequest {
+  idempotencyKey: string;
+  kind: string;
+  reference?: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  postings: Posting[];
+}
+
+export interface TransferResult {
+  transferId: number;
+  /** True when the key had already been used and nothing moved now. */
+  replayed: boolean;
+  /** Balance after this transfer per account code (for a replay: as recorded then). */
+  balances: Map<string, bigint>;
+}
+
+export class InsufficientFunds extends AppError {
+  constructor(readonly accountCode: string) {
+    super('INSUFFICIENT_CREDITS', 'Insufficient balance');
+  }
+}
+
+function validate(req: TransferRequest): void {
+  if (req.postings.length < 2) throw new Error(`transfer ${req.idempotencyKey}: needs at least two postings`);
+  let sum = 0n;
+  for (const p of req.postings) {
+    if (typeof p.amount !== 'bigint') throw new Error(`transfer ${req.idempotencyKey}: amounts must be bigint`);
+    if (p.amount === 0n) throw new Error(`transfer ${req.idempotencyKey}: zero posting on ${p.account.code}`);
+    sum += p.amount;
+  }
+  if (sum !== 0n) throw new Error(`transfer ${req.idempotencyKey}: postings sum to ${sum}, not 0`);
+}
+
+export function createLedger(deps: { database: Database; clock: Clock }) {
+  const { database, clock } = deps;
+  const inTx = <T>(tx: Db | undefined, fn: (db: Db) => Promise<T>) => (tx ? fn(tx) : database.transaction(fn));
+
+  async function transferIn(db: Db, req: TransferRequest): Promise<TransferResult> {
+    validate(req);
+    const ids = await repo.ensureAccounts(db, req.postings.map((p) => p.account));
+    const transferId = await repo.insertTransfer(db, req);
+    if (transferId === undefined) return replay(db, req, ids);
+
+    // Apply per account in id order, so concurrent transfers over the same accounts cannot deadlock.
+    const deltas = new Map<number, bigint>();
+    for (const p of req.postings) {
+      const id = ids.get(p.account.code) as number;
+      deltas.set(id, (deltas.get(id) ?? 0n) + p.amount);
+    }
+    const now = clock.now();
+    const finalBalance = new Map<number, bigint>();
+    for (const id of [...deltas.keys()].sort((a, b) => a - b)) {
+      const delta = deltas.get(id) as bigint;
+      const balance = await repo.applyDelta(db, id, delta, now);
+      if (balance === undefined) {
+        const code = [...ids].find(([, v]) => v === id)?.[0] ?? String(id);
+        throw new InsufficientFunds(code);
+      }
+      finalBalance.set(id, balance);
+    }
+    // balance_after per posting: walk back from each account's final balance.
+    const running = new Map([...finalBalance].map(([id, b]) => [id, b - (deltas.get(id) as bigint)]));
+    const rows = req.postings.map((p) => {
+      const accountId = ids.get(p.account.code) as number;
+      const after = (running.get(accountId) as bigint) + p.amount;
+      running.set(accountId, after);
+      return { transferId, accountId, amount: p.amount, balanceAfter: after };
+    });
+    await repo.insertPostings(db, rows);
+    return { transferId, replayed: false, balances: new Map(req.postings.map((p) => [p.account.code, finalBalance.get(ids.get(p.account.code) as number) as bigint])) };
+  }
+
+  async function replay(db: Db, req: TransferRequest, ids: Map<string, number>): Promise<TransferResult> {
+    const found = await repo.transferByKey(db, req.idempotencyKey);
+    if (!found) throw new Error(`transfer ${req.idempotencyKey} vanished`);
+    const asked = req.postings.map((p) => `${ids.get(p.account.code)}:${p.amount}`).sort().join(',');
+    const stored = found.postings.map((p) => `${p.accountId}:${p.amount}`).sort().join(',');
+    if (found.transfer.kind !== req.kind || asked !== stored) {
+      throw conflict(`Idempotency key ${req.idempotencyKey} was already used for a different transfer`);
+    }
+    const codeOf = new Map([...ids].map(([code, id]) => [id, code]));
+    return {
+      transferId: found.transfer.id,
+      replayed: true,
+      balances: new Map(found.postings.map((p) => [codeOf.get(p.accountId) as string, p.balanceAfter])),
+    };
+  }
+
+  return {
+    transfer: (req: TransferRequest, tx?: Db) => inTx(tx, (db) => transferIn(db, req)),
+
+    /** Reserves `amount` of `account` (moved into its held twin). Idempotent by key. */
+    hold: (h: { account: AccountSpec; amount: bigint; idempotencyKey: string; reference?: string }, tx?: Db) =>
+      inTx(tx, async (db) => {
+        if (h.amount <= 0n) throw new Error('hold amount must be positive');
+        const held = heldTwin(h.account);
+        const ids = await repo.ensureAccounts(db, [h.account, held]);
+        const holdId = await repo.insertHold(db, {
+          idempotencyKey: h.idempotencyKey,
+          accountId: ids.get(h.account.code) as number,
+          heldAccountId: ids.get(held.code) as number,
+          amount: h.amount,
+          reference: h.reference,
+        });
+        if (holdId === undefined) {
+          const existing = await repo.holdByKey(db, h.idempotencyKey);
+          if (!existing || existing.amount !== h.amount) throw conflict(`Hold key ${h.idempotencyKey} was already used`);
+          return existing.id;
+        }
+        await transferIn(db, {
+          idempotencyKey: `hold:${holdId}:reserve`,
+          kind: 'hold',
+          reference: h.reference,
+          postings: [
+            { account: h.account, amount: -h.amount },
+            { account: held, amount: h.amount },
+          ],
+        });
+        return holdId;
+      }),
+
+    /**
+     * Captures `splits` (summing to at most the held amount) and returns the rest to the account.
+     * Settling a closed hold is refused, so a charge cannot land twice.
+     */
+    settle: (s: { holdId: number; account: AccountSpec; splits: Posting[]; kind: string; description?: string }, tx?: Db) =>
+      inTx(tx, async (db) => {
+        const hold = await repo.lockActiveHold(db, s.holdId);
+        if (!hold) throw conflict(`Hold ${s.holdId} is not active`);
+        const captured = s.splits.reduce((sum, p) => sum + p.amount, 0n);
+        if (captured < 0n || captured > hold.amount || s.splits.some((p) => p.amount < 0n)) {
+          throw new Error(`hold ${s.holdId}: cannot capture ${captured} of ${hold.amount}`);
+        }
+        const held = heldTwin(s.account);
+        const rest = hold.amount - captured;
+        const postings = [
+          { account: held, amount: -hold.amount },
+          ...s.splits.filter((p) => p.amount > 0n),
+          ...(rest > 0n ? [{ account: s.account, amount: rest }] : []),
+        ];
+        await transferIn(db, { idempotencyKey: `hold:${hold.id}:settle`, kind: s.kind, reference: hold.reference ?? undefined, description: s.description, postings });
+        await repo.closeHold(db, hold.id, 'settled', captured, clock.now());
+        return captured;
+      }),
+
+    release: (r: { holdId: number; account: AccountSpec }, tx?: Db) =>
+      inTx(tx, async (db) => {
+        const hold = await repo.lockActiveHold(db, r.holdId);
+        if (!hold) throw conflict(`Hold ${r.holdId} is not active`);
+        await transferIn(db, {
+          idempotencyKey: `hold:${hold.id}:release`,
+          kind: 'hold_release',
+          reference: hold.reference ?? undefined,
+          postings: [
+            { account: heldTwin(r.account), amount: -hold.amount },
+            { account: r.account, amount: hold.amount },
+          ],
+        });
+        await repo.closeHold(db, hold.id, 'released', 0n, clock.now());
+      }),
+
+    async balance(account: AccountSpec, db: Db = database.db): Promise<bigint> {
+      return (await repo.findAccount(db, account.code))?.balance ?? 0n;
+    },
+
+    async history(account: AccountSpec, page: { limit: number; offset: number }, db: Db = database.db) {
+      const found = await repo.findAccount(db, account.code);
+      if (!found) return { rows: [], total: 0 };
+      return repo.pagePostings(db, found.id, page.limit, page.offset);
+    },
+
+    async getHold(holdId: number) {
+      const row = await repo.holdById(database.db, holdId);
+      if (!row) throw notFound('Hold');
+      return row;
+    },
+
+    /** Recomputes every balance from postings; empty lists mean the books are sound. */
+    async check(db: Db = database.db) {
+      const [balances, transfers] = await Promise.all([repo.balanceMismatches(db), repo.unbalancedTransfers(db)]);
+      return { balanceMismatches: balances, unbalancedTransfers: transfers };
+    },
+  };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;
