@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LegacyMessage } from '../../platform/envelopes.ts';
 import { AppError, badRequest } from '../../platform/errors.ts';
 import { formatCny } from '../../platform/money.ts';
-import { beijingDayStart, formatLegacyTime } from '../../platform/time.ts';
+import { formatLegacyTime } from '../../platform/time.ts';
 import type { ApiKeyService } from '../identity/api-keys.service.ts';
 import { maskKey } from '../identity/api-keys.service.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
@@ -117,16 +117,13 @@ export async function legacyRoutes(root: FastifyInstance, deps: LegacyDeps) {
   });
 
   app.get('/1/usages', { ...admin, schema: { tags, querystring: UsageQuery, response: { 200: z.array(LegacyUsage) } } }, async (req) => {
-    const from = beijingDayStart(req.query.from);
-    const toStart = beijingDayStart(req.query.to);
-    if (!from) throw badRequest('from is not a valid date', { field: 'query.from' });
-    if (!toStart) throw badRequest('to is not a valid date', { field: 'query.to' });
-    if (toStart < from) throw badRequest('to must not be before from', { field: 'query.to' });
-    if (toStart.getTime() - from.getTime() > MAX_USAGE_RANGE_DAYS * DAY_MS) {
+    const { from, to } = req.query;
+    if (to < from) throw badRequest('to must not be before from', { field: 'query.to' });
+    // Both ends are inclusive, so the span counts the last day too.
+    if ((to.getTime() - from.getTime()) / DAY_MS + 1 > MAX_USAGE_RANGE_DAYS) {
       throw badRequest(`the range may span at most ${MAX_USAGE_RANGE_DAYS} days`, { field: 'query.to' });
     }
-    // Both ends inclusive, days in UTC+8.
-    const totals = await usage.totalsByUser(from, new Date(toStart.getTime() + DAY_MS));
+    const totals = await usage.totalsByUser(from, new Date(to.getTime() + DAY_MS));
     return totals.map((t) => ({ cost: formatCny(t.costMicros, 6), userId: t.userId, totalUnit: t.totalTokens }));
   });
 }

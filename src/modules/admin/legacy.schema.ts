@@ -1,9 +1,17 @@
 import { z } from 'zod';
+import { beijingDayStart } from '../../platform/time.ts';
 import { PROVIDER_NAMES } from '../providers/catalog.ts';
 
 // Field names and shapes of the legacy admin API (shared/spec/legacy-admin-api.md), kept as the old tool had them.
 
-export const LegacyIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+// Decimal digits only: a coercing parser would read `0x10` or `1e3` as another row's id and act on it.
+const LegacyId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive decimal integer')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'is too large');
+
+export const LegacyIdParams = z.strictObject({ id: LegacyId });
 
 export const LegacyUser = z.object({
   id: z.number().int(),
@@ -42,7 +50,23 @@ export const LegacyKey = z.object({
   updatedAt: z.string(),
 });
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const FIRST_DAY = '1970-01-01';
+
+/**
+ * A `YYYY-MM-DD` day in UTC+8, parsed to the instant it starts. Early years are refused: the start of
+ * 0001-01-01 in UTC+8 lies in year 0, which PostgreSQL cannot store, and no usage predates 1970.
+ */
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .transform((day, ctx) => {
+    const start = beijingDayStart(day);
+    if (!start || day < FIRST_DAY) {
+      ctx.addIssue({ code: 'custom', message: `must be a real date YYYY-MM-DD, ${FIRST_DAY} or later` });
+      return z.NEVER;
+    }
+    return start;
+  });
 export const UsageQuery = z.strictObject({ from: Day, to: Day });
 
 export const LegacyUsage = z.object({ cost: z.string(), userId: z.number().int(), totalUnit: z.number().int() });

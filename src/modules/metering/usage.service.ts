@@ -20,8 +20,9 @@ export function createUsageService(deps: { database: Database }) {
       const rows = await deps.database.db
         .select({
           userId: usageRecords.userId,
-          cost: sql<string>`coalesce(sum(${usageRecords.costMicros}), 0)::text`,
-          tokens: sql<string>`coalesce(sum(${usageRecords.tokensIn} + ${usageRecords.tokensOut}), 0)::text`,
+          cost: sql<string>`sum(${usageRecords.costMicros})::text`,
+          // Summed per column: adding the two int columns row by row would overflow int4 before sum() widens it.
+          tokens: sql<string>`(sum(${usageRecords.tokensIn}) + sum(${usageRecords.tokensOut}))::text`,
         })
         .from(usageRecords)
         .where(and(gte(usageRecords.createdAt, from), lt(usageRecords.createdAt, to)))

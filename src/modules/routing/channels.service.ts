@@ -22,7 +22,7 @@ function view(row: ChannelRow): ChannelView {
 
 /** Strips a trailing `/v1` (and slashes): channels store the upstream's base, adapters add the path. */
 export function normaliseBaseUrl(url: string): string {
-  return url.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return url.replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '');
 }
 
 export function createChannelService(deps: { database: Database; clock: Clock; secrets: SecretBox; allowPrivateUpstreams: boolean }) {
