@@ -50,7 +50,14 @@ export const UpdateKeyBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'at least one field must be given');
 
-export const KeyIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+// Digits only: Number() would also read '0x10', '1e3' and ' 5' as ids.
+export const KeyIdParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a positive integer')
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
+});
 
 export const ApiKeyView = z.object({
   id: z.number().int(),

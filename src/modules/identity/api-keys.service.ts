@@ -36,7 +36,8 @@ export interface AuthenticatedKey {
 const plainIp = (ip: string) => (ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip);
 
 export function parseIpRule(rule: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
-  const [address = '', prefixText] = rule.split('/');
+  const [address = '', prefixText, ...rest] = rule.split('/');
+  if (rest.length > 0) return undefined;
   const version = net.isIP(address);
   if (version === 0) return undefined;
   const max = version === 4 ? 32 : 128;

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { studioEnvelope } from '../../platform/envelopes.ts';
 
+// NFKC folds look-alike forms ('ａｄｍｉｎ', ideographic spaces) into the plain ones, so nobody can
+// register a name that reads as an operator's or as another user's.
 export const Username = z
   .string()
+  .normalize('NFKC')
   .trim()
   .min(3, 'must be 3–32 characters')
   .max(32, 'must be 3–32 characters')
@@ -18,7 +21,7 @@ export const RegisterBody = z.strictObject({
 
 export const LoginBody = z.strictObject({
   /** The username or the email. */
-  username: z.string().trim().min(1).max(254),
+  username: z.string().normalize('NFKC').trim().min(1).max(254),
   password: z.string().min(1).max(128),
 });
 

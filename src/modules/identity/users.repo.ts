@@ -9,15 +9,28 @@ export async function findLiveById(db: Db, id: number): Promise<UserRow | undefi
   return row;
 }
 
-/** The login field accepts a username or an email, both case-insensitive. */
+/**
+ * The login field accepts a username or an email, both case-insensitive. Both sides are folded by the
+ * database's lower(), the same function the unique indexes use: JavaScript folds some letters differently
+ * ('İ' becomes two code points), which would lock such users out.
+ */
 export async function findLiveByLogin(db: Db, login: string): Promise<UserRow | undefined> {
-  const needle = login.toLowerCase();
+  const needle = sql`lower(${login})`;
   const [row] = await db
     .select()
     .from(users)
     .where(and(live, or(sql`lower(${users.username}) = ${needle}`, sql`lower(${users.email}) = ${needle}`)))
     .limit(1);
   return row;
+}
+
+export async function usernameTaken(db: Db, username: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(live, sql`lower(${users.username}) = lower(${username})`))
+    .limit(1);
+  return row !== undefined;
 }
 
 export async function insertUser(

@@ -55,6 +55,16 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
     }
   }
 
+  // The operator's name comes from config (ADMIN_EMAIL's local part) or is fixed ('root'); a user who already
+  // holds it must not stop the service from booting, so the operator gets the next free variant.
+  async function freeUsername(db: Db, wanted: string): Promise<string> {
+    for (let n = 1; n <= 100; n++) {
+      const candidate = n === 1 ? wanted : `${wanted}${n}`;
+      if (!(await usersRepo.usernameTaken(db, candidate))) return candidate;
+    }
+    return `${wanted}-${randomString(6, REFERRAL_ALPHABET).toLowerCase()}`;
+  }
+
   return {
     /** Self-registration: a prepaid `user`. */
     async register(input: { username: string; email: string; password: string }): Promise<UserRow> {
@@ -115,7 +125,8 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
       return database.transaction(async (tx) => {
         await lockKey(tx, INIT_LOCK);
         if (await usersRepo.anyLiveAdmin(tx)) return undefined;
-        const admin = await insertWithReferralCode(tx, { ...u, role: 'admin', billingMode: 'postpaid' });
+        const username = await freeUsername(tx, u.username);
+        const admin = await insertWithReferralCode(tx, { ...u, username, role: 'admin', billingMode: 'postpaid' });
         return { admin, result: await then(tx, admin) };
       });
     },
