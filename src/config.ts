@@ -6,7 +6,11 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const positiveInt = z.coerce.number().int().positive();
+// z.coerce.number() reads ' ' as 0 and accepts '0x1F90' or '1e2': a blank PLATFORM_FEE_RATE would silently
+// mean no fee. Numbers must be written as plain decimals.
+const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
+const decimalNumber = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal number').transform(Number);
+const positiveInt = wholeNumber.pipe(z.number().int().positive());
 
 const hexKey = z
   .string()
@@ -14,7 +18,7 @@ const hexKey = z
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: wholeNumber.pipe(z.number().int().max(65535)).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -24,8 +28,8 @@ const EnvSchema = z.object({
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   PUBLIC_BASE_URL: z.url().optional(),
-  PLATFORM_FEE_RATE: z.coerce.number().min(0).max(1).default(0.1),
-  EARNINGS_HOLD_HOURS: z.coerce.number().int().min(0).default(24),
+  PLATFORM_FEE_RATE: decimalNumber.pipe(z.number().max(1)).default(0.1),
+  EARNINGS_HOLD_HOURS: wholeNumber.default(24),
   ALLOW_PRIVATE_UPSTREAMS: bool.default(false),
   PAYMENT_PROVIDERS: z.string().default('sandbox'),
   SMS_PROVIDER: z.enum(['sandbox']).default('sandbox'),

@@ -1,9 +1,14 @@
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { openDatabase } from './platform/db.ts';
+import { openDatabase, type Database } from './platform/db.ts';
 import { withDevelopmentSecrets } from './platform/dev-secrets.ts';
+
+// EX_CONFIG from sysexits.h: supervisors can tell "fix the environment" from a crash.
+const EXIT_BAD_CONFIG = 78;
+const SHUTDOWN_GRACE_MS = 20_000;
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -13,7 +18,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      process.exit(78);
+      process.exit(EXIT_BAD_CONFIG);
     }
     throw err;
   }
@@ -23,34 +28,55 @@ async function main(): Promise<void> {
   const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : undefined;
   redis?.on('error', (err) => bootLog.warn({ err: err.message }, 'redis error'));
-  const app = await buildApp({ config, database, redis });
 
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp({ config, database, redis });
+    handleSignals(app, database, redis);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // Still checkpoint PGlite and drop the data-dir lock, so the next start finds a clean directory.
+    await app?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    redis?.disconnect();
+    throw err;
+  }
+  app.log.info(
+    { database: database.kind, redis: Boolean(redis), bootMs: Math.round(performance.now() - startedAt) },
+    `Tollgate listening on ${config.publicBaseUrl}`,
+  );
+}
+
+function handleSignals(app: FastifyInstance, database: Database, redis: Redis | undefined): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const force = setTimeout(() => {
-      app.log.error('shutdown took longer than 20s; exiting');
+      app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000}s; exiting`);
       process.exit(1);
-    }, 20_000);
+    }, SHUTDOWN_GRACE_MS);
     force.unref();
-    try {
-      await app.close();
-      await database.close();
-      await redis?.quit();
-    } finally {
-      process.exit(0);
+    let code = 0;
+    for (const [what, close] of [
+      ['http server', () => app.close()],
+      ['database', () => database.close()],
+      // Redis holds only counters: an unreachable one is dropped, not waited for.
+      ['redis', async () => void (await redis?.quit().catch(() => redis.disconnect()))],
+    ] as const) {
+      try {
+        await close();
+      } catch (err) {
+        code = 1;
+        app.log.error({ err }, `closing the ${what} failed`);
+      }
     }
+    app.log.info({ code }, 'stopped');
+    process.exit(code);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info(
-    { database: database.kind, redis: Boolean(redis), bootMs: Math.round(performance.now() + 0 - startedAt) },
-    `Tollgate listening on http://localhost:${config.port}`,
-  );
 }
 
 main().catch((err) => {

@@ -4,6 +4,8 @@ import crypto from 'node:crypto';
 // data key; the data key is wrapped with the master key; the master key's id is stored for rotation.
 
 const FORMAT = 'v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 export interface SecretBox {
   encrypt(plaintext: string): string;
@@ -13,7 +15,7 @@ export interface SecretBox {
 }
 
 function gcmSeal(key: Buffer, plaintext: Buffer, aad: string): string {
-  const iv = crypto.randomBytes(12);
+  const iv = crypto.randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -22,10 +24,13 @@ function gcmSeal(key: Buffer, plaintext: Buffer, aad: string): string {
 
 function gcmOpen(key: Buffer, sealed: string, aad: string): Buffer {
   const raw = Buffer.from(sealed, 'base64url');
-  const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  // Buffer.from skips characters it cannot decode, and GCM accepts tags as short as 4 bytes unless told the
+  // length: without these checks a shortened tag would make forgery a matter of 2^32 guesses.
+  if (raw.length < IV_BYTES + TAG_BYTES || raw.toString('base64url') !== sealed) throw new Error('malformed secret');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
+  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
 }
 
 export function masterKeyId(masterKeyHex: string): string {
@@ -50,9 +55,10 @@ export function createSecretBox(masterKeys: string[]): SecretBox {
       return [FORMAT, currentId, wrapped, body].join('.');
     },
     decrypt(sealed) {
-      const [format, kid, wrapped, body] = sealed.split('.');
+      const parts = sealed.split('.');
+      const [format, kid, wrapped, body] = parts;
       const kek = kid ? keys.get(kid) : undefined;
-      if (format !== FORMAT || !kek || !wrapped || !body) throw new Error(`cannot decrypt secret (key id ${kid ?? '?'})`);
+      if (parts.length !== 4 || format !== FORMAT || !kek || !wrapped || !body) throw new Error(`cannot decrypt secret (key id ${kid ?? '?'})`);
       const dataKey = gcmOpen(kek, wrapped, `${FORMAT}:${kid}:dek`);
       return gcmOpen(dataKey, body, `${FORMAT}:${kid}:data`).toString('utf8');
     },

@@ -19,6 +19,8 @@ export interface Database {
   /** Runs `fn` in one transaction; the only transaction entry point modules use. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /** Raw SQL for libraries that bring their own (pg-boss): parameterless text may hold several statements. */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ async function openPostgres(connectionString: string): Promise<Database> {
     db,
     transaction: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
     ping: async () => void (await pool.query('SELECT 1')),
+    executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }),
     close: () => pool.end(),
   };
 }
@@ -71,6 +74,12 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     db,
     transaction: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
     ping: async () => void (await client.query('SELECT 1')),
+    async executeSql(text, values) {
+      if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };
+      // PGlite's extended-protocol `query` takes one statement; `exec` takes many and returns each one's result.
+      const results = await client.exec(text);
+      return { rows: results.at(-1)?.rows ?? [] };
+    },
     close: async () => {
       try {
         if (dataDir) await client.exec('CHECKPOINT');
@@ -92,7 +101,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lockPath, { force: true });
+      return () => releaseDataDirLock(lockPath);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
@@ -103,6 +112,17 @@ export function acquireDataDirLock(dataDir: string): () => void {
     }
   }
   throw new Error(`could not lock ${path.resolve(dataDir)}`);
+}
+
+// A second close (or a close after another process took over) must not delete a lock that is no longer ours.
+function releaseDataDirLock(lockPath: string): void {
+  let holder: string;
+  try {
+    holder = fs.readFileSync(lockPath, 'utf8').trim();
+  } catch {
+    return;
+  }
+  if (holder === String(process.pid)) fs.rmSync(lockPath, { force: true });
 }
 
 function isAlive(pid: number): boolean {

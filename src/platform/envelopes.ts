@@ -6,9 +6,10 @@ import { AppError, STUDIO_BUSINESS_CODES } from './errors.ts';
 export type EnvelopeKind = 'openai' | 'supply' | 'legacy' | 'studio';
 
 export function envelopeKindFor(url: string): EnvelopeKind {
-  if (url.startsWith('/v1/') || url === '/v1') return 'openai';
-  if (url.startsWith('/api/v1/supply/') || url.startsWith('/api/v1/supplier/')) return 'supply';
-  if (url.startsWith('/1/') || url === '/1') return 'legacy';
+  const path = url.split('?', 1)[0] ?? '';
+  if (path.startsWith('/v1/') || path === '/v1') return 'openai';
+  if (path.startsWith('/api/v1/supply/') || path.startsWith('/api/v1/supplier/')) return 'supply';
+  if (path.startsWith('/1/') || path === '/1') return 'legacy';
   return 'studio';
 }
 

@@ -57,6 +57,20 @@ export function registerEdge(app: FastifyInstance): void {
     reply.header('x-request-id', req.id);
   });
 
+  // Node's server.close() reaps only connections idle at that moment, and Fastify marks only requests that
+  // arrive later: a keep-alive connection whose request was in flight would hold shutdown open until the
+  // keep-alive timeout (72 s). Responses finished while closing end their connection.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
+
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const appErr = toAppError(err, req);
     if (appErr.status >= 500 && err instanceof AppError) req.log.error({ err }, appErr.message);

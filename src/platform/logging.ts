@@ -21,6 +21,28 @@ const SENSITIVE_QUERY = /([?&](?:key|api_key|apikey|token|access_token|refresh_t
 /** A URL as it may be logged: credential-looking query values replaced. */
 export const redactUrl = (url: string) => url.replace(SENSITIVE_QUERY, '$1[Redacted]');
 
+type ErrorLike = { query?: unknown; code?: unknown; constraint?: unknown; cause?: unknown };
+
+const isSqlState = (code: unknown): code is string => typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+
+/**
+ * Drizzle puts a query's bound parameters in its error message, and PostgreSQL quotes offending values in its
+ * own (`invalid input syntax … "<value>"`, `Key (email)=(…)`): either may be a password hash or a key. A
+ * database error is logged as its SQL text, SQLSTATE, constraint and stack frames only.
+ */
+export function serializeError(err: unknown): Record<string, unknown> {
+  const std = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  const db: { query?: string; code?: string; constraint?: string } = {};
+  for (let e = err as ErrorLike | undefined, depth = 0; e && depth < 5; e = e.cause as ErrorLike | undefined, depth++) {
+    if (typeof e.query === 'string') db.query ??= e.query;
+    if (isSqlState(e.code)) db.code ??= e.code;
+    if (typeof e.constraint === 'string') db.constraint ??= e.constraint;
+  }
+  if (db.query === undefined && db.code === undefined) return std;
+  const frames = String(std.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return { type: std.type, message: `database error${db.code ? ` ${db.code}` : ''}`, ...db, stack: frames.join('\n') };
+}
+
 export function createLogger(options: { level: string; stream?: DestinationStream }): Logger {
   return pino(
     {
@@ -34,7 +56,7 @@ export function createLogger(options: { level: string; stream?: DestinationStrea
           userAgent: req.headers?.['user-agent'],
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: pino.stdSerializers.err,
+        err: serializeError,
       },
     },
     options.stream ?? pino.destination({ sync: false }),

@@ -12,6 +12,8 @@ export function parseCny(value: string | number, maxDecimals = 2): bigint | unde
   if (!match) return undefined;
   const [, sign, whole, frac = ''] = match;
   if (frac.length > maxDecimals) return undefined;
+  // µ¥ is the smallest unit: digits below it would be silently dropped, so they must be zeros.
+  if (/[1-9]/.test(frac.slice(6))) return undefined;
   const micros = BigInt(whole as string) * MICROS_PER_YUAN + BigInt(frac.padEnd(6, '0').slice(0, 6) || '0');
   return sign === '-' ? -micros : micros;
 }

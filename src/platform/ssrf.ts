@@ -11,9 +11,11 @@ for (const [addr, prefix] of [
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
   ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blocked.addSubnet(addr, prefix, 'ipv4');
+// No '::ffff:0:0/96' here: BlockList checks every IPv4 address as IPv4-mapped IPv6, so that subnet would
+// refuse all of them. Mapped addresses (::ffff:a.b.c.d) are already judged by the IPv4 rules above.
+// '::/96' covers the unspecified and loopback addresses and the deprecated IPv4-compatible ones (::7f00:1).
 for (const [addr, prefix] of [
-  ['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32],
-  ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  ['::', 96], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) blocked.addSubnet(addr, prefix, 'ipv6');
 
 export function isPublicAddress(address: string): boolean {

@@ -90,10 +90,8 @@ export async function legacyRoutes(root: FastifyInstance, deps: LegacyDeps) {
   });
 
   app.post('/1/users/:id/reset', { ...admin, schema: { tags, params: LegacyIdParams, response: { 200: LegacyUserWithFlag } } }, async (req) => {
-    await users.getLive(req.params.id);
-    const { token } = await apiKeys.issueLegacyToken(req.params.id);
-    const user = await users.touch(req.params.id);
-    return userView(user as UserRow, token);
+    const { user, result } = await users.withLockedUser(req.params.id, (tx) => apiKeys.issueLegacyToken(req.params.id, tx));
+    return userView(user, result.token);
   });
 
   app.get('/1/keys', { ...admin, schema: { tags, response: { 200: z.array(LegacyKey) } } }, async () =>

@@ -120,10 +120,13 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
       await keysRepo.updateOwned(database.db, userId, id, { revokedAt: now, updatedAt: now });
     },
 
-    /** Replaces the user's legacy (`/1`) token; the old one stops working in the same commit. */
-    async issueLegacyToken(userId: number, db: Db = database.db) {
-      await keysRepo.revokeKinds(db, userId, 'legacy', clock.now());
-      return create(userId, { name: 'legacy token' }, 'legacy', db);
+    /** Replaces the user's legacy (`/1`) token; the old one stops working in the same commit as the new one starts. */
+    async issueLegacyToken(userId: number, tx?: Db) {
+      const issue = async (db: Db) => {
+        await keysRepo.revokeKinds(db, userId, 'legacy', clock.now());
+        return create(userId, { name: 'legacy token' }, 'legacy', db);
+      };
+      return tx ? issue(tx) : database.transaction(issue);
     },
 
     legacyKeysOf: (userIds: number[]) => keysRepo.legacyKeysOf(database.db, userIds),

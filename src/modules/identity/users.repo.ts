@@ -14,6 +14,11 @@ export async function findLiveById(db: Db, id: number): Promise<UserRow | undefi
  * database's lower(), the same function the unique indexes use: JavaScript folds some letters differently
  * ('İ' becomes two code points), which would lock such users out.
  */
+export async function lockLive(db: Db, id: number): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(and(eq(users.id, id), live)).for('update');
+  return row;
+}
+
 export async function findLiveByLogin(db: Db, login: string): Promise<UserRow | undefined> {
   const needle = sql`lower(${login})`;
   const [row] = await db

@@ -44,7 +44,11 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
     const passwordHash = u.password === undefined ? null : await hashPassword(u.password);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await usersRepo.insertUser(db, { ...u, passwordHash, referralCode: randomString(8, REFERRAL_ALPHABET) });
+        // A savepoint per attempt: on PostgreSQL a failed insert aborts the enclosing transaction, so a retry
+        // after a referral-code collision needs its own.
+        return await db.transaction((sp) =>
+          usersRepo.insertUser(sp as Db, { ...u, passwordHash, referralCode: randomString(8, REFERRAL_ALPHABET) }),
+        );
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         const detail = violatedConstraint(err) ?? '';
@@ -72,6 +76,19 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
         throw badRequest('This username is reserved', { field: 'body.username' });
       }
       return insertWithReferralCode(database.db, { ...input, role: 'user', billingMode: 'prepaid' });
+    },
+
+    /**
+     * Runs `then` in one transaction with the live user locked (404 when missing), then marks the user updated:
+     * concurrent changes to one user (e.g. two token resets) queue instead of interleaving.
+     */
+    async withLockedUser<T>(userId: number, then: (tx: Db, user: UserRow) => Promise<T>): Promise<{ user: UserRow; result: T }> {
+      return database.transaction(async (tx) => {
+        const locked = await usersRepo.lockLive(tx, userId);
+        if (!locked) throw notFound('User');
+        const result = await then(tx, locked);
+        return { user: (await usersRepo.touch(tx, userId, clock.now())) as UserRow, result };
+      });
     },
 
     /** Creates a user and, in the same transaction, whatever `then` adds (e.g. the user's legacy token). */
@@ -139,8 +156,6 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
         await sessionsRepo.revokeUserSessions(tx, userId, 'user_deleted', now);
       });
     },
-
-    touch: (userId: number, db: Db = database.db) => usersRepo.touch(db, userId, clock.now()),
   };
 }
 

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const KEY = 'ab'.repeat(32);
+const SECRET = 'j'.repeat(40);
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      nodeEnv: 'development',
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: './data',
+      platformFeeRate: 0.1,
+      earningsHoldHours: 24,
+      allowPrivateUpstreams: false,
+      paymentProviders: ['sandbox'],
+      smsProvider: 'sandbox',
+      refreshTokenRotation: false,
+      rateLimits: { authPerMin: 10, queryPerMin: 100, otherPerMin: 60, aiNonMemberPerHour: 20 },
+      providerBaseUrls: {},
+      publicBaseUrl: 'http://localhost:8080',
+    });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.masterKey).toBeUndefined();
+    expect(c.admin).toBeUndefined();
+  });
+
+  it('treats an empty string as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 8080, databaseUrl: undefined });
+  });
+
+  it('reads every value it is given', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/tollgate',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      MASTER_KEY: KEY.toUpperCase(),
+      JWT_SECRET: SECRET,
+      ADMIN_EMAIL: 'ops@example.com',
+      ADMIN_PASSWORD: 'longenough',
+      PUBLIC_BASE_URL: 'https://tollgate.example.com/',
+      PLATFORM_FEE_RATE: '0.15',
+      EARNINGS_HOLD_HOURS: '48',
+      ALLOW_PRIVATE_UPSTREAMS: 'true',
+      PAYMENT_PROVIDERS: 'sandbox, alipay ,wechat',
+      REFRESH_TOKEN_ROTATION: '1',
+      RATE_LIMIT_AUTH_PER_MIN: '3',
+      RATE_LIMIT_QUERY_PER_MIN: '4',
+      RATE_LIMIT_OTHER_PER_MIN: '5',
+      RATE_LIMIT_AI_NONMEMBER_PER_HOUR: '6',
+    });
+    expect(c).toMatchObject({
+      nodeEnv: 'production',
+      port: 9000,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/tollgate',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
+      redisUrl: 'redis://127.0.0.1:6379',
+      masterKey: KEY,
+      jwtSecret: SECRET,
+      admin: { email: 'ops@example.com', password: 'longenough' },
+      publicBaseUrl: 'https://tollgate.example.com',
+      platformFeeRate: 0.15,
+      earningsHoldHours: 48,
+      allowPrivateUpstreams: true,
+      paymentProviders: ['sandbox', 'alipay', 'wechat'],
+      refreshTokenRotation: true,
+      rateLimits: { authPerMin: 3, queryPerMin: 4, otherPerMin: 5, aiNonMemberPerHour: 6 },
+    });
+  });
+
+  it('accepts postgresql:// and rediss:// URLs', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/x', REDIS_URL: 'rediss://cache:6380' });
+    expect(c.databaseUrl).toBe('postgresql://u:p@db:5432/x');
+    expect(c.redisUrl).toBe('rediss://cache:6380');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', ' '],
+    ['PORT', '0x1F90'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'not a url'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['MASTER_KEY', 'abcdef'],
+    ['MASTER_KEY', 'zz'.repeat(32)],
+    ['JWT_SECRET', 'short'],
+    ['PLATFORM_FEE_RATE', '2'],
+    ['PLATFORM_FEE_RATE', '-0.1'],
+    ['PLATFORM_FEE_RATE', ' '],
+    ['PLATFORM_FEE_RATE', '10%'],
+    ['EARNINGS_HOLD_HOURS', '1.5'],
+    ['EARNINGS_HOLD_HOURS', '1e2'],
+    ['RATE_LIMIT_AUTH_PER_MIN', '0'],
+    ['RATE_LIMIT_QUERY_PER_MIN', 'lots'],
+    ['RATE_LIMIT_OTHER_PER_MIN', '-5'],
+    ['RATE_LIMIT_OTHER_PER_MIN', 'Infinity'],
+    ['RATE_LIMIT_AI_NONMEMBER_PER_HOUR', '0'],
+    ['ALLOW_PRIVATE_UPSTREAMS', 'maybe'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'verbose'],
+    ['PUBLIC_BASE_URL', 'not-a-url'],
+    ['PROVIDER_BASE_URL_OPENAI', 'not-a-url'],
+    ['PROVIDER_BASE_URL_OPENAI', 'ftp://files.example.com'],
+  ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
+  });
+
+  it('never echoes a rejected secret value in the error', () => {
+    const almostKey = 'c'.repeat(63);
+    const err = configError({ MASTER_KEY: almostKey, JWT_SECRET: 'hunter2-but-short' });
+    expect(err.message).toContain('MASTER_KEY');
+    expect(err.message).toContain('JWT_SECRET');
+    expect(err.message).not.toContain(almostKey);
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('names every bad variable at once', () => {
+    const message = configError({ PORT: 'abc', PLATFORM_FEE_RATE: '2' }).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('PLATFORM_FEE_RATE');
+  });
+
+  it('refuses ADMIN_EMAIL without ADMIN_PASSWORD and the reverse', () => {
+    expect(configError({ ADMIN_EMAIL: 'ops@example.com' }).message).toContain('ADMIN_PASSWORD');
+    expect(configError({ ADMIN_PASSWORD: 'longenough' }).message).toContain('ADMIN_EMAIL');
+  });
+
+  it('refuses a malformed ADMIN_EMAIL and a short ADMIN_PASSWORD', () => {
+    expect(configError({ ADMIN_EMAIL: 'ops', ADMIN_PASSWORD: 'longenough' }).message).toContain('ADMIN_EMAIL');
+    expect(configError({ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' }).message).toContain('ADMIN_PASSWORD');
+  });
+
+  it('requires MASTER_KEY and JWT_SECRET in production, naming each missing one', () => {
+    const both = configError({ NODE_ENV: 'production' }).message;
+    expect(both).toContain('MASTER_KEY');
+    expect(both).toContain('JWT_SECRET');
+    const one = configError({ NODE_ENV: 'production', MASTER_KEY: KEY }).message;
+    expect(one).toContain('JWT_SECRET');
+    expect(one).not.toContain('MASTER_KEY');
+    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET }).nodeEnv).toBe('production');
+  });
+
+  it('leaves MASTER_KEY and JWT_SECRET optional outside production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'development' })).not.toThrow();
+    expect(() => loadConfig({ NODE_ENV: 'test' })).not.toThrow();
+  });
+
+  it('parses PROVIDER_BASE_URL_<NAME> overrides keyed by the lower-cased name, without a trailing slash', () => {
+    const c = loadConfig({
+      PROVIDER_BASE_URL_OPENAI: 'http://127.0.0.1:9999/v1/',
+      PROVIDER_BASE_URL_AZURE_OPENAI: 'https://azure.example.com',
+      PROVIDER_BASE_URL_: 'https://ignored.example.com',
+      PROVIDER_BASE_URL_QWEN: '',
+      SOMETHING_ELSE: 'x',
+    });
+    expect(c.providerBaseUrls).toEqual({
+      openai: 'http://127.0.0.1:9999/v1',
+      azure_openai: 'https://azure.example.com',
+    });
+  });
+
+  it('keeps PORT=0 (an ephemeral port) distinct from the default', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+  });
+});

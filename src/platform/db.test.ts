@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { acquireDataDirLock, openDatabase } from './db.ts';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-lock-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const lockFile = (dir: string) => path.join(dir, 'tollgate.lock');
+
+/** A pid that certainly belongs to no process: one that just exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const pid = Number(child.stdout);
+  expect(() => process.kill(pid, 0)).toThrow();
+  return pid;
+}
+
+describe('acquireDataDirLock', () => {
+  it('creates the data directory and a lock file holding our pid', () => {
+    const dir = path.join(tempDir(), 'nested', 'data');
+    const release = acquireDataDirLock(dir);
+    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  it('refuses a second lock on the same directory, naming the holder pid', () => {
+    const dir = tempDir();
+    const release = acquireDataDirLock(dir);
+    expect(() => acquireDataDirLock(dir)).toThrow(new RegExp(`pid ${process.pid}\\b`));
+    expect(() => acquireDataDirLock(dir)).toThrow(path.resolve(dir));
+    release();
+  });
+
+  it('names a live holder that is another process', () => {
+    const dir = tempDir();
+    // pid 1 is always alive; refusing it is right even though we may not signal it (EPERM).
+    fs.writeFileSync(lockFile(dir), '1');
+    expect(() => acquireDataDirLock(dir)).toThrow(/pid 1\b/);
+    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe('1');
+  });
+
+  it.each([
+    ['a dead pid', () => String(deadPid())],
+    ['pid 999999', () => '999999'],
+    ['garbage', () => 'not a pid'],
+    ['an empty file', () => ''],
+  ])('takes over a lock left with %s', (_name, content) => {
+    const dir = tempDir();
+    fs.writeFileSync(lockFile(dir), content());
+    const release = acquireDataDirLock(dir);
+    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  it('removes the lock file on release, so the directory can be locked again', () => {
+    const dir = tempDir();
+    const release = acquireDataDirLock(dir);
+    release();
+    expect(fs.existsSync(lockFile(dir))).toBe(false);
+    acquireDataDirLock(dir)();
+  });
+
+  it('does not remove a lock another process took after ours was released', () => {
+    const dir = tempDir();
+    const release = acquireDataDirLock(dir);
+    release();
+    fs.writeFileSync(lockFile(dir), '1');
+    release();
+    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe('1');
+  });
+});
+
+describe('openDatabase on a PGlite data directory', () => {
+  it('holds the lock while open, keeps data across reopen, and releases the lock on close', async () => {
+    const dir = tempDir();
+    const first = await openDatabase({ dataDir: dir });
+    expect(first.kind).toBe('pglite');
+    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe(String(process.pid));
+    await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/in use by another Tollgate process \(pid \d+\)/);
+    await first.db.execute('CREATE TABLE lock_probe (v int)');
+    await first.db.execute('INSERT INTO lock_probe VALUES (42)');
+    await first.close();
+    expect(fs.existsSync(lockFile(dir))).toBe(false);
+
+    const second = await openDatabase({ dataDir: dir });
+    const result = (await second.db.execute('SELECT v FROM lock_probe')) as unknown as { rows: { v: number }[] };
+    expect(result.rows).toEqual([{ v: 42 }]);
+    await second.ping();
+    await second.close();
+    await expect(second.ping()).rejects.toThrow();
+  }, 60_000);
+});

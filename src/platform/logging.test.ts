@@ -1,0 +1,115 @@
+import { Writable } from 'node:stream';
+import { DrizzleQueryError } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactUrl, serializeError } from './logging.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { log: createLogger({ level: 'info', stream }), lines };
+}
+
+describe('redactUrl', () => {
+  it.each([
+    ['/1/usages?key=sk-abcdef', '/1/usages?key=[Redacted]'],
+    ['/x?a=1&api_key=sk-1&b=2', '/x?a=1&api_key=[Redacted]&b=2'],
+    ['/x?token=t1&access_token=t2&refresh_token=t3', '/x?token=[Redacted]&access_token=[Redacted]&refresh_token=[Redacted]'],
+    ['/x?PASSWORD=hunter2#frag', '/x?PASSWORD=[Redacted]#frag'],
+    ['/x?apikey=1&secret=2', '/x?apikey=[Redacted]&secret=[Redacted]'],
+    ['/x?monkey=banana', '/x?monkey=banana'],
+    ['/x/key=not-a-query', '/x/key=not-a-query'],
+  ])('%s → %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+});
+
+describe('createLogger', () => {
+  it('redacts credential fields at any of the first three levels', () => {
+    const { log, lines } = capture();
+    log.info(
+      {
+        password: 'hunter2-top',
+        body: { new_password: 'hunter2-nested', api_key: 'sk-nested-key' },
+        deep: { user: { passwordHash: '$argon2id$deep', token: 'tok-deep' } },
+        authorization: 'Bearer eyJ.top',
+      },
+      'something happened',
+    );
+    const text = lines.join('');
+    for (const secret of ['hunter2', 'sk-nested-key', '$argon2id$deep', 'tok-deep', 'eyJ.top']) expect(text).not.toContain(secret);
+    expect(text).toContain('[Redacted]');
+    expect(text).toContain('something happened');
+  });
+
+  it('logs a request as method, redacted url, ip and user agent only: never its headers', () => {
+    const { log, lines } = capture();
+    log.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/1/me?key=sk-in-the-query',
+          ip: '10.0.0.1',
+          headers: { authorization: 'Bearer sk-in-the-header', cookie: 'sid=cookie-secret', 'user-agent': 'vitest' },
+        },
+      },
+      'incoming request',
+    );
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.req).toEqual({ method: 'GET', url: '/1/me?key=[Redacted]', ip: '10.0.0.1', userAgent: 'vitest' });
+    expect(lines.join('')).not.toMatch(/sk-in-the|cookie-secret/);
+  });
+});
+
+describe('serializeError', () => {
+  function queryError(params: unknown[], cause: Error) {
+    return new DrizzleQueryError('insert into "users" ("email", "password_hash") values ($1, $2)', params, cause);
+  }
+  const pgError = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields);
+
+  it('logs a database error as SQL text, SQLSTATE and constraint, without parameters or quoted values', () => {
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0LWhhc2g';
+    const err = queryError(
+      ['a@example.com', hash],
+      pgError('duplicate key value violates unique constraint "users_email_key"', {
+        code: '23505',
+        constraint: 'users_email_key',
+        detail: `Key (password_hash)=(${hash}) already exists.`,
+      }),
+    );
+    const serialized = serializeError(err);
+    expect(serialized).toMatchObject({
+      type: 'DrizzleQueryError',
+      message: 'database error 23505',
+      query: 'insert into "users" ("email", "password_hash") values ($1, $2)',
+      code: '23505',
+      constraint: 'users_email_key',
+    });
+    const text = JSON.stringify(serialized);
+    expect(text).not.toContain('c2VjcmV0LWhhc2g');
+    expect(text).not.toContain('a@example.com');
+    expect(String(serialized.stack)).toMatch(/^\s+at /);
+  });
+
+  it('drops the value PostgreSQL quotes in its own message', () => {
+    const err = pgError('invalid input syntax for type integer: "sk-leaked-key"', { code: '22P02' });
+    expect(JSON.stringify(serializeError(err))).not.toContain('sk-leaked-key');
+  });
+
+  it('keeps ordinary errors as they are', () => {
+    const serialized = serializeError(new Error('upstream timed out'));
+    expect(serialized).toMatchObject({ type: 'Error', message: 'upstream timed out' });
+    expect(String(serialized.stack)).toContain('upstream timed out');
+  });
+
+  it('is the serializer the logger uses for err', () => {
+    const { log, lines } = capture();
+    log.error({ err: queryError(['sk-param-secret'], pgError('boom "sk-param-secret"', { code: 'XX000' })) }, 'unhandled error');
+    expect(lines.join('')).not.toContain('sk-param-secret');
+    expect(lines.join('')).toContain('database error XX000');
+  });
+});

@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// `npm start` end to end: a real process on embedded PGlite, as a newcomer runs it.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// PGlite boots in ~5 s on a 2-core machine; leave room for a busy one.
+const BOOT_TIMEOUT_MS = 60_000;
+
+interface Tollgate {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const started: ChildProcess[] = [];
+const dirs: string[] = [];
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDataDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-main-'));
+  dirs.push(dir);
+  return path.join(dir, 'data');
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startTollgate(env: Record<string, string>): Promise<Tollgate> {
+  const port = Number(env.PORT) || (await freePort());
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  // The test runner's services must not leak in: this is the zero-dependency `npm start`.
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'JWT_SECRET', 'ADMIN_EMAIL', 'ADMIN_PASSWORD']) delete inherited[name];
+  const childEnv = { ...inherited, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'development', ...env };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += String(chunk)));
+  child.stderr?.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, port, output: () => output, exited };
+}
+
+/** Polls /healthz until it answers 200; returns the milliseconds since `since`. */
+async function waitHealthy(t: Tollgate, since: number): Promise<number> {
+  const deadline = since + BOOT_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (t.child.exitCode !== null) throw new Error(`Tollgate exited with ${t.child.exitCode}:\n${t.output()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${t.port}/healthz`);
+      if (res.status === 200) return Date.now() - since;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Tollgate did not become healthy within ${BOOT_TIMEOUT_MS} ms:\n${t.output()}`);
+}
+
+async function stop(t: Tollgate, signal: NodeJS.Signals = 'SIGTERM') {
+  t.child.kill(signal);
+  return t.exited;
+}
+
+const init = (t: Tollgate) => fetch(`http://127.0.0.1:${t.port}/1/users/init`, { method: 'POST' });
+
+describe('npm start (src/main.ts)', () => {
+  it('boots on embedded PGlite in DATA_DIR with no other service, and exits 0 on SIGTERM leaving no lock', async () => {
+    const dataDir = tempDataDir();
+    const spawnedAt = Date.now();
+    const t = await startTollgate({ DATA_DIR: dataDir });
+    const coldStartMs = await waitHealthy(t, spawnedAt);
+    console.info(`[main] cold start (spawn → first 200 from /healthz): ${coldStartMs} ms`);
+
+    const ready = await fetch(`http://127.0.0.1:${t.port}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'pglite' });
+    expect(fs.readFileSync(path.join(dataDir, 'tollgate.lock'), 'utf8')).toBe(String(t.child.pid));
+    expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    const res = await init(t);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: expect.any(Number), token: expect.any(String) });
+
+    expect(await stop(t)).toEqual({ code: 0, signal: null });
+    expect(t.output()).toContain('shutting down');
+    expect(fs.existsSync(path.join(dataDir, 'tollgate.lock'))).toBe(false);
+  }, 120_000);
+
+  it('keeps its data across a restart and refuses a second process on the same DATA_DIR, naming the holder pid', async () => {
+    const dataDir = tempDataDir();
+    const first = await startTollgate({ DATA_DIR: dataDir });
+    await waitHealthy(first, Date.now());
+    expect((await init(first)).status).toBe(200);
+    expect(await stop(first)).toEqual({ code: 0, signal: null });
+
+    const restartedAt = Date.now();
+    const restarted = await startTollgate({ DATA_DIR: dataDir });
+    console.info(`[main] restart on an existing DATA_DIR (spawn → first 200 from /healthz): ${await waitHealthy(restarted, restartedAt)} ms`);
+    const again = await init(restarted);
+    expect(again.status).toBe(403);
+    expect(await again.json()).toEqual({ error: 'Already initialised' });
+
+    const secondStartedAt = Date.now();
+    const second = await startTollgate({ DATA_DIR: dataDir });
+    const { code } = await second.exited;
+    expect(code).not.toBe(0);
+    expect(Date.now() - secondStartedAt).toBeLessThan(15_000);
+    expect(second.output()).toContain(`pid ${restarted.child.pid}`);
+    // The refused process must not have disturbed the running one.
+    expect((await fetch(`http://127.0.0.1:${restarted.port}/readyz`)).status).toBe(200);
+
+    expect(await stop(restarted, 'SIGINT')).toEqual({ code: 0, signal: null });
+    expect(fs.existsSync(path.join(dataDir, 'tollgate.lock'))).toBe(false);
+  }, 180_000);
+
+  it.each([
+    ['PORT', 'abc'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['RATE_LIMIT_AUTH_PER_MIN', '0'],
+  ])('refuses to start with %s=%s, naming the variable', async (name, value) => {
+    const t = await startTollgate({ DATA_DIR: tempDataDir(), PORT: '1', [name]: value });
+    const { code } = await t.exited;
+    expect(code).toBe(78);
+    expect(t.output()).toContain(name);
+    expect(t.output()).not.toContain('listening');
+  }, 60_000);
+
+  it('exits non-zero when its port is taken, and leaves DATA_DIR unlocked', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    const dataDir = tempDataDir();
+    try {
+      const t = await startTollgate({ DATA_DIR: dataDir, PORT: String(port) });
+      const { code } = await t.exited;
+      expect(code).toBe(1);
+      expect(t.output()).toMatch(/EADDRINUSE/);
+      expect(fs.existsSync(path.join(dataDir, 'tollgate.lock'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  }, 120_000);
+});
