@@ -18,10 +18,24 @@ import { createAuthHooks } from './modules/identity/auth.hooks.ts';
 import { authRoutes } from './modules/identity/auth.routes.ts';
 import { createSessionService } from './modules/identity/sessions.service.ts';
 import { createTokenIssuer } from './modules/identity/tokens.ts';
-import { createUserService, neutralStanding } from './modules/identity/users.service.ts';
+import { createUserService } from './modules/identity/users.service.ts';
 import { createUsageService } from './modules/metering/usage.service.ts';
 import { createChannelService } from './modules/routing/channels.service.ts';
 import { legacyRoutes } from './modules/admin/legacy.routes.ts';
+import { operatorRoutes } from './modules/admin/operator.routes.ts';
+import { createAuditLog } from './modules/admin/audit.service.ts';
+import { commerceModule } from './modules/commerce/commerce.module.ts';
+import { createLedger } from './modules/ledger/ledger.service.ts';
+import { ledgerJobs } from './modules/ledger/ledger.jobs.ts';
+import type { JobDefinition } from './platform/jobs.ts';
+import { conflict } from './platform/errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Background jobs the modules declare; main.ts runs them (tests call the services directly). */
+    tollgateJobs: JobDefinition<object>[];
+  }
+}
 
 export interface AppDeps {
   /** A resolved config: `masterKey` and `jwtSecret` must be set (main.ts fills the development fallbacks). */
@@ -45,7 +59,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: createLogger({ level: config.logLevel, stream: deps.logStream }),
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
-    trustProxy: false,
+    // Fastify accepts a hop count too, though its types do not say so.
+    trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
@@ -85,9 +100,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const usage = createUsageService({ database });
   const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams });
 
-  await app.register(authRoutes, { users, sessions, standing: neutralStanding, auth });
+  const ledger = createLedger({ database, clock });
+  const audit = createAuditLog({ database });
+  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth });
+
+  await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
   await app.register(apiKeyRoutes, { apiKeys, auth });
   await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
+  await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth });
+  app.decorate('tollgateJobs', [...commerce.jobs, ...ledgerJobs({ ledger, log: app.log })]);
 
   if (config.admin) await seedAdmin(app, users, config.admin);
   return app;
@@ -95,6 +116,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 async function seedAdmin(app: FastifyInstance, users: ReturnType<typeof createUserService>, admin: { email: string; password: string }) {
   const username = admin.email.split('@')[0]?.replace(/[^\p{L}\p{N}_.-]/gu, '') || 'admin';
-  const created = await users.createFirstAdmin({ username, email: admin.email, password: admin.password }, async () => undefined);
+  let created;
+  try {
+    created = await users.createFirstAdmin({ username, email: admin.email, password: admin.password }, async () => undefined);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'CONFLICT') {
+      throw conflict(`ADMIN_EMAIL ${admin.email} already belongs to a user who is not an operator; choose another ADMIN_EMAIL`);
+    }
+    throw err;
+  }
   if (created) app.log.info({ userId: created.admin.id }, 'seeded the first operator from ADMIN_EMAIL');
 }

@@ -39,7 +39,44 @@ const EnvSchema = z.object({
   RATE_LIMIT_OTHER_PER_MIN: positiveInt.default(60),
   RATE_LIMIT_AI_NONMEMBER_PER_HOUR: positiveInt.default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `false`, `true`, a hop count, or a comma-separated list of proxy addresses/CIDRs (Fastify's trustProxy). */
+  TRUST_PROXY: z.string().default('false'),
+  JOBS_ENABLED: bool.default(true),
+  PAYMENT_SANDBOX_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ALIPAY_APP_ID: z.string().min(1).optional(),
+  ALIPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  ALIPAY_PUBLIC_KEY: z.string().min(1).optional(),
+  ALIPAY_GATEWAY: z.url({ protocol: /^https?$/ }).default('https://openapi.alipay.com/gateway.do'),
+  WECHATPAY_MCH_ID: z.string().min(1).optional(),
+  WECHATPAY_APP_ID: z.string().min(1).optional(),
+  WECHATPAY_SERIAL_NO: z.string().min(1).optional(),
+  WECHATPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  WECHATPAY_APIV3_KEY: z.string().length(32, 'must be 32 characters').optional(),
+  WECHATPAY_PLATFORM_PUBLIC_KEY: z.string().min(1).optional(),
+  WECHATPAY_PLATFORM_SERIAL: z.string().min(1).optional(),
+  WECHATPAY_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.mch.weixin.qq.com'),
 });
+
+type Env = z.infer<typeof EnvSchema>;
+
+const PAYMENT_PROVIDER_VARS = {
+  sandbox: [],
+  alipay: ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'],
+  wechat: [
+    'WECHATPAY_MCH_ID', 'WECHATPAY_APP_ID', 'WECHATPAY_SERIAL_NO', 'WECHATPAY_PRIVATE_KEY', 'WECHATPAY_APIV3_KEY',
+    'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL',
+  ],
+} as const satisfies Record<string, (keyof Env)[]>;
+
+export interface PaymentConfig {
+  /** Signs sandbox callbacks; unset → derived from MASTER_KEY (see app.ts). */
+  sandboxSecret?: string;
+  alipay?: { appId: string; privateKeyPem: string; alipayPublicKeyPem: string; gateway: string };
+  wechat?: {
+    mchId: string; appId: string; merchantSerialNo: string; merchantPrivateKeyPem: string; apiV3Key: string;
+    platformPublicKeyPem: string; platformSerialNo: string; baseUrl: string;
+  };
+}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -62,7 +99,10 @@ export interface Config {
   rateLimits: { authPerMin: number; queryPerMin: number; otherPerMin: number; aiNonMemberPerHour: number };
   /** `PROVIDER_BASE_URL_<NAME>` overrides, keyed by the lower-cased provider name. */
   providerBaseUrls: Record<string, string>;
-  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean | number | string;
+  jobsEnabled: boolean;
+  payments: PaymentConfig;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +127,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`);
     }
   }
+  const paymentProviders = e.PAYMENT_PROVIDERS.split(',').map((s) => s.trim()).filter(Boolean);
+  const problems: string[] = [];
+  for (const name of paymentProviders) {
+    if (!(name in PAYMENT_PROVIDER_VARS)) problems.push(`  PAYMENT_PROVIDERS: unknown provider "${name}" (sandbox, alipay, wechat)`);
+    for (const v of PAYMENT_PROVIDER_VARS[name as keyof typeof PAYMENT_PROVIDER_VARS] ?? []) {
+      if (e[v] === undefined) problems.push(`  ${v}: required when PAYMENT_PROVIDERS includes ${name}`);
+    }
+  }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (trustProxy === undefined) problems.push('  TRUST_PROXY: must be true, false, a hop count or a list of addresses');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -101,7 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     platformFeeRate: e.PLATFORM_FEE_RATE,
     earningsHoldHours: e.EARNINGS_HOLD_HOURS,
     allowPrivateUpstreams: e.ALLOW_PRIVATE_UPSTREAMS,
-    paymentProviders: e.PAYMENT_PROVIDERS.split(',').map((s) => s.trim()).filter(Boolean),
+    paymentProviders,
     smsProvider: e.SMS_PROVIDER,
     refreshTokenRotation: e.REFRESH_TOKEN_ROTATION,
     rateLimits: {
@@ -112,7 +163,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     providerBaseUrls: readProviderBaseUrls(env),
     logLevel: e.LOG_LEVEL,
+    trustProxy: trustProxy as boolean | number | string,
+    jobsEnabled: e.JOBS_ENABLED,
+    payments: paymentConfig(e, paymentProviders),
   };
+}
+
+// PEM keys in one-line environment variables arrive with literal `\n`s.
+const pem = (v: string) => v.replace(/\\n/g, '\n');
+
+function paymentConfig(e: Env, enabled: string[]): PaymentConfig {
+  const out: PaymentConfig = { sandboxSecret: e.PAYMENT_SANDBOX_SECRET };
+  if (enabled.includes('alipay')) {
+    out.alipay = {
+      appId: e.ALIPAY_APP_ID as string,
+      privateKeyPem: pem(e.ALIPAY_PRIVATE_KEY as string),
+      alipayPublicKeyPem: pem(e.ALIPAY_PUBLIC_KEY as string),
+      gateway: e.ALIPAY_GATEWAY,
+    };
+  }
+  if (enabled.includes('wechat')) {
+    out.wechat = {
+      mchId: e.WECHATPAY_MCH_ID as string,
+      appId: e.WECHATPAY_APP_ID as string,
+      merchantSerialNo: e.WECHATPAY_SERIAL_NO as string,
+      merchantPrivateKeyPem: pem(e.WECHATPAY_PRIVATE_KEY as string),
+      apiV3Key: e.WECHATPAY_APIV3_KEY as string,
+      platformPublicKeyPem: pem(e.WECHATPAY_PLATFORM_PUBLIC_KEY as string),
+      platformSerialNo: e.WECHATPAY_PLATFORM_SERIAL as string,
+      baseUrl: e.WECHATPAY_BASE_URL.replace(/\/+$/, ''),
+    };
+  }
+  return out;
+}
+
+function parseTrustProxy(v: string): boolean | number | string | undefined {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v.split(',').map((x) => x.trim());
+  return list.every((x) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x)) ? list.join(',') : undefined;
 }
 
 function readProviderBaseUrls(env: Record<string, string | undefined>): Record<string, string> {

@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase, type Database } from './platform/db.ts';
 import { withDevelopmentSecrets } from './platform/dev-secrets.ts';
+import { startJobs, type JobRunner } from './platform/jobs.ts';
 
 // EX_CONFIG from sysexits.h: supervisors can tell "fix the environment" from a crash.
 const EXIT_BAD_CONFIG = 78;
@@ -30,12 +31,16 @@ async function main(): Promise<void> {
   redis?.on('error', (err) => bootLog.warn({ err: err.message }, 'redis error'));
 
   let app: FastifyInstance | undefined;
+  let jobs: JobRunner | undefined;
   try {
     app = await buildApp({ config, database, redis });
-    handleSignals(app, database, redis);
+    const running = { app, jobs: undefined as JobRunner | undefined };
+    handleSignals(running, database, redis);
     await app.listen({ port: config.port, host: config.host });
+    if (config.jobsEnabled) running.jobs = jobs = await startJobs({ database, log: app.log }, app.tollgateJobs);
   } catch (err) {
     // Still checkpoint PGlite and drop the data-dir lock, so the next start finds a clean directory.
+    await jobs?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     redis?.disconnect();
@@ -47,7 +52,8 @@ async function main(): Promise<void> {
   );
 }
 
-function handleSignals(app: FastifyInstance, database: Database, redis: Redis | undefined): void {
+function handleSignals(running: { app: FastifyInstance; jobs?: JobRunner }, database: Database, redis: Redis | undefined): void {
+  const { app } = running;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -61,6 +67,7 @@ function handleSignals(app: FastifyInstance, database: Database, redis: Redis | 
     let code = 0;
     for (const [what, close] of [
       ['http server', () => app.close()],
+      ['job runner', async () => running.jobs?.stop()],
       ['database', () => database.close()],
       // Redis holds only counters: an unreachable one is dropped, not waited for.
       ['redis', async () => void (await redis?.quit().catch(() => redis.disconnect()))],

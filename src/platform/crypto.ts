@@ -91,3 +91,8 @@ export function timingSafeEqualHex(a: string, b: string): boolean {
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
+
+/** A purpose-bound secret derived from the master key (HKDF-SHA256), for secrets nobody needs to type in. */
+export function deriveSecret(masterKeyHex: string, purpose: string): string {
+  return Buffer.from(crypto.hkdfSync('sha256', Buffer.from(masterKeyHex, 'hex'), Buffer.alloc(0), `tollgate/${purpose}`, 32)).toString('hex');
+}

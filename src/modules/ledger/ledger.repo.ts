@@ -18,6 +18,10 @@ export async function ensureAccounts(db: Db, specs: AccountSpec[]): Promise<Map<
   return new Map(rows.map((r) => [r.code, r.id]));
 }
 
+export async function accountsByIds(db: Db, ids: number[]): Promise<LedgerAccountRow[]> {
+  return ids.length === 0 ? [] : db.select().from(ledgerAccounts).where(inArray(ledgerAccounts.id, ids));
+}
+
 export async function findAccount(db: Db, code: string): Promise<LedgerAccountRow | undefined> {
   const [row] = await db.select().from(ledgerAccounts).where(eq(ledgerAccounts.code, code));
   return row;

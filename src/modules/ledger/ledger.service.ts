@@ -107,6 +107,23 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
   return {
     transfer: (req: TransferRequest, tx?: Db) => inTx(tx, (db) => transferIn(db, req)),
 
+    /**
+     * Undoes a transfer with its exact opposite (same accounts, negated amounts). The never-negative guards still
+     * hold, so reversing money that has since been spent is refused with InsufficientFunds.
+     */
+    reverse: (r: { originalKey: string; idempotencyKey: string; kind: string; reference?: string; description?: string }, tx?: Db) =>
+      inTx(tx, async (db) => {
+        const original = await repo.transferByKey(db, r.originalKey);
+        if (!original) throw notFound('Transfer');
+        const accounts = new Map((await repo.accountsByIds(db, original.postings.map((p) => p.accountId))).map((a) => [a.id, a]));
+        const postings = original.postings.map((p) => {
+          const a = accounts.get(p.accountId);
+          if (!a) throw new Error(`account ${p.accountId} vanished`);
+          return { account: { code: a.code, kind: a.kind, ownerUserId: a.ownerUserId ?? undefined, neverNegative: a.neverNegative }, amount: -p.amount };
+        });
+        return transferIn(db, { idempotencyKey: r.idempotencyKey, kind: r.kind, reference: r.reference, description: r.description, postings });
+      }),
+
     /** Reserves `amount` of `account` (moved into its held twin). Idempotent by key. */
     hold: (h: { account: AccountSpec; amount: bigint; idempotencyKey: string; reference?: string }, tx?: Db) =>
       inTx(tx, async (db) => {

@@ -1,0 +1,59 @@
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { studioEnvelope, studioOk } from '../../platform/envelopes.ts';
+import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
+import type { UserService } from '../identity/users.service.ts';
+import { orderView } from '../commerce/credit.routes.ts';
+import { OrderItem } from '../commerce/credit.schema.ts';
+import type { OrderService } from '../commerce/orders.service.ts';
+import { creditsOf, creditsToMicros } from '../commerce/pricing.ts';
+import type { WalletService } from '../commerce/wallet.service.ts';
+
+// Operator endpoints of our own (studio envelope, admin role) that compose other modules.
+
+const UserIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const OrderNoParams = z.strictObject({ id: z.string().regex(/^[RM]\d{20}$/, 'must be an order id such as R20260122100000123456') });
+const Reason = z.string().trim().min(2).max(500);
+
+const AdjustBody = z.strictObject({
+  /** Whole credits; negative takes credits away. */
+  credits: z.number().int().min(-10_000_000).max(10_000_000).refine((n) => n !== 0, 'must not be 0'),
+  reason: Reason,
+});
+const RefundBody = z.strictObject({ reason: Reason });
+const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(128).optional() });
+
+export async function operatorRoutes(
+  root: FastifyInstance,
+  deps: { users: UserService; wallet: WalletService; orders: OrderService; auth: AuthHooks },
+) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { users, wallet, orders, auth } = deps;
+  const admin = { onRequest: auth.sessionWithRole('admin') };
+  const tags = ['operators'];
+
+  app.post(
+    '/api/v1/admin/users/:id/credits',
+    {
+      ...admin,
+      schema: {
+        tags, params: UserIdParams, body: AdjustBody, headers: IdempotencyHeaders,
+        response: { 200: studioEnvelope(z.object({ user_id: z.number().int(), credit_balance: z.number(), replayed: z.boolean() })) },
+      },
+    },
+    async (req) => {
+      await users.getLive(req.params.id);
+      const key = req.headers['idempotency-key'] ?? crypto.randomUUID();
+      const result = await wallet.adjust(principalOf(req), req.params.id, creditsToMicros(req.body.credits), req.body.reason, key, req.id);
+      return studioOk({ user_id: req.params.id, credit_balance: creditsOf(result.balance), replayed: result.replayed }, '积分已调整');
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/orders/:id/refund',
+    { ...admin, schema: { tags, params: OrderNoParams, body: RefundBody, response: { 200: studioEnvelope(OrderItem) } } },
+    async (req) => studioOk(orderView(await orders.refund(principalOf(req), req.params.id, req.body.reason, req.id)), '退款成功'),
+  );
+}

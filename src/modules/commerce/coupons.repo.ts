@@ -1,0 +1,124 @@
+import { and, count, desc, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db.ts';
+import { couponClaims, coupons, type CouponRow } from './commerce.tables.ts';
+
+export type NewCoupon = Omit<typeof coupons.$inferInsert, 'id' | 'claimedCount' | 'usedCount' | 'createdAt'>;
+
+export async function insertCoupon(db: Db, c: NewCoupon): Promise<CouponRow> {
+  const [row] = await db.insert(coupons).values(c).returning();
+  return row as CouponRow;
+}
+
+export async function findCoupon(db: Db, id: number): Promise<CouponRow | undefined> {
+  const [row] = await db.select().from(coupons).where(eq(coupons.id, id));
+  return row;
+}
+
+export type CouponFilter = 'active' | 'expired' | 'disabled' | 'upcoming';
+
+export async function pageCoupons(db: Db, filter: CouponFilter | undefined, now: Date, limit: number, offset: number) {
+  const where =
+    filter === 'active'
+      ? and(eq(coupons.status, 'active'), lte(coupons.validFrom, now), gte(coupons.validUntil, now))
+      : filter === 'expired'
+        ? lt(coupons.validUntil, now)
+        : filter === 'upcoming'
+          ? and(eq(coupons.status, 'active'), gt(coupons.validFrom, now))
+          : filter === 'disabled'
+            ? eq(coupons.status, 'disabled')
+            : undefined;
+  const [rows, [total]] = await Promise.all([
+    db.select().from(coupons).where(where).orderBy(desc(coupons.id)).limit(limit).offset(offset),
+    db.select({ n: count() }).from(coupons).where(where),
+  ]);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+/** Takes one of the coupon's `max_usage` slots; the guard makes concurrent claims unable to exceed it. */
+export async function takeClaimSlot(db: Db, couponId: number, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(coupons)
+    .set({ claimedCount: sql`${coupons.claimedCount} + 1` })
+    .where(
+      and(
+        eq(coupons.id, couponId),
+        eq(coupons.status, 'active'),
+        lt(coupons.claimedCount, coupons.maxUsage),
+        lte(coupons.validFrom, now),
+        gte(coupons.validUntil, now),
+      ),
+    )
+    .returning({ id: coupons.id });
+  return rows.length > 0;
+}
+
+export async function insertClaim(db: Db, couponId: number, userId: number) {
+  const [row] = await db.insert(couponClaims).values({ couponId, userId }).onConflictDoNothing().returning();
+  return row;
+}
+
+/** The user's claim of the coupon with this code, locked for the order that wants to use it. */
+export async function lockClaimByCode(db: Db, userId: number, code: string) {
+  const [row] = await db
+    .select({ claim: couponClaims, coupon: coupons })
+    .from(couponClaims)
+    .innerJoin(coupons, eq(coupons.id, couponClaims.couponId))
+    .where(and(eq(couponClaims.userId, userId), sql`upper(${coupons.code}) = upper(${code})`))
+    .for('update', { of: couponClaims });
+  return row;
+}
+
+export async function setClaimStatus(
+  db: Db,
+  claimId: number,
+  from: 'unused' | 'reserved',
+  to: 'unused' | 'reserved' | 'used',
+  /** undefined keeps the current order. */
+  orderId: number | null | undefined,
+  at?: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(couponClaims)
+    .set({ status: to, ...(orderId === undefined ? {} : { orderId }), ...(to === 'used' ? { usedAt: at } : {}) })
+    .where(and(eq(couponClaims.id, claimId), eq(couponClaims.status, from)))
+    .returning({ id: couponClaims.id });
+  return rows.length > 0;
+}
+
+/** Marks a claim used by `orderId`: reserved for that order, or unused (released when the order expired). */
+export async function useClaim(db: Db, claimId: number, orderId: number, at: Date) {
+  const [row] = await db
+    .update(couponClaims)
+    .set({ status: 'used', orderId, usedAt: at })
+    .where(
+      and(
+        eq(couponClaims.id, claimId),
+        or(eq(couponClaims.status, 'unused'), and(eq(couponClaims.status, 'reserved'), eq(couponClaims.orderId, orderId))),
+      ),
+    )
+    .returning({ couponId: couponClaims.couponId });
+  return row;
+}
+
+export async function countUse(db: Db, couponId: number): Promise<void> {
+  await db.update(coupons).set({ usedCount: sql`${coupons.usedCount} + 1` }).where(eq(coupons.id, couponId));
+}
+
+export type MyCouponStatus = 'unused' | 'used' | 'expired';
+
+export async function claimsOf(db: Db, userId: number, status: MyCouponStatus | undefined, now: Date) {
+  const where =
+    status === 'used'
+      ? eq(couponClaims.status, 'used')
+      : status === 'expired'
+        ? and(inArray(couponClaims.status, ['unused', 'reserved']), lt(coupons.validUntil, now))
+        : status === 'unused'
+          ? and(inArray(couponClaims.status, ['unused', 'reserved']), gte(coupons.validUntil, now))
+          : undefined;
+  return db
+    .select({ claim: couponClaims, coupon: coupons })
+    .from(couponClaims)
+    .innerJoin(coupons, eq(coupons.id, couponClaims.couponId))
+    .where(and(eq(couponClaims.userId, userId), where))
+    .orderBy(desc(couponClaims.id));
+}

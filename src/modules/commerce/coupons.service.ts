@@ -1,0 +1,91 @@
+import type { Database, Db } from '../../platform/db.ts';
+import { isUniqueViolation } from '../../platform/db.ts';
+import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
+import type { Principal } from '../../platform/principal.ts';
+import type { Clock } from '../../platform/time.ts';
+import type { CouponClaimRow, CouponRow, CouponType } from './commerce.tables.ts';
+import * as repo from './coupons.repo.ts';
+import { couponEffect, type CouponEffect } from './pricing.ts';
+
+const invalid = (message: string) => new AppError('COUPON_INVALID', message);
+
+export interface NewCouponInput {
+  code: string;
+  name: string;
+  type: CouponType;
+  value: bigint;
+  minAmount: bigint;
+  maxUsage: number;
+  validFrom: Date;
+  validUntil: Date;
+}
+
+export function createCouponService(deps: { database: Database; clock: Clock }) {
+  const { database, clock } = deps;
+
+  return {
+    async create(actor: Principal, input: NewCouponInput): Promise<CouponRow> {
+      if (input.validUntil <= input.validFrom) throw badRequest('valid_until must be after valid_from', { field: 'body.valid_until' });
+      try {
+        return await repo.insertCoupon(database.db, { ...input, createdBy: actor.userId });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict('A coupon with this code already exists', { field: 'body.code' });
+        throw err;
+      }
+    },
+
+    page: (filter: repo.CouponFilter | undefined, limit: number, offset: number) =>
+      repo.pageCoupons(database.db, filter, clock.now(), limit, offset),
+
+    /** One claim per user, and never more than `max_usage` claims, however many arrive at once. */
+    async claim(actor: Principal, couponId: number): Promise<{ claim: CouponClaimRow; coupon: CouponRow }> {
+      return database.transaction(async (tx) => {
+        const coupon = await repo.findCoupon(tx, couponId);
+        if (!coupon) throw notFound('Coupon');
+        const now = clock.now();
+        if (coupon.status !== 'active') throw invalid('Coupon is disabled');
+        if (now < coupon.validFrom) throw invalid('Coupon is not valid yet');
+        if (now > coupon.validUntil) throw invalid('Coupon has expired');
+        const claim = await repo.insertClaim(tx, couponId, actor.userId);
+        if (!claim) throw invalid('You have already claimed this coupon');
+        if (!(await repo.takeClaimSlot(tx, couponId, now))) throw invalid('Coupon has been used up');
+        return { claim, coupon: (await repo.findCoupon(tx, couponId)) as CouponRow };
+      });
+    },
+
+    mine: (actor: Principal, status: repo.MyCouponStatus | undefined) => repo.claimsOf(database.db, actor.userId, status, clock.now()),
+
+    /**
+     * Reserves the user's claimed coupon for an order being created (inside its transaction) and says what it does.
+     * Missing, not claimed, already used or reserved, expired or below the minimum → 40003.
+     */
+    async reserve(tx: Db, userId: number, code: string, listAmount: bigint): Promise<{ claimId: number; effect: CouponEffect }> {
+      const found = await repo.lockClaimByCode(tx, userId, code);
+      if (!found) throw invalid('Coupon not found or not claimed');
+      if (found.claim.status !== 'unused') throw invalid('Coupon has already been used');
+      const effect = couponEffect(found.coupon, listAmount, clock.now());
+      if (!(await repo.setClaimStatus(tx, found.claim.id, 'unused', 'reserved', null))) throw invalid('Coupon has already been used');
+      return { claimId: found.claim.id, effect };
+    },
+
+    attachToOrder: async (tx: Db, claimId: number, orderId: number) => {
+      await repo.setClaimStatus(tx, claimId, 'reserved', 'reserved', orderId);
+    },
+
+    /**
+     * The order was paid: the reservation becomes a use. An order paid after it expired finds its claim released;
+     * the payer paid the discounted price, so the claim is used all the same (unless another order holds it).
+     */
+    async consume(tx: Db, claimId: number, orderId: number): Promise<void> {
+      const used = await repo.useClaim(tx, claimId, orderId, clock.now());
+      if (used) await repo.countUse(tx, used.couponId);
+    },
+
+    /** The order expired or failed: the coupon goes back to the user. */
+    release: async (tx: Db, claimId: number) => {
+      await repo.setClaimStatus(tx, claimId, 'reserved', 'unused', null);
+    },
+  };
+}
+
+export type CouponService = ReturnType<typeof createCouponService>;

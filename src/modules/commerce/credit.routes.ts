@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { PageQuery, studioOk } from '../../platform/envelopes.ts';
+import { cnyNumber } from '../../platform/money.ts';
+import { formatStudioTime } from '../../platform/time.ts';
+import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
+import type { OrderRow } from './commerce.tables.ts';
+import {
+  BalanceResponse, MembershipBody, MembershipCreated, OrdersResponse, RechargeBody, RechargeCreated, TransactionsResponse,
+} from './credit.schema.ts';
+import type { MembershipService } from './membership.service.ts';
+import type { OrderService } from './orders.service.ts';
+import { creditsOf } from './pricing.ts';
+import type { WalletService } from './wallet.service.ts';
+
+export function orderView(o: OrderRow) {
+  return {
+    order_id: o.orderNo,
+    status: o.status,
+    payment_method: o.paymentMethod,
+    amount: cnyNumber(o.payAmount),
+    original_amount: cnyNumber(o.listAmount),
+    discount: cnyNumber(o.discount),
+    credits: creditsOf(o.credits + o.bonusCredits),
+    bonus_credits: creditsOf(o.bonusCredits),
+    membership_type: o.membershipType,
+    payment_url: o.status === 'pending' ? o.paymentUrl : null,
+    created_at: formatStudioTime(o.createdAt),
+    expires_at: formatStudioTime(o.expiresAt),
+    paid_at: o.paidAt ? formatStudioTime(o.paidAt) : null,
+  };
+}
+
+export async function creditRoutes(
+  root: FastifyInstance,
+  deps: { orders: OrderService; membership: MembershipService; wallet: WalletService; auth: AuthHooks },
+) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { orders, membership, wallet, auth } = deps;
+  const base = { onRequest: auth.session };
+  const tags = ['credits'];
+
+  app.post('/api/v1/credit/recharge', { ...base, schema: { tags, body: RechargeBody, response: { 200: RechargeCreated } } }, async (req) => {
+    const order = await orders.createRecharge(
+      principalOf(req),
+      { amount: req.body.amount, paymentMethod: req.body.payment_method, couponCode: req.body.coupon_code },
+      req.ip,
+    );
+    const v = orderView(order);
+    return studioOk(
+      {
+        order_id: v.order_id,
+        amount: v.amount,
+        original_amount: v.original_amount,
+        discount: v.discount,
+        credits: v.credits,
+        bonus_credits: v.bonus_credits,
+        payment_url: v.payment_url,
+        expires_at: v.expires_at,
+      },
+      '订单创建成功',
+    );
+  });
+
+  app.post('/api/v1/credit/membership', { ...base, schema: { tags, body: MembershipBody, response: { 200: MembershipCreated } } }, async (req) => {
+    const actor = principalOf(req);
+    const order = await orders.createMembership(
+      actor,
+      { type: req.body.membership_type, paymentMethod: req.body.payment_method, couponCode: req.body.coupon_code },
+      req.ip,
+    );
+    const standing = order.status === 'paid' ? await membership.standing(actor.userId) : undefined;
+    return studioOk(
+      {
+        order_id: order.orderNo,
+        membership_type: req.body.membership_type,
+        amount: cnyNumber(order.payAmount),
+        original_amount: cnyNumber(order.listAmount),
+        discount: cnyNumber(order.discount),
+        status: order.status,
+        payment_url: order.status === 'pending' ? order.paymentUrl : null,
+        membership_end_date: standing?.membership_end_date ?? null,
+      },
+      order.status === 'paid' ? '会员开通成功' : '会员订单创建成功',
+    );
+  });
+
+  app.get('/api/v1/credit/balance', { ...base, schema: { tags, response: { 200: BalanceResponse } } }, async (req) =>
+    studioOk(await membership.standing(principalOf(req).userId)),
+  );
+
+  app.get('/api/v1/credit/transactions', { ...base, schema: { tags, querystring: PageQuery, response: { 200: TransactionsResponse } } }, async (req) =>
+    studioOk(await wallet.transactions(principalOf(req).userId, req.query)),
+  );
+
+  for (const kind of ['recharge', 'membership'] as const) {
+    app.get(`/api/v1/credit/${kind}/orders`, { ...base, schema: { tags, querystring: PageQuery, response: { 200: OrdersResponse } } }, async (req) => {
+      const q = req.query;
+      const { rows, total } = await orders.page(principalOf(req), kind, q.page_size, (q.page - 1) * q.page_size);
+      return studioOk({ total, page: q.page, page_size: q.page_size, items: rows.map(orderView) });
+    });
+  }
+}

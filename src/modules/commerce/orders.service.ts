@@ -1,0 +1,227 @@
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import { isUniqueViolation, type Database, type Db } from '../../platform/db.ts';
+import { AppError, badRequest, notFound } from '../../platform/errors.ts';
+import type { Principal } from '../../platform/principal.ts';
+import { addMs, type Clock } from '../../platform/time.ts';
+import { ACCOUNTS } from '../ledger/accounts.ts';
+import { InsufficientFunds, type Ledger, type Posting } from '../ledger/ledger.service.ts';
+import type { MembershipType, OrderKind, OrderRow, PaymentMethod } from './commerce.tables.ts';
+import type { AuditLog } from '../admin/audit.service.ts';
+import type { CouponService } from './coupons.service.ts';
+import type { MembershipService } from './membership.service.ts';
+import * as repo from './orders.repo.ts';
+import { creditsOf, MEMBERSHIP_PLANS } from './pricing.ts';
+import type { PaymentRouter } from './payments/router.ts';
+import { yuanText } from './payments/provider.ts';
+
+export const ORDER_TTL_MS = 30 * 60 * 1000;
+
+export interface OrderDeps {
+  database: Database;
+  clock: Clock;
+  ledger: Ledger;
+  coupons: CouponService;
+  membership: MembershipService;
+  payments: PaymentRouter;
+  audit: AuditLog;
+  publicBaseUrl: string;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+/** `R20260122100000123456`: kind letter, UTC+8 wall time, 6 random digits. */
+export function newOrderNo(kind: OrderKind, now: Date): string {
+  const stamp = new Date(now.getTime() + 8 * 3600 * 1000).toISOString().replace(/\D/g, '').slice(0, 14);
+  return `${kind === 'recharge' ? 'R' : 'M'}${stamp}${crypto.randomInt(0, 1_000_000).toString().padStart(6, '0')}`;
+}
+
+/** The ledger postings that pay an order: who receives what, and what the platform gives away. */
+export function paymentPostings(order: OrderRow): Posting[] {
+  const payer = order.provider === 'balance' ? ACCOUNTS.userWallet(order.userId) : ACCOUNTS.paymentClearing(order.provider);
+  const wallet = ACCOUNTS.userWallet(order.userId);
+  const postings: Posting[] = [{ account: payer, amount: -order.payAmount }];
+  const promo = order.discount + order.bonusCredits;
+  if (promo > 0n) postings.push({ account: ACCOUNTS.promoExpense, amount: -promo });
+  if (order.kind === 'recharge') {
+    postings.push({ account: wallet, amount: order.credits + order.bonusCredits });
+  } else {
+    postings.push({ account: ACCOUNTS.platformRevenue, amount: order.listAmount });
+    if (order.bonusCredits > 0n) postings.push({ account: wallet, amount: order.bonusCredits });
+  }
+  return postings.filter((p) => p.amount !== 0n);
+}
+
+export function orderDescription(order: OrderRow): string {
+  const bonus = order.bonusCredits > 0n ? `（赠送${creditsOf(order.bonusCredits)}积分）` : '';
+  if (order.kind === 'recharge') return `充值${yuanText(order.listAmount)}元${bonus}`;
+  return `购买${MEMBERSHIP_PLANS[order.membershipType as MembershipType].label}${bonus}`;
+}
+
+export function createOrderService(deps: OrderDeps) {
+  const { database, clock, ledger, coupons, membership, payments } = deps;
+
+  async function insertWithNo(tx: Db, o: Omit<repo.NewOrder, 'orderNo'>): Promise<OrderRow> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await repo.insertOrder(tx, { ...o, orderNo: newOrderNo(o.kind, clock.now()) });
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** Creates a pending order (reserving its coupon) in one transaction. */
+  async function openOrder(
+    actor: Principal,
+    o: { kind: OrderKind; method: PaymentMethod; provider: string; listAmount: bigint; credits: bigint; membershipType?: MembershipType; couponCode?: string },
+    then?: (tx: Db, order: OrderRow) => Promise<OrderRow>,
+  ): Promise<OrderRow> {
+    return database.transaction(async (tx) => {
+      const reserved = o.couponCode ? await coupons.reserve(tx, actor.userId, o.couponCode, o.listAmount) : undefined;
+      const discount = reserved?.effect.discount ?? 0n;
+      let order = await insertWithNo(tx, {
+        userId: actor.userId,
+        kind: o.kind,
+        paymentMethod: o.method,
+        provider: o.provider,
+        listAmount: o.listAmount,
+        discount,
+        payAmount: o.listAmount - discount,
+        credits: o.credits,
+        bonusCredits: reserved?.effect.bonusCredits ?? 0n,
+        membershipType: o.membershipType ?? null,
+        couponClaimId: reserved?.claimId ?? null,
+        expiresAt: addMs(clock.now(), ORDER_TTL_MS),
+      });
+      if (reserved) await coupons.attachToOrder(tx, reserved.claimId, order.id);
+      if (then) order = await then(tx, order);
+      return order;
+    });
+  }
+
+  /** Asks the provider where to pay, after the order is committed; a provider failure fails the order. */
+  async function startPayment(order: OrderRow, clientIp?: string): Promise<OrderRow> {
+    const provider = payments.byName(order.provider);
+    try {
+      const { paymentUrl } = await provider.createPayment({
+        orderNo: order.orderNo,
+        amount: order.payAmount,
+        subject: orderDescription(order),
+        expiresAt: order.expiresAt,
+        notifyUrl: `${deps.publicBaseUrl}${payments.notifyPath(provider.name)}`,
+        returnUrl: `${deps.publicBaseUrl}/`,
+        clientIp,
+      });
+      return await repo.update(database.db, order.id, { paymentUrl, updatedAt: clock.now() });
+    } catch (err) {
+      deps.log.error({ orderNo: order.orderNo, provider: provider.name, err: (err as Error).message }, 'payment could not be started');
+      await database.transaction(async (tx) => {
+        const failed = await repo.closePending(tx, order.id, 'failed', { failureReason: 'payment provider unavailable', updatedAt: clock.now() });
+        if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId);
+      });
+      throw new AppError('PAYMENT_FAILED', 'The payment provider is unavailable; please retry');
+    }
+  }
+
+  /** Marks a locked order paid: one ledger transfer, the membership, the coupon. */
+  async function fulfil(tx: Db, order: OrderRow, providerTxnId: string): Promise<OrderRow> {
+    await ledger.transfer(
+      { idempotencyKey: `order:${order.orderNo}:paid`, kind: order.kind, reference: order.orderNo, description: orderDescription(order), postings: paymentPostings(order) },
+      tx,
+    );
+    if (order.kind === 'membership') await membership.extend(tx, order.userId, order.membershipType as MembershipType);
+    if (order.couponClaimId) await coupons.consume(tx, order.couponClaimId, order.id);
+    const now = clock.now();
+    return repo.update(tx, order.id, { status: 'paid', paidAt: now, updatedAt: now, providerTxnId });
+  }
+
+  return {
+    fulfil,
+
+    async createRecharge(actor: Principal, input: { amount: bigint; paymentMethod: PaymentMethod; couponCode?: string }, clientIp?: string) {
+      if (input.paymentMethod === 'balance') throw badRequest('Credits cannot be bought with credits', { field: 'body.payment_method' });
+      const provider = payments.forMethod(input.paymentMethod);
+      const order = await openOrder(actor, {
+        kind: 'recharge',
+        method: input.paymentMethod,
+        provider: provider.name,
+        listAmount: input.amount,
+        credits: input.amount,
+        couponCode: input.couponCode,
+      });
+      return startPayment(order, clientIp);
+    },
+
+    async createMembership(actor: Principal, input: { type: MembershipType; paymentMethod: PaymentMethod; couponCode?: string }, clientIp?: string) {
+      const listAmount = MEMBERSHIP_PLANS[input.type].price;
+      const base = { kind: 'membership' as const, method: input.paymentMethod, listAmount, credits: 0n, membershipType: input.type, couponCode: input.couponCode };
+      if (input.paymentMethod === 'balance') {
+        try {
+          // Paid from credits in the same transaction that creates it: no pending state, no callback.
+          return await openOrder(actor, { ...base, provider: 'balance' }, (tx, order) => fulfil(tx, order, `balance:${order.orderNo}`));
+        } catch (err) {
+          if (err instanceof InsufficientFunds) throw new AppError('INSUFFICIENT_CREDITS', '积分不足，请充值积分');
+          throw err;
+        }
+      }
+      const provider = payments.forMethod(input.paymentMethod);
+      return startPayment(await openOrder(actor, { ...base, provider: provider.name }), clientIp);
+    },
+
+    page: (actor: Principal, kind: OrderKind, limit: number, offset: number) => repo.pageOwned(database.db, actor.userId, kind, limit, offset),
+
+    async getOwned(actor: Principal, orderNo: string): Promise<OrderRow> {
+      const order = await repo.findOwnedByNo(database.db, actor.userId, orderNo);
+      if (!order) throw new AppError('ORDER_NOT_FOUND', '订单不存在');
+      return order;
+    },
+
+    findByNo: (orderNo: string) => repo.findByNo(database.db, orderNo),
+
+    /** Expires pending orders past their deadline and gives their coupons back. */
+    async expireDue(limit = 500): Promise<number> {
+      const due = await repo.duePending(database.db, clock.now(), limit);
+      let expired = 0;
+      for (const order of due) {
+        await database.transaction(async (tx) => {
+          const closed = await repo.closePending(tx, order.id, 'expired', { updatedAt: clock.now() });
+          if (!closed) return;
+          expired++;
+          if (closed.couponClaimId) await coupons.release(tx, closed.couponClaimId);
+        });
+      }
+      return expired;
+    },
+
+    /** Reverses a paid order while its credits are unspent; membership time is taken back too. */
+    async refund(actor: Principal, orderNo: string, reason: string, requestId: string): Promise<OrderRow> {
+      return database.transaction(async (tx) => {
+        const order = await repo.lockByNo(tx, orderNo);
+        if (!order) throw notFound('Order');
+        if (order.status === 'refunded') throw new AppError('CONFLICT', 'Order has already been refunded');
+        if (order.status !== 'paid') throw new AppError('CONFLICT', `Only paid orders can be refunded (this one is ${order.status})`);
+        try {
+          await ledger.reverse(
+            { originalKey: `order:${order.orderNo}:paid`, idempotencyKey: `order:${order.orderNo}:refund`, kind: 'refund', reference: order.orderNo, description: `退款：${orderDescription(order)}（${reason}）` },
+            tx,
+          );
+        } catch (err) {
+          if (err instanceof InsufficientFunds) {
+            throw new AppError('CONFLICT', 'The credits of this order have already been spent; it cannot be refunded');
+          }
+          throw err;
+        }
+        if (order.kind === 'membership') await membership.shorten(tx, order.userId, order.membershipType as MembershipType);
+        const now = clock.now();
+        const refunded = await repo.update(tx, order.id, { status: 'refunded', refundedAt: now, updatedAt: now });
+        await deps.audit.record(tx, {
+          actorUserId: actor.userId, tenantUserId: order.userId, action: 'order.refund', objectType: 'order', objectId: order.orderNo,
+          before: { status: order.status }, after: { status: refunded.status }, reason, requestId,
+        });
+        return refunded;
+      });
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;
