@@ -58,7 +58,10 @@ describe('loadConfig', () => {
       PLATFORM_FEE_RATE: '0.15',
       EARNINGS_HOLD_HOURS: '48',
       ALLOW_PRIVATE_UPSTREAMS: 'true',
-      PAYMENT_PROVIDERS: 'sandbox, alipay ,wechat',
+      PAYMENT_PROVIDERS: 'sandbox, alipay',
+      ALIPAY_APP_ID: '2021000000000000',
+      ALIPAY_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----',
+      ALIPAY_PUBLIC_KEY: 'MIIBIjANBgkq',
       REFRESH_TOKEN_ROTATION: '1',
       RATE_LIMIT_AUTH_PER_MIN: '3',
       RATE_LIMIT_QUERY_PER_MIN: '4',
@@ -79,10 +82,40 @@ describe('loadConfig', () => {
       platformFeeRate: 0.15,
       earningsHoldHours: 48,
       allowPrivateUpstreams: true,
-      paymentProviders: ['sandbox', 'alipay', 'wechat'],
+      paymentProviders: ['sandbox', 'alipay'],
+      payments: {
+        alipay: {
+          appId: '2021000000000000',
+          privateKeyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+          alipayPublicKeyPem: 'MIIBIjANBgkq',
+          gateway: 'https://openapi.alipay.com/gateway.do',
+        },
+      },
       refreshTokenRotation: true,
       rateLimits: { authPerMin: 3, queryPerMin: 4, otherPerMin: 5, aiNonMemberPerHour: 6 },
     });
+  });
+
+  it('names every variable a listed payment provider still needs', () => {
+    const attempt = () => loadConfig({ PAYMENT_PROVIDERS: 'sandbox,wechat,paypal' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PAYMENT_PROVIDERS: unknown provider "paypal"/);
+    for (const v of ['WECHATPAY_MCH_ID', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL']) {
+      expect(attempt).toThrow(new RegExp(`${v}: required when PAYMENT_PROVIDERS includes wechat`));
+    }
+  });
+
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8,127.0.0.1'],
+  ])('reads TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('refuses a TRUST_PROXY that is neither a flag, a hop count nor addresses', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
 
   it('accepts postgresql:// and rediss:// URLs', () => {

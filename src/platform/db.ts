@@ -29,11 +29,28 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 // Any constant works; it only has to be the same for every Tollgate process migrating one database.
 const MIGRATION_LOCK_ID = 7_345_001;
 
-export type DatabaseTarget = { databaseUrl: string } | { dataDir: string } | { memory: true };
+/**
+ * `memory` opens a throw-away PGlite; `template` (a `dumpPglite` image) skips initdb and the migrations already in it,
+ * which makes a fresh database several times faster to open (the test suites use it).
+ */
+export type DatabaseTarget = { databaseUrl: string } | { dataDir: string } | { memory: true; template?: Blob };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('databaseUrl' in target) return openPostgres(target.databaseUrl);
-  return openPglite('dataDir' in target ? target.dataDir : undefined);
+  if ('dataDir' in target) return openPglite(target.dataDir, undefined);
+  return openPglite(undefined, target.template);
+}
+
+/** A migrated, empty in-memory database as an image for `{ memory: true, template }`. */
+export async function dumpPgliteTemplate(): Promise<Blob> {
+  const client = new PGlite();
+  try {
+    await client.waitReady;
+    await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
+    return await client.dumpDataDir('none');
+  } finally {
+    await client.close();
+  }
 }
 
 async function openPostgres(connectionString: string): Promise<Database> {
@@ -57,11 +74,11 @@ async function openPostgres(connectionString: string): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, template: Blob | undefined): Promise<Database> {
   const releaseLock = dataDir ? acquireDataDirLock(dataDir) : () => undefined;
   let client: PGlite;
   try {
-    client = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite();
+    client = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite(template ? { loadDataDir: template } : {});
     await client.waitReady;
     await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
   } catch (err) {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/platform/db.ts';
 
@@ -33,8 +34,16 @@ async function openFreshPostgres(url: string): Promise<Database> {
   };
 }
 
+// Written once per run by test/global-setup.ts.
+const templateFile = process.env.TOLLGATE_PGLITE_TEMPLATE;
+let template: Blob | undefined;
+function pgliteTemplate(): Blob | undefined {
+  if (templateFile && !template) template = new Blob([fs.readFileSync(templateFile)]);
+  return template;
+}
+
 export const DB_TIERS: DbTier[] = [
-  { name: 'pglite', open: () => openDatabase({ memory: true }) },
+  { name: 'pglite', open: () => openDatabase({ memory: true, template: pgliteTemplate() }) },
   ...(serverUrl ? [{ name: 'postgres' as const, open: () => openFreshPostgres(serverUrl) }] : []),
 ];
 
