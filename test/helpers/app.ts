@@ -24,6 +24,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   clock?: Clock;
   redis?: Redis;
+  /** Shared Redis counters: two apps given the same namespace count together, as two nodes would. */
+  namespace?: string;
 }
 
 /** Settable clock for expiry tests. */
@@ -36,7 +38,14 @@ export function fakeClock(start = new Date('2026-03-01T04:00:00Z')) {
   };
 }
 
-export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): Promise<TestApp> {
+export interface BuiltTestApp {
+  app: FastifyInstance;
+  config: Config;
+  logs: string[];
+}
+
+/** Builds the app over `database` without calling ready(), so a suite can still add routes to it. */
+export async function buildTestApp(database: Database, options: TestAppOptions = {}): Promise<BuiltTestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     MASTER_KEY: crypto.randomBytes(32).toString('hex'),
@@ -49,9 +58,7 @@ export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): 
     RATE_LIMIT_OTHER_PER_MIN: '10000',
     ...options.env,
   });
-  const database = await tier.open();
   const logs: string[] = [];
-  const responses: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, done) {
       logs.push(String(chunk));
@@ -64,8 +71,15 @@ export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): 
     redis: options.redis,
     clock: options.clock,
     logStream,
-    namespace: `t${crypto.randomBytes(6).toString('hex')}`,
+    namespace: options.namespace ?? `t${crypto.randomBytes(6).toString('hex')}`,
   });
+  return { app, config, logs };
+}
+
+export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await tier.open();
+  const { app, config, logs } = await buildTestApp(database, options);
+  const responses: string[] = [];
   await app.ready();
   return {
     app,

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { Database } from '../../src/platform/db.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { DB_TIERS } from '../helpers/database.ts';
-import { buildPlatformApp, json } from './support.ts';
+import { json } from './support.ts';
+import { buildTestApp } from '../helpers/app.ts';
 
 // Probe routes give /v1 and the supply console a body to validate before their real routes exist.
 function addProbeRoutes(root: FastifyInstance) {
@@ -24,7 +25,7 @@ describe.each(DB_TIERS)('the app edge on $name', (tier) => {
 
   beforeAll(async () => {
     database = await tier.open();
-    app = (await buildPlatformApp(database)).app;
+    app = (await buildTestApp(database)).app;
     addProbeRoutes(app);
     await app.ready();
   });

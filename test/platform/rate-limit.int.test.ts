@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/platform/db.ts';
 import { connectTestRedis, redisUrl, startTestApp, type TestApp } from '../helpers/app.ts';
 import { DB_TIERS } from '../helpers/database.ts';
-import { buildPlatformApp, json, signUp, uniqueName } from './support.ts';
+import { json, signUp, uniqueName } from './support.ts';
+import { buildTestApp } from '../helpers/app.ts';
 
 // Each class gets a different limit, so a test passing for one class cannot be another class's limit at work.
 const LIMITS = { RATE_LIMIT_AUTH_PER_MIN: '3', RATE_LIMIT_QUERY_PER_MIN: '4', RATE_LIMIT_OTHER_PER_MIN: '2' };
@@ -146,7 +147,7 @@ describe.each(DB_TIERS)('studio rate limits on $name', (tier) => {
         databases.push(database);
         const redis = o.redis ? connectTestRedis() : undefined;
         if (redis) clients.push(redis);
-        const { app } = await buildPlatformApp(database, { env: LIMITS, redis, namespace });
+        const { app } = await buildTestApp(database, { env: LIMITS, redis, namespace });
         await app.ready();
         apps.push(app);
         built.push(app);

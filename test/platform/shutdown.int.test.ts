@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/platform/db.ts';
 import { DB_TIERS } from '../helpers/database.ts';
-import { buildPlatformApp } from './support.ts';
+import { buildTestApp } from '../helpers/app.ts';
 
 function connectionRefused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -34,7 +34,7 @@ describe.each(DB_TIERS)('closing the app on $name', (tier) => {
   afterAll(() => database?.close());
 
   it('finishes an in-flight request while refusing new connections', async () => {
-    const { app } = await buildPlatformApp(database);
+    const { app } = await buildTestApp(database);
     let entered!: () => void;
     const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
     let release!: () => void;
@@ -68,7 +68,7 @@ describe.each(DB_TIERS)('closing the app on $name', (tier) => {
   });
 
   it('finishes a response that was already streaming when closing began, then closes its connection', async () => {
-    const { app } = await buildPlatformApp(database);
+    const { app } = await buildTestApp(database);
     const body = new PassThrough();
     app.get('/stream', { schema: { hide: true } }, async (_req, reply) => reply.type('text/event-stream').send(body));
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -88,7 +88,7 @@ describe.each(DB_TIERS)('closing the app on $name', (tier) => {
   });
 
   it('closes promptly when idle keep-alive connections are open', async () => {
-    const { app } = await buildPlatformApp(database);
+    const { app } = await buildTestApp(database);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     const res = await request(`http://127.0.0.1:${port}/healthz`);
