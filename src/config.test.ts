@@ -105,6 +105,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('requires a public https PUBLIC_BASE_URL in production when a real payment provider is on', () => {
+    const production = {
+      NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET, PAYMENT_PROVIDERS: 'alipay',
+      ALIPAY_APP_ID: 'a', ALIPAY_PRIVATE_KEY: 'k', ALIPAY_PUBLIC_KEY: 'p',
+    };
+    expect(() => loadConfig(production)).toThrow(/PUBLIC_BASE_URL: must be the public https:\/\/ address when PAYMENT_PROVIDERS includes alipay/);
+    expect(loadConfig({ ...production, PUBLIC_BASE_URL: 'https://pay.example.com' }).publicBaseUrl).toBe('https://pay.example.com');
+  });
+
   it.each([
     ['false', false],
     ['true', true],

@@ -135,6 +135,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (e[v] === undefined) problems.push(`  ${v}: required when PAYMENT_PROVIDERS includes ${name}`);
     }
   }
+  const realProviders = paymentProviders.filter((p) => p !== 'sandbox');
+  if (realProviders.length > 0 && e.NODE_ENV === 'production' && !e.PUBLIC_BASE_URL?.startsWith('https://')) {
+    // The providers post their notices to PUBLIC_BASE_URL; WeChat accepts only a public https address.
+    problems.push(`  PUBLIC_BASE_URL: must be the public https:// address when PAYMENT_PROVIDERS includes ${realProviders.join(', ')}`);
+  }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === undefined) problems.push('  TRUST_PROXY: must be true, false, a hop count or a list of addresses');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);

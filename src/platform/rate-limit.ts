@@ -34,6 +34,13 @@ export async function consumeOrThrow(limiter: RateLimiterAbstract, key: string, 
   }
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false` on routes the studio table must not limit: payment providers' notices come from a few shared IPs. */
+    studioRateLimit?: false;
+  }
+}
+
 export type StudioLimitClass = 'auth' | 'query' | 'other';
 
 // The studio spec's table: auth endpoints per IP; queries and everything else per user (per IP when anonymous).
@@ -56,7 +63,7 @@ export function registerStudioRateLimits(
   // preValidation runs after route-level onRequest auth (so the user is known) and before body validation
   // (so malformed requests count too).
   app.addHook('preValidation', async (req) => {
-    if (!req.url.startsWith('/api/v1/')) return;
+    if (!req.url.startsWith('/api/v1/') || req.routeOptions.config?.studioRateLimit === false) return;
     const cls = studioLimitClass(req);
     const key = cls !== 'auth' && req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
     await consumeOrThrow(limiters[cls], key, cls === 'auth' ? 'authentication' : cls);

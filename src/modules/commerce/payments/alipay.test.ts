@@ -92,6 +92,19 @@ describe('alipay page-pay URL', () => {
     });
   });
 
+  it.each(['pkcs8', 'pkcs1'] as const)('takes the app key as the bare %s base64 Alipay’s key tool writes', async (type) => {
+    const bare = appKeys.privateKey.export({ type, format: 'der' }).toString('base64');
+    const { paymentUrl } = await createAlipayProvider({
+      appId: APP_ID,
+      privateKeyPem: bare,
+      alipayPublicKeyPem: alipayKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      gateway: GATEWAY,
+    }).createPayment(order);
+    const q = new URL(paymentUrl).searchParams;
+    const content = alipaySignContent(q, ['sign']);
+    expect(crypto.verify('sha256', Buffer.from(content, 'utf8'), appKeys.publicKey, Buffer.from(q.get('sign') ?? '', 'base64'))).toBe(true);
+  });
+
   it('refuses an amount that is not a positive whole number of fen', async () => {
     await expect(provider.createPayment({ ...order, amount: 0n })).rejects.toThrow(/fen/);
     await expect(provider.createPayment({ ...order, amount: 12_345n })).rejects.toThrow(/fen/);

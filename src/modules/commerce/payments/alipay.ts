@@ -35,7 +35,8 @@ export function alipaySignContent(pairs: Iterable<readonly [string, string]>, ex
 /** Alipay's `yyyy-MM-dd HH:mm:ss`, always in UTC+8. */
 export const alipayTime = (date: Date) => formatStudioTime(date).replace('T', ' ');
 
-// The Alipay console hands out keys as bare base64 (DER) without PEM armour; accept both.
+// The Alipay console hands out keys as bare base64 (DER) without PEM armour; accept both. Its key tool writes the
+// app private key as PKCS#8 ("for Java") or PKCS#1 ("for other languages", what Alipay's Node SDK expects).
 function publicKey(text: string): crypto.KeyObject {
   if (text.includes('-----BEGIN')) return crypto.createPublicKey(text);
   return crypto.createPublicKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
@@ -43,7 +44,12 @@ function publicKey(text: string): crypto.KeyObject {
 
 function privateKey(text: string): crypto.KeyObject {
   if (text.includes('-----BEGIN')) return crypto.createPrivateKey(text);
-  return crypto.createPrivateKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' });
+  const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
+  try {
+    return crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } catch {
+    return crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
+  }
 }
 
 function parseForm(rawBody: Buffer): Map<string, string> {
