@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { couponClaims, coupons, type CouponRow } from './commerce.tables.ts';
 
@@ -14,25 +14,48 @@ export async function findCoupon(db: Db, id: number): Promise<CouponRow | undefi
   return row;
 }
 
-export type CouponFilter = 'active' | 'expired' | 'disabled' | 'upcoming';
+export const COUPON_FILTERS = ['active', 'used_up', 'upcoming', 'expired', 'disabled'] as const;
+export type CouponFilter = (typeof COUPON_FILTERS)[number];
 
-export async function pageCoupons(db: Db, filter: CouponFilter | undefined, now: Date, limit: number, offset: number) {
-  const where =
-    filter === 'active'
-      ? and(eq(coupons.status, 'active'), lte(coupons.validFrom, now), gte(coupons.validUntil, now))
-      : filter === 'expired'
-        ? lt(coupons.validUntil, now)
-        : filter === 'upcoming'
-          ? and(eq(coupons.status, 'active'), gt(coupons.validFrom, now))
-          : filter === 'disabled'
-            ? eq(coupons.status, 'disabled')
-            : undefined;
+// Each filter selects exactly the coupons the list shows with that status (see couponStatus in coupons.routes.ts).
+function filterWhere(filter: CouponFilter | undefined, now: Date): SQL | undefined {
+  const enabled = eq(coupons.status, 'active');
+  const inWindow = and(enabled, lte(coupons.validFrom, now), gte(coupons.validUntil, now));
+  switch (filter) {
+    case 'active':
+      return and(inWindow, lt(coupons.claimedCount, coupons.maxUsage));
+    case 'used_up':
+      return and(inWindow, gte(coupons.claimedCount, coupons.maxUsage));
+    case 'upcoming':
+      return and(enabled, gt(coupons.validFrom, now));
+    case 'expired':
+      return and(enabled, lt(coupons.validUntil, now));
+    case 'disabled':
+      return eq(coupons.status, 'disabled');
+    case undefined:
+      return undefined;
+  }
+}
+
+/** Coupons `userId` can claim now: enabled, in their window, with a slot left, and not claimed by them yet. */
+function claimableBy(userId: number, now: Date): SQL | undefined {
+  const claimedByUser = sql`EXISTS (SELECT 1 FROM ${couponClaims} WHERE ${couponClaims.couponId} = ${coupons.id} AND ${couponClaims.userId} = ${userId})`;
+  return and(filterWhere('active', now), sql`NOT ${claimedByUser}`);
+}
+
+async function page(db: Db, where: SQL | undefined, limit: number, offset: number) {
   const [rows, [total]] = await Promise.all([
     db.select().from(coupons).where(where).orderBy(desc(coupons.id)).limit(limit).offset(offset),
     db.select({ n: count() }).from(coupons).where(where),
   ]);
   return { rows, total: Number(total?.n ?? 0) };
 }
+
+export const pageCoupons = (db: Db, filter: CouponFilter | undefined, now: Date, limit: number, offset: number) =>
+  page(db, filterWhere(filter, now), limit, offset);
+
+export const pageClaimable = (db: Db, userId: number, now: Date, limit: number, offset: number) =>
+  page(db, claimableBy(userId, now), limit, offset);
 
 /** Takes one of the coupon's `max_usage` slots; the guard makes concurrent claims unable to exceed it. */
 export async function takeClaimSlot(db: Db, couponId: number, now: Date): Promise<boolean> {
@@ -52,8 +75,8 @@ export async function takeClaimSlot(db: Db, couponId: number, now: Date): Promis
   return rows.length > 0;
 }
 
-export async function insertClaim(db: Db, couponId: number, userId: number) {
-  const [row] = await db.insert(couponClaims).values({ couponId, userId }).onConflictDoNothing().returning();
+export async function insertClaim(db: Db, couponId: number, userId: number, at: Date) {
+  const [row] = await db.insert(couponClaims).values({ couponId, userId, claimedAt: at }).onConflictDoNothing().returning();
   return row;
 }
 

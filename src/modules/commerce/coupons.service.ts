@@ -34,8 +34,11 @@ export function createCouponService(deps: { database: Database; clock: Clock }) 
       }
     },
 
-    page: (filter: repo.CouponFilter | undefined, limit: number, offset: number) =>
-      repo.pageCoupons(database.db, filter, clock.now(), limit, offset),
+    /** Operators see every coupon (optionally filtered by status); users see only the ones they can claim now. */
+    page: (actor: Principal, filter: repo.CouponFilter | undefined, limit: number, offset: number) =>
+      actor.role === 'admin'
+        ? repo.pageCoupons(database.db, filter, clock.now(), limit, offset)
+        : repo.pageClaimable(database.db, actor.userId, clock.now(), limit, offset),
 
     /** One claim per user, and never more than `max_usage` claims, however many arrive at once. */
     async claim(actor: Principal, couponId: number): Promise<{ claim: CouponClaimRow; coupon: CouponRow }> {
@@ -46,7 +49,7 @@ export function createCouponService(deps: { database: Database; clock: Clock }) 
         if (coupon.status !== 'active') throw invalid('Coupon is disabled');
         if (now < coupon.validFrom) throw invalid('Coupon is not valid yet');
         if (now > coupon.validUntil) throw invalid('Coupon has expired');
-        const claim = await repo.insertClaim(tx, couponId, actor.userId);
+        const claim = await repo.insertClaim(tx, couponId, actor.userId, now);
         if (!claim) throw invalid('You have already claimed this coupon');
         if (!(await repo.takeClaimSlot(tx, couponId, now))) throw invalid('Coupon has been used up');
         return { claim, coupon: (await repo.findCoupon(tx, couponId)) as CouponRow };
@@ -62,6 +65,7 @@ export function createCouponService(deps: { database: Database; clock: Clock }) 
     async reserve(tx: Db, userId: number, code: string, listAmount: bigint): Promise<{ claimId: number; effect: CouponEffect }> {
       const found = await repo.lockClaimByCode(tx, userId, code);
       if (!found) throw invalid('Coupon not found or not claimed');
+      if (found.claim.status === 'reserved') throw invalid('Coupon is reserved by another pending order');
       if (found.claim.status !== 'unused') throw invalid('Coupon has already been used');
       const effect = couponEffect(found.coupon, listAmount, clock.now());
       if (!(await repo.setClaimStatus(tx, found.claim.id, 'unused', 'reserved', null))) throw invalid('Coupon has already been used');

@@ -1,0 +1,222 @@
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, registerUser } from '../../../test/helpers/actors.ts';
+import { fakeClock, startTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { DB_TIERS } from '../../../test/helpers/database.ts';
+import { formatStudioTime } from '../../platform/time.ts';
+import { createAuditLog } from '../admin/audit.service.ts';
+import { createLedger } from '../ledger/ledger.service.ts';
+import { couponClaims, coupons, orders } from './commerce.tables.ts';
+import { createCouponService } from './coupons.service.ts';
+import { createMembershipService } from './membership.service.ts';
+import { createOrderService, ORDER_TTL_MS } from './orders.service.ts';
+import { createPaymentRouter } from './payments/router.ts';
+import { createSandboxProvider, signSandbox } from './payments/sandbox.ts';
+
+// Coupons on orders: POST /api/v1/credit/recharge (and /membership) with coupon_code. A coupon is reserved by the
+// pending order, used when it is paid, and given back when the order expires or fails.
+
+const SECRET = 'coupon-orders-sandbox-secret';
+const ENV = { ADMIN_EMAIL: 'coupon.orders@example.com', ADMIN_PASSWORD: 'operator pass 1', PAYMENT_SANDBOX_SECRET: SECRET };
+const HOUR = 3600_000;
+const json = { 'content-type': 'application/json' };
+type User = Awaited<ReturnType<typeof registerUser>>;
+
+describe.each(DB_TIERS)('coupons on orders on $name', (tier) => {
+  const clock = fakeClock();
+  let t: TestApp;
+  let admin: Record<string, string>;
+  let seq = 0;
+
+  const at = (offsetMs: number) => formatStudioTime(new Date(clock.now().getTime() + offsetMs));
+  async function coupon(over: Record<string, unknown>): Promise<{ id: number; code: string }> {
+    const res = await t.request({
+      method: 'POST', url: '/api/v1/operation/coupons', headers: admin,
+      payload: { code: `O${Date.now().toString(36)}${seq++}`, name: '券', max_usage: 100, valid_from: at(-HOUR), valid_until: at(24 * HOUR), ...over },
+    });
+    if (res.statusCode !== 200) throw new Error(`coupon create failed: ${res.body}`);
+    return res.json().data;
+  }
+  /** A new user holding a claim of a new coupon. */
+  async function holder(over: Record<string, unknown>) {
+    const user = await registerUser(t);
+    const c = await coupon(over);
+    const claimed = await t.request({ method: 'POST', url: `/api/v1/operation/coupons/${c.id}/claim`, headers: user.auth });
+    if (claimed.statusCode !== 200) throw new Error(`claim failed: ${claimed.body}`);
+    return { user, coupon: c, claimId: claimed.json().data.claim_id as number };
+  }
+  const recharge = (user: User, amount: number, coupon_code?: string) =>
+    t.request({ method: 'POST', url: '/api/v1/credit/recharge', headers: { ...json, ...user.auth }, payload: { amount, payment_method: 'alipay', coupon_code } });
+  const callback = (order_id: string, status: 'success' | 'failed') => {
+    const raw = JSON.stringify({ order_id, payment_method: 'alipay', transaction_id: `txn-${order_id}`, status });
+    return t.request({ method: 'POST', url: '/api/v1/credit/payment/callback', headers: { ...json, 'x-signature': signSandbox(SECRET, raw) }, payload: raw });
+  };
+  const credits = async (user: User) =>
+    (await t.request({ method: 'GET', url: '/api/v1/credit/balance', headers: user.auth })).json().data.credit_balance as number;
+  const claimRow = async (id: number) => (await t.database.db.select().from(couponClaims).where(eq(couponClaims.id, id)))[0];
+  const orderRow = async (orderNo: string) => (await t.database.db.select().from(orders).where(eq(orders.orderNo, orderNo)))[0];
+  const ordersOf = async (user: User) => Number((await t.database.db.select({ n: count() }).from(orders).where(eq(orders.userId, user.id)))[0]?.n);
+
+  /** The order service the expiry job runs, over the app's database and clock. */
+  function expiryJob() {
+    const { database } = t;
+    const ledger = createLedger({ database, clock });
+    const silent = { info() {}, warn() {}, error() {} } as never;
+    return createOrderService({
+      database, clock, ledger, coupons: createCouponService({ database, clock }), membership: createMembershipService({ database, clock, ledger }),
+      payments: createPaymentRouter([createSandboxProvider({ secret: SECRET, publicBaseUrl: t.config.publicBaseUrl })]),
+      audit: createAuditLog({ database }), publicBaseUrl: t.config.publicBaseUrl, log: silent,
+    });
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp(tier, { clock, env: ENV });
+    const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: ENV.ADMIN_EMAIL, password: ENV.ADMIN_PASSWORD } });
+    admin = bearer(login.json().data.access_token);
+  });
+  afterAll(() => t?.close());
+
+  it('takes 10% off ¥100: the user pays ¥90 and still gets 1000 credits once paid', async () => {
+    const { user, coupon: c, claimId } = await holder({ type: 'discount', value: 10, min_amount: 100 });
+    const res = await recharge(user, 100, c.code);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toMatchObject({ amount: 90, original_amount: 100, discount: 10, credits: 1000, bonus_credits: 0 });
+    const orderId = res.json().data.order_id as string;
+    expect(await orderRow(orderId)).toMatchObject({ payAmount: 90_000_000n, listAmount: 100_000_000n, status: 'pending' });
+    expect(await claimRow(claimId)).toMatchObject({ status: 'reserved', orderId: (await orderRow(orderId))?.id });
+
+    expect((await callback(orderId, 'success')).statusCode).toBe(200);
+    expect(await credits(user)).toBe(1000);
+    expect(await claimRow(claimId)).toMatchObject({ status: 'used', usedAt: clock.now() });
+    const used = (await t.request({ method: 'GET', url: '/api/v1/operation/my-coupons?status=used', headers: user.auth })).json().data.items;
+    expect(used).toMatchObject([{ coupon_id: c.id, status: 'used', used_at: formatStudioTime(clock.now()) }]);
+    const [row] = await t.database.db.select().from(coupons).where(eq(coupons.id, c.id));
+    expect(row?.usedCount).toBe(1);
+  });
+
+  it('takes a fixed ¥5 off with a deduction coupon', async () => {
+    const { user, coupon: c } = await holder({ type: 'deduction', value: 5, min_amount: 30 });
+    const res = await recharge(user, 50, c.code.toLowerCase());
+    expect(res.json().data).toMatchObject({ amount: 45, original_amount: 50, discount: 5, credits: 500 });
+    await callback(res.json().data.order_id, 'success');
+    expect(await credits(user)).toBe(500);
+  });
+
+  it('never lets a deduction make an order free: the user pays at least ¥0.01', async () => {
+    const { user, coupon: c } = await holder({ type: 'deduction', value: 20 });
+    expect((await recharge(user, 10, c.code)).json().data).toMatchObject({ amount: 0.01, discount: 9.99, credits: 100 });
+  });
+
+  it('adds the bonus credits of a credit_bonus coupon on payment, not before', async () => {
+    const { user, coupon: c } = await holder({ type: 'credit_bonus', value: 50 });
+    const res = await recharge(user, 10, c.code);
+    expect(res.json().data).toMatchObject({ amount: 10, discount: 0, credits: 150, bonus_credits: 50 });
+    expect(await credits(user)).toBe(0);
+    await callback(res.json().data.order_id, 'success');
+    expect(await credits(user)).toBe(150);
+    const tx = (await t.request({ method: 'GET', url: '/api/v1/credit/transactions', headers: user.auth })).json().data.items;
+    expect(tx).toMatchObject([{ type: 'recharge', amount: 150, balance_after: 150, description: expect.stringContaining('赠送50积分') }]);
+  });
+
+  it('applies a coupon to a membership paid from credits', async () => {
+    const { user, coupon: c, claimId } = await holder({ type: 'deduction', value: 4.9 });
+    await callback((await recharge(user, 10)).json().data.order_id, 'success');
+    const res = await t.request({
+      method: 'POST', url: '/api/v1/credit/membership', headers: { ...json, ...user.auth },
+      payload: { membership_type: 'monthly', payment_method: 'balance', coupon_code: c.code },
+    });
+    expect(res.json().data).toMatchObject({ status: 'paid', amount: 5, original_amount: 9.9, discount: 4.9 });
+    expect(await credits(user)).toBe(50);
+    expect((await claimRow(claimId))?.status).toBe('used');
+  });
+
+  describe('refuses a coupon that cannot apply with 40003, writing no order', () => {
+    async function expectRefused(user: User, amount: number, code: string, claimId?: number) {
+      const before = { orders: await ordersOf(user), claim: claimId && (await claimRow(claimId)) };
+      const res = await recharge(user, amount, code);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ code: 40003, message: expect.any(String), data: null });
+      expect(await ordersOf(user)).toBe(before.orders);
+      if (claimId) expect(await claimRow(claimId)).toEqual(before.claim);
+    }
+
+    it('below min_amount', async () => {
+      const h = await holder({ type: 'discount', value: 10, min_amount: 100 });
+      await expectRefused(h.user, 99.99, h.coupon.code, h.claimId);
+    });
+
+    it('expired since it was claimed', async () => {
+      const h = await holder({ type: 'deduction', value: 1, valid_from: at(-HOUR), valid_until: at(HOUR) });
+      clock.advance(HOUR + 1000);
+      await expectRefused(h.user, 10, h.coupon.code, h.claimId);
+    });
+
+    it('disabled since it was claimed', async () => {
+      const h = await holder({ type: 'deduction', value: 1 });
+      await t.database.db.update(coupons).set({ status: 'disabled' }).where(eq(coupons.id, h.coupon.id));
+      await expectRefused(h.user, 10, h.coupon.code, h.claimId);
+    });
+
+    it('already used by a paid order', async () => {
+      const h = await holder({ type: 'deduction', value: 1 });
+      await callback((await recharge(h.user, 10, h.coupon.code)).json().data.order_id, 'success');
+      await expectRefused(h.user, 10, h.coupon.code, h.claimId);
+    });
+
+    it('not claimed by this user, or unknown', async () => {
+      const h = await holder({ type: 'deduction', value: 1 });
+      const other = await registerUser(t);
+      await expectRefused(other, 10, h.coupon.code);
+      await expectRefused(other, 10, 'NO-SUCH-COUPON');
+    });
+
+    it('reserved by another pending order of the same user', async () => {
+      const h = await holder({ type: 'credit_bonus', value: 5 });
+      expect((await recharge(h.user, 10, h.coupon.code)).statusCode).toBe(200);
+      await expectRefused(h.user, 20, h.coupon.code, h.claimId);
+    });
+
+    it('reserved by one of two orders created at once', async () => {
+      const h = await holder({ type: 'deduction', value: 2 });
+      const results = await Promise.all([10, 11, 12, 13, 14].map((amount) => recharge(h.user, amount, h.coupon.code)));
+      expect(results.map((r) => r.json().code).sort()).toEqual([200, 40003, 40003, 40003, 40003]);
+      expect(await ordersOf(h.user)).toBe(1);
+    });
+  });
+
+  it('gives the coupon back when its order expires, and a new order can use it', async () => {
+    const h = await holder({ type: 'discount', value: 20 });
+    const first = (await recharge(h.user, 50, h.coupon.code)).json().data.order_id as string;
+    const job = expiryJob();
+    await job.expireDue(); // earlier tests' orders may be due; this one is not
+    expect((await orderRow(first))?.status).toBe('pending');
+    expect((await claimRow(h.claimId))?.status).toBe('reserved');
+    clock.advance(ORDER_TTL_MS + 1000);
+    expect(await job.expireDue()).toBeGreaterThanOrEqual(1);
+    expect((await orderRow(first))?.status).toBe('expired');
+    expect(await claimRow(h.claimId)).toMatchObject({ status: 'unused', orderId: null });
+    const unused = (await t.request({ method: 'GET', url: '/api/v1/operation/my-coupons?status=unused', headers: h.user.auth })).json().data.items;
+    expect(unused).toMatchObject([{ claim_id: h.claimId, status: 'unused' }]);
+
+    const second = await recharge(h.user, 50, h.coupon.code);
+    expect(second.json().data).toMatchObject({ amount: 40 });
+    await callback(second.json().data.order_id, 'success');
+    expect(await claimRow(h.claimId)).toMatchObject({ status: 'used', orderId: (await orderRow(second.json().data.order_id))?.id });
+    expect(await credits(h.user)).toBe(500);
+  });
+
+  it('gives the coupon back when the provider reports the payment failed', async () => {
+    const h = await holder({ type: 'deduction', value: 3 });
+    const first = (await recharge(h.user, 30, h.coupon.code)).json().data.order_id as string;
+    expect((await callback(first, 'failed')).statusCode).toBe(200);
+    expect((await orderRow(first))?.status).toBe('failed');
+    expect(await claimRow(h.claimId)).toMatchObject({ status: 'unused', orderId: null });
+    expect(await credits(h.user)).toBe(0);
+    expect((await recharge(h.user, 30, h.coupon.code)).json().data).toMatchObject({ amount: 27 });
+  });
+
+  it('answers 401 to a recharge with a coupon and no token', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/credit/recharge', headers: json, payload: { amount: 10, payment_method: 'alipay', coupon_code: 'X' } });
+    expect(res.statusCode).toBe(401);
+  });
+});
