@@ -13,7 +13,10 @@ import type { WalletService } from '../commerce/wallet.service.ts';
 
 // Operator endpoints of our own (studio envelope, admin role) that compose other modules.
 
-const UserIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+// Digits only: z.coerce.number() would also read '1e3', '0x10' and ' 5' as user ids.
+const UserIdParams = z.strictObject({
+  id: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number).pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
+});
 const OrderNoParams = z.strictObject({ id: z.string().regex(/^[RM]\d{20}$/, 'must be an order id such as R20260122100000123456') });
 const Reason = z.string().trim().min(2).max(500);
 

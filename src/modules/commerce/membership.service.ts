@@ -26,17 +26,16 @@ export function createMembershipService(deps: { database: Database; clock: Clock
     /** Adds a plan's months from the current expiry while still a member, else from now. Returns the new end. */
     async extend(tx: Db, userId: number, type: MembershipType): Promise<Date> {
       const now = clock.now();
-      const existing = await tx.select().from(memberships).where(eq(memberships.userId, userId)).for('update');
-      const row = existing[0];
-      const base = row && row.endsAt > now ? row.endsAt : now;
-      const endsAt = addMonths(base, MEMBERSHIP_PLANS[type].months);
+      // A lapsed placeholder first, so there is always a row to lock: two first purchases at once would otherwise
+      // both read "no membership" and the later upsert would overwrite the earlier one's months.
+      await tx.insert(memberships).values({ userId, type, startedAt: now, endsAt: now, updatedAt: now }).onConflictDoNothing();
+      const [row] = await tx.select().from(memberships).where(eq(memberships.userId, userId)).for('update');
+      const active = row !== undefined && row.endsAt > now;
+      const endsAt = addMonths(active ? row.endsAt : now, MEMBERSHIP_PLANS[type].months);
       await tx
-        .insert(memberships)
-        .values({ userId, type, startedAt: now, endsAt, updatedAt: now })
-        .onConflictDoUpdate({
-          target: memberships.userId,
-          set: { type, endsAt, updatedAt: now, ...(row && row.endsAt > now ? {} : { startedAt: now }) },
-        });
+        .update(memberships)
+        .set({ type, endsAt, updatedAt: now, ...(active ? {} : { startedAt: now }) })
+        .where(eq(memberships.userId, userId));
       return endsAt;
     },
 

@@ -2,11 +2,12 @@ import { and, count, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { orders, type OrderKind, type OrderRow, type OrderStatus } from './commerce.tables.ts';
 
-export type NewOrder = Omit<typeof orders.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewOrder = Omit<typeof orders.$inferInsert, 'id'>;
 
-export async function insertOrder(db: Db, o: NewOrder): Promise<OrderRow> {
-  const [row] = await db.insert(orders).values(o).returning();
-  return row as OrderRow;
+/** Inserts an order; undefined when its order number is taken (a failed INSERT would abort the transaction). */
+export async function insertOrder(db: Db, o: NewOrder): Promise<OrderRow | undefined> {
+  const [row] = await db.insert(orders).values(o).onConflictDoNothing({ target: orders.orderNo }).returning();
+  return row;
 }
 
 export async function lockByNo(db: Db, orderNo: string): Promise<OrderRow | undefined> {
@@ -21,6 +22,14 @@ export async function findOwnedByNo(db: Db, userId: number, orderNo: string): Pr
 
 export async function findByNo(db: Db, orderNo: string): Promise<OrderRow | undefined> {
   const [row] = await db.select().from(orders).where(eq(orders.orderNo, orderNo));
+  return row;
+}
+
+export async function findByProviderTxn(db: Db, provider: string, providerTxnId: string): Promise<OrderRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.provider, provider), eq(orders.providerTxnId, providerTxnId)));
   return row;
 }
 

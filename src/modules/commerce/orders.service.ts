@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import { isUniqueViolation, type Database, type Db } from '../../platform/db.ts';
+import type { Database, Db } from '../../platform/db.ts';
 import { AppError, badRequest, notFound } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/principal.ts';
 import { addMs, type Clock } from '../../platform/time.ts';
@@ -60,14 +60,13 @@ export function orderDescription(order: OrderRow): string {
 export function createOrderService(deps: OrderDeps) {
   const { database, clock, ledger, coupons, membership, payments } = deps;
 
-  async function insertWithNo(tx: Db, o: Omit<repo.NewOrder, 'orderNo'>): Promise<OrderRow> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await repo.insertOrder(tx, { ...o, orderNo: newOrderNo(o.kind, clock.now()) });
-      } catch (err) {
-        if (!isUniqueViolation(err) || attempt >= 3) throw err;
-      }
+  /** Six random digits per second collide now and then under load: draw again. */
+  async function insertWithNo(tx: Db, o: Omit<repo.NewOrder, 'orderNo'> & { createdAt: Date }): Promise<OrderRow> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const order = await repo.insertOrder(tx, { ...o, orderNo: newOrderNo(o.kind, o.createdAt) });
+      if (order) return order;
     }
+    throw new Error('could not draw a free order number');
   }
 
   /** Creates a pending order (reserving its coupon) in one transaction. */
@@ -79,6 +78,7 @@ export function createOrderService(deps: OrderDeps) {
     return database.transaction(async (tx) => {
       const reserved = o.couponCode ? await coupons.reserve(tx, actor.userId, o.couponCode, o.listAmount) : undefined;
       const discount = reserved?.effect.discount ?? 0n;
+      const now = clock.now();
       let order = await insertWithNo(tx, {
         userId: actor.userId,
         kind: o.kind,
@@ -91,7 +91,9 @@ export function createOrderService(deps: OrderDeps) {
         bonusCredits: reserved?.effect.bonusCredits ?? 0n,
         membershipType: o.membershipType ?? null,
         couponClaimId: reserved?.claimId ?? null,
-        expiresAt: addMs(clock.now(), ORDER_TTL_MS),
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: addMs(now, ORDER_TTL_MS),
       });
       if (reserved) await coupons.attachToOrder(tx, reserved.claimId, order.id);
       if (then) order = await then(tx, order);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db.ts';
+import { isUniqueViolation, type Database } from '../../platform/db.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { OrderRow } from './commerce.tables.ts';
 import type { CouponService } from './coupons.service.ts';
@@ -22,7 +22,9 @@ export type NoticeOutcome =
   | 'unknown_order'
   | 'amount_mismatch'
   /** Paid already by another transaction: a second payment for one order, for an operator to refund. */
-  | 'paid_twice';
+  | 'paid_twice'
+  /** The provider transaction already paid a different order: a replay aimed at this one. */
+  | 'txn_reused';
 
 export interface NoticeResult {
   outcome: NoticeOutcome;
@@ -50,22 +52,33 @@ export function createNoticeHandler(deps: {
       log.warn({ provider: providerName, reason: err.message }, 'payment notice rejected');
       return { outcome: 'rejected' };
     }
-    const result = await database.transaction(async (tx): Promise<NoticeResult> => {
-      const order = await repo.lockByNo(tx, notice.orderNo);
-      if (!order || order.provider !== provider.name) return { outcome: 'unknown_order' };
-      if (notice.amount !== undefined && notice.amount !== order.payAmount) return { outcome: 'amount_mismatch', order };
-      if (order.status === 'paid' || order.status === 'refunded') {
-        return { outcome: order.providerTxnId === notice.providerTxnId ? 'duplicate' : 'paid_twice', order };
-      }
-      if (notice.outcome === 'pending') return { outcome: 'ignored', order };
-      if (notice.outcome === 'failed') {
-        const failed = await repo.closePending(tx, order.id, 'failed', { failureReason: 'provider reported failure', updatedAt: clock.now() });
-        if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId);
-        return { outcome: failed ? 'failed' : 'ignored', order: failed ?? order };
-      }
-      // Pending, or expired/failed meanwhile: the payer's money arrived, so the order is honoured.
-      return { outcome: 'paid', order: await orders.fulfil(tx, order, notice.providerTxnId) };
-    });
+    let result: NoticeResult;
+    try {
+      result = await database.transaction(async (tx): Promise<NoticeResult> => {
+        const order = await repo.lockByNo(tx, notice.orderNo);
+        if (!order || order.provider !== provider.name) return { outcome: 'unknown_order' };
+        if (notice.amount !== undefined && notice.amount !== order.payAmount) return { outcome: 'amount_mismatch', order };
+        if (order.status === 'paid' || order.status === 'refunded') {
+          if (order.providerTxnId === notice.providerTxnId) return { outcome: 'duplicate', order };
+          // A failed or abandoned attempt reported after another attempt paid: nothing to do.
+          return { outcome: notice.outcome === 'paid' ? 'paid_twice' : 'ignored', order };
+        }
+        if (notice.outcome === 'pending') return { outcome: 'ignored', order };
+        if (notice.outcome === 'failed') {
+          const failed = await repo.closePending(tx, order.id, 'failed', { failureReason: 'provider reported failure', updatedAt: clock.now() });
+          if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId);
+          return { outcome: failed ? 'failed' : 'ignored', order: failed ?? order };
+        }
+        const other = await repo.findByProviderTxn(tx, provider.name, notice.providerTxnId);
+        if (other) return { outcome: 'txn_reused', order };
+        // Pending, or expired/failed meanwhile: the payer's money arrived, so the order is honoured.
+        return { outcome: 'paid', order: await orders.fulfil(tx, order, notice.providerTxnId) };
+      });
+    } catch (err) {
+      // Two orders paid at once by one transaction id: the unique index lets one through and rolls the other back.
+      if (!isUniqueViolation(err)) throw err;
+      result = { outcome: 'txn_reused' };
+    }
     const context = { provider: providerName, orderNo: notice.orderNo, providerTxnId: notice.providerTxnId, outcome: result.outcome };
     if (result.outcome === 'paid' || result.outcome === 'duplicate' || result.outcome === 'ignored' || result.outcome === 'failed') {
       log.info(context, 'payment notice handled');

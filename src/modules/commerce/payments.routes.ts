@@ -19,6 +19,7 @@ const SANDBOX_ANSWERS: Record<NoticeOutcome, { status: number; code: number; mes
   unknown_order: { status: 400, code: 40004, message: '订单不存在' },
   amount_mismatch: { status: 400, code: 40005, message: '支付金额与订单不符' },
   paid_twice: { status: 400, code: 40005, message: '订单已由另一笔交易支付' },
+  txn_reused: { status: 400, code: 40005, message: '该交易已用于支付另一订单' },
 };
 
 const OrderNoParams = z.strictObject({ orderNo: z.string().regex(/^[RM]\d{20}$/) });

@@ -31,7 +31,6 @@ export function createWalletService(deps: { database: Database; ledger: Ledger; 
     async adjust(actor: Principal, userId: number, amount: bigint, reason: string, idempotencyKey: string, requestId: string) {
       const wallet = ACCOUNTS.userWallet(userId);
       return database.transaction(async (tx) => {
-        const before = await ledger.balance(wallet, tx);
         let result;
         try {
           result = await ledger.transfer(
@@ -51,6 +50,8 @@ export function createWalletService(deps: { database: Database; ledger: Ledger; 
         }
         const after = result.balances.get(wallet.code) as bigint;
         if (!result.replayed) {
+          // From the transfer itself: a balance read before it could be stale under concurrent adjustments.
+          const before = after - amount;
           await audit.record(tx, {
             actorUserId: actor.userId, tenantUserId: userId, action: 'credits.adjust', objectType: 'wallet', objectId: String(userId),
             before: { balance: before }, after: { balance: after }, reason, requestId,
