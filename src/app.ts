@@ -28,6 +28,7 @@ import { commerceModule } from './modules/commerce/commerce.module.ts';
 import { createLedger } from './modules/ledger/ledger.service.ts';
 import { ledgerJobs } from './modules/ledger/ledger.jobs.ts';
 import type { JobDefinition } from './platform/jobs.ts';
+import { createIdempotency } from './platform/idempotency.ts';
 import { conflict } from './platform/errors.ts';
 
 declare module 'fastify' {
@@ -102,13 +103,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const ledger = createLedger({ database, clock });
   const audit = createAuditLog({ database });
-  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth });
+  const idempotency = createIdempotency({ database, clock });
+  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency });
 
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
   await app.register(apiKeyRoutes, { apiKeys, auth });
   await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
-  await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth });
-  app.decorate('tollgateJobs', [...commerce.jobs, ...ledgerJobs({ ledger, log: app.log })]);
+  await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency });
+  app.decorate('tollgateJobs', [
+    ...commerce.jobs,
+    ...ledgerJobs({ ledger, log: app.log }),
+    { name: 'idempotency.purge', cron: '41 * * * *', handler: async () => ({ purged: await idempotency.purge() }) },
+  ]);
 
   if (config.admin) await seedAdmin(app, users, config.admin);
   return app;

@@ -15,7 +15,9 @@ const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
 export const HOURS = 3600 * 1000;
 
 function requestHash(req: FastifyRequest): string {
-  return crypto.createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+  // The body as the route parsed it: schemas turn amounts into bigint.
+  const body = JSON.stringify(req.body ?? null, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return crypto.createHash('sha256').update(`${req.method} ${req.url}\n${body}`).digest('hex');
 }
 
 export function createIdempotency(deps: { database: Database; clock: Clock }) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { studioEnvelope, studioOk } from '../../platform/envelopes.ts';
+import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
 import type { UserService } from '../identity/users.service.ts';
 import { orderView } from '../commerce/credit.routes.ts';
@@ -30,10 +31,10 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(1
 
 export async function operatorRoutes(
   root: FastifyInstance,
-  deps: { users: UserService; wallet: WalletService; orders: OrderService; auth: AuthHooks },
+  deps: { users: UserService; wallet: WalletService; orders: OrderService; auth: AuthHooks; idempotency: Idempotency },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { users, wallet, orders, auth } = deps;
+  const { users, wallet, orders, auth, idempotency } = deps;
   const admin = { onRequest: auth.sessionWithRole('admin') };
   const tags = ['operators'];
 
@@ -57,6 +58,9 @@ export async function operatorRoutes(
   app.post(
     '/api/v1/admin/orders/:id/refund',
     { ...admin, schema: { tags, params: OrderNoParams, body: RefundBody, response: { 200: studioEnvelope(OrderItem) } } },
-    async (req) => studioOk(orderView(await orders.refund(principalOf(req), req.params.id, req.body.reason, req.id)), '退款成功'),
+    async (req, reply) =>
+      idempotency.run(req, reply, { scope: `operator:${principalOf(req).userId}:order.refund`, ttlMs: 24 * HOURS }, async () =>
+        studioOk(orderView(await orders.refund(principalOf(req), req.params.id, req.body.reason, req.id)), '退款成功'),
+      ),
   );
 }

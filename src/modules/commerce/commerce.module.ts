@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import { deriveSecret } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
+import type { Idempotency } from '../../platform/idempotency.ts';
 import type { JobDefinition } from '../../platform/jobs.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
@@ -24,9 +25,12 @@ import { createWalletService } from './wallet.service.ts';
 /** Builds commerce (wallet, orders, payments, membership, coupons), registers its routes, and lists its jobs. */
 export async function commerceModule(
   app: FastifyInstance,
-  deps: { config: Config & { masterKey: string }; database: Database; clock: Clock; ledger: Ledger; audit: AuditLog; auth: AuthHooks },
+  deps: {
+    config: Config & { masterKey: string }; database: Database; clock: Clock; ledger: Ledger; audit: AuditLog; auth: AuthHooks;
+    idempotency: Idempotency;
+  },
 ) {
-  const { config, database, clock, ledger, audit, auth } = deps;
+  const { config, database, clock, ledger, audit, auth, idempotency } = deps;
   const sandboxSecret = config.payments.sandboxSecret ?? deriveSecret(config.masterKey, 'sandbox-payments');
   const providers: PaymentProvider[] = [];
   if (config.paymentProviders.includes('sandbox')) providers.push(createSandboxProvider({ secret: sandboxSecret, publicBaseUrl: config.publicBaseUrl }));
@@ -40,7 +44,7 @@ export async function commerceModule(
   const orders = createOrderService({ database, clock, ledger, coupons, membership, payments, audit, publicBaseUrl: config.publicBaseUrl, log: app.log });
   const handleNotice = createNoticeHandler({ database, clock, orders, coupons, payments, log: app.log });
 
-  await app.register(creditRoutes, { orders, membership, wallet, auth });
+  await app.register(creditRoutes, { orders, membership, wallet, auth, idempotency });
   await app.register(couponRoutes, { coupons, auth, clock });
   await app.register(paymentRoutes, { handleNotice, payments, orders, sandboxSecret, sandboxPageEnabled: config.nodeEnv !== 'production' });
 

@@ -109,6 +109,14 @@ export async function setClaimStatus(
 }
 
 /** Marks a claim used by `orderId`: reserved for that order, or unused (released when the order expired). */
+/** Gives a reserved claim back, only if `orderId` is the order holding it. */
+export async function releaseClaim(db: Db, claimId: number, orderId: number): Promise<void> {
+  await db
+    .update(couponClaims)
+    .set({ status: 'unused', orderId: null })
+    .where(and(eq(couponClaims.id, claimId), eq(couponClaims.status, 'reserved'), eq(couponClaims.orderId, orderId)));
+}
+
 export async function useClaim(db: Db, claimId: number, orderId: number, at: Date) {
   const [row] = await db
     .update(couponClaims)

@@ -86,9 +86,7 @@ export function createCouponService(deps: { database: Database; clock: Clock }) 
     },
 
     /** The order expired or failed: the coupon goes back to the user. */
-    release: async (tx: Db, claimId: number) => {
-      await repo.setClaimStatus(tx, claimId, 'reserved', 'unused', null);
-    },
+    release: (tx: Db, claimId: number, orderId: number) => repo.releaseClaim(tx, claimId, orderId),
   };
 }
 

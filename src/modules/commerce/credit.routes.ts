@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { PageQuery, studioOk } from '../../platform/envelopes.ts';
 import { cnyNumber } from '../../platform/money.ts';
@@ -33,57 +34,64 @@ export function orderView(o: OrderRow) {
 
 export async function creditRoutes(
   root: FastifyInstance,
-  deps: { orders: OrderService; membership: MembershipService; wallet: WalletService; auth: AuthHooks },
+  deps: { orders: OrderService; membership: MembershipService; wallet: WalletService; auth: AuthHooks; idempotency: Idempotency },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { orders, membership, wallet, auth } = deps;
+  const { orders, membership, wallet, auth, idempotency } = deps;
+  // A retried or double-clicked purchase with the same Idempotency-Key gets the first order back (DESIGN.md §3).
+  const once = <T>(req: FastifyRequest, reply: FastifyReply, operation: string, work: () => Promise<T>) =>
+    idempotency.run(req, reply, { scope: `user:${principalOf(req).userId}:${operation}`, ttlMs: 24 * HOURS }, work);
   const base = { onRequest: auth.session };
   const tags = ['credits'];
 
-  app.post('/api/v1/credit/recharge', { ...base, schema: { tags, body: RechargeBody, response: { 200: RechargeCreated } } }, async (req) => {
-    const order = await orders.createRecharge(
-      principalOf(req),
-      { amount: req.body.amount, paymentMethod: req.body.payment_method, couponCode: req.body.coupon_code },
-      req.ip,
-    );
-    const v = orderView(order);
-    return studioOk(
-      {
-        order_id: v.order_id,
-        amount: v.amount,
-        original_amount: v.original_amount,
-        discount: v.discount,
-        credits: v.credits,
-        bonus_credits: v.bonus_credits,
-        payment_url: v.payment_url,
-        expires_at: v.expires_at,
-      },
-      '订单创建成功',
-    );
-  });
+  app.post('/api/v1/credit/recharge', { ...base, schema: { tags, body: RechargeBody, response: { 200: RechargeCreated } } }, async (req, reply) =>
+    once(req, reply, 'credit.recharge', async () => {
+      const order = await orders.createRecharge(
+        principalOf(req),
+        { amount: req.body.amount, paymentMethod: req.body.payment_method, couponCode: req.body.coupon_code },
+        req.ip,
+      );
+      const v = orderView(order);
+      return studioOk(
+        {
+          order_id: v.order_id,
+          amount: v.amount,
+          original_amount: v.original_amount,
+          discount: v.discount,
+          credits: v.credits,
+          bonus_credits: v.bonus_credits,
+          payment_url: v.payment_url,
+          expires_at: v.expires_at,
+        },
+        '订单创建成功',
+      );
+    }),
+  );
 
-  app.post('/api/v1/credit/membership', { ...base, schema: { tags, body: MembershipBody, response: { 200: MembershipCreated } } }, async (req) => {
-    const actor = principalOf(req);
-    const order = await orders.createMembership(
-      actor,
-      { type: req.body.membership_type, paymentMethod: req.body.payment_method, couponCode: req.body.coupon_code },
-      req.ip,
-    );
-    const standing = order.status === 'paid' ? await membership.standing(actor.userId) : undefined;
-    return studioOk(
-      {
-        order_id: order.orderNo,
-        membership_type: req.body.membership_type,
-        amount: cnyNumber(order.payAmount),
-        original_amount: cnyNumber(order.listAmount),
-        discount: cnyNumber(order.discount),
-        status: order.status,
-        payment_url: order.status === 'pending' ? order.paymentUrl : null,
-        membership_end_date: standing?.membership_end_date ?? null,
-      },
-      order.status === 'paid' ? '会员开通成功' : '会员订单创建成功',
-    );
-  });
+  app.post('/api/v1/credit/membership', { ...base, schema: { tags, body: MembershipBody, response: { 200: MembershipCreated } } }, async (req, reply) =>
+    once(req, reply, 'credit.membership', async () => {
+      const actor = principalOf(req);
+      const order = await orders.createMembership(
+        actor,
+        { type: req.body.membership_type, paymentMethod: req.body.payment_method, couponCode: req.body.coupon_code },
+        req.ip,
+      );
+      const standing = order.status === 'paid' ? await membership.standing(actor.userId) : undefined;
+      return studioOk(
+        {
+          order_id: order.orderNo,
+          membership_type: req.body.membership_type,
+          amount: cnyNumber(order.payAmount),
+          original_amount: cnyNumber(order.listAmount),
+          discount: cnyNumber(order.discount),
+          status: order.status,
+          payment_url: order.status === 'pending' ? order.paymentUrl : null,
+          membership_end_date: standing?.membership_end_date ?? null,
+        },
+        order.status === 'paid' ? '会员开通成功' : '会员订单创建成功',
+      );
+    }),
+  );
 
   app.get('/api/v1/credit/balance', { ...base, schema: { tags, response: { 200: BalanceResponse } } }, async (req) =>
     studioOk(await membership.standing(principalOf(req).userId)),

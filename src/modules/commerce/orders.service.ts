@@ -119,7 +119,7 @@ export function createOrderService(deps: OrderDeps) {
       deps.log.error({ orderNo: order.orderNo, provider: provider.name, err: (err as Error).message }, 'payment could not be started');
       await database.transaction(async (tx) => {
         const failed = await repo.closePending(tx, order.id, 'failed', { failureReason: 'payment provider unavailable', updatedAt: clock.now() });
-        if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId);
+        if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId, failed.id);
       });
       throw new AppError('PAYMENT_FAILED', 'The payment provider is unavailable; please retry');
     }
@@ -189,7 +189,7 @@ export function createOrderService(deps: OrderDeps) {
           const closed = await repo.closePending(tx, order.id, 'expired', { updatedAt: clock.now() });
           if (!closed) return;
           expired++;
-          if (closed.couponClaimId) await coupons.release(tx, closed.couponClaimId);
+          if (closed.couponClaimId) await coupons.release(tx, closed.couponClaimId, closed.id);
         });
       }
       return expired;

@@ -66,7 +66,7 @@ export function createNoticeHandler(deps: {
         if (notice.outcome === 'pending') return { outcome: 'ignored', order };
         if (notice.outcome === 'failed') {
           const failed = await repo.closePending(tx, order.id, 'failed', { failureReason: 'provider reported failure', updatedAt: clock.now() });
-          if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId);
+          if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId, failed.id);
           return { outcome: failed ? 'failed' : 'ignored', order: failed ?? order };
         }
         const other = await repo.findByProviderTxn(tx, provider.name, notice.providerTxnId);

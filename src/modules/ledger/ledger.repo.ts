@@ -30,7 +30,7 @@ export async function findAccount(db: Db, code: string): Promise<LedgerAccountRo
 /** Claims an idempotency key; undefined when a transfer already holds it. */
 export async function insertTransfer(
   db: Db,
-  t: { idempotencyKey: string; kind: string; reference?: string; description?: string; metadata?: Record<string, unknown> },
+  t: { idempotencyKey: string; kind: string; reference?: string; description?: string; metadata?: Record<string, unknown>; createdAt: Date },
 ): Promise<number | undefined> {
   const [row] = await db
     .insert(ledgerTransfers)
@@ -66,7 +66,7 @@ export async function applyDelta(db: Db, accountId: number, delta: bigint, at: D
 
 export async function insertPostings(
   db: Db,
-  rows: { transferId: number; accountId: number; amount: bigint; balanceAfter: bigint }[],
+  rows: { transferId: number; accountId: number; amount: bigint; balanceAfter: bigint; createdAt: Date }[],
 ): Promise<void> {
   await db.insert(ledgerPostings).values(rows);
 }

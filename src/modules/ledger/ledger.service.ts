@@ -56,7 +56,11 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
   async function transferIn(db: Db, req: TransferRequest): Promise<TransferResult> {
     validate(req);
     const ids = await repo.ensureAccounts(db, req.postings.map((p) => p.account));
-    const transferId = await repo.insertTransfer(db, req);
+    // Times come from the injected clock, like every other timestamp the service writes.
+    const now = clock.now();
+    const transferId = await repo.insertTransfer(db, {
+      idempotencyKey: req.idempotencyKey, kind: req.kind, reference: req.reference, description: req.description, metadata: req.metadata, createdAt: now,
+    });
     if (transferId === undefined) return replay(db, req, ids);
 
     // Apply per account in id order, so concurrent transfers over the same accounts cannot deadlock.
@@ -65,7 +69,6 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       const id = ids.get(p.account.code) as number;
       deltas.set(id, (deltas.get(id) ?? 0n) + p.amount);
     }
-    const now = clock.now();
     const finalBalance = new Map<number, bigint>();
     for (const id of [...deltas.keys()].sort((a, b) => a - b)) {
       const delta = deltas.get(id) as bigint;
@@ -82,7 +85,7 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       const accountId = ids.get(p.account.code) as number;
       const after = (running.get(accountId) as bigint) + p.amount;
       running.set(accountId, after);
-      return { transferId, accountId, amount: p.amount, balanceAfter: after };
+      return { transferId, accountId, amount: p.amount, balanceAfter: after, createdAt: now };
     });
     await repo.insertPostings(db, rows);
     return { transferId, replayed: false, balances: new Map(req.postings.map((p) => [p.account.code, finalBalance.get(ids.get(p.account.code) as number) as bigint])) };
@@ -93,7 +96,8 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
     if (!found) throw new Error(`transfer ${req.idempotencyKey} vanished`);
     const asked = req.postings.map((p) => `${ids.get(p.account.code)}:${p.amount}`).sort().join(',');
     const stored = found.postings.map((p) => `${p.accountId}:${p.amount}`).sort().join(',');
-    if (found.transfer.kind !== req.kind || asked !== stored) {
+    const sameText = (found.transfer.description ?? undefined) === req.description;
+    if (found.transfer.kind !== req.kind || asked !== stored || !sameText) {
       throw conflict(`Idempotency key ${req.idempotencyKey} was already used for a different transfer`);
     }
     const codeOf = new Map([...ids].map(([code, id]) => [id, code]));
