@@ -91,6 +91,15 @@ export function supplyEnvelope<T extends z.ZodType>(data: T) {
   return z.object({ request_id: z.string(), data });
 }
 
+// ---- path ids -----------------------------------------------------------------------------------
+
+/** A row id in a path: decimal digits only, since Number() would also read `0x10`, `1e3` or ` 5` as another row's id. */
+export const RowId = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, 'must be a positive decimal integer')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'is too large');
+
 // ---- pagination (studio best practices: page, page_size default 20 max 100, total) -------------
 
 export const PageQuery = z.object({

@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { RowId } from '../../platform/envelopes.ts';
 import { beijingDayStart } from '../../platform/time.ts';
 import { PROVIDER_NAMES } from '../providers/catalog.ts';
 
 // Field names and shapes of the legacy admin API (shared/spec/legacy-admin-api.md), kept as the old tool had them.
 
-// Decimal digits only: a coercing parser would read `0x10` or `1e3` as another row's id and act on it.
-const LegacyId = z
-  .string()
-  .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive decimal integer')
-  .transform(Number)
-  .refine(Number.isSafeInteger, 'is too large');
-
-export const LegacyIdParams = z.strictObject({ id: LegacyId });
+export const LegacyIdParams = z.strictObject({ id: RowId });
 
 export const LegacyUser = z.object({
   id: z.number().int(),

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { studioEnvelope, studioOk } from '../../platform/envelopes.ts';
+import { RowId, studioEnvelope, studioOk } from '../../platform/envelopes.ts';
 import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
 import type { UserService } from '../identity/users.service.ts';
@@ -16,7 +16,7 @@ import type { WalletService } from '../commerce/wallet.service.ts';
 
 // Digits only: z.coerce.number() would also read '1e3', '0x10' and ' 5' as user ids.
 const UserIdParams = z.strictObject({
-  id: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number).pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
+  id: RowId,
 });
 const OrderNoParams = z.strictObject({ id: z.string().regex(/^[RM]\d{20}$/, 'must be an order id such as R20260122100000123456') });
 const Reason = z.string().trim().min(2).max(500);

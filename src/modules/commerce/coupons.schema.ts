@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageEnvelope, studioEnvelope, PageQuery } from '../../platform/envelopes.ts';
+import { pageEnvelope, PageQuery, RowId, studioEnvelope } from '../../platform/envelopes.ts';
 import { parseCny } from '../../platform/money.ts';
 import { StudioDateTime } from '../identity/api-keys.schema.ts';
 import { COUPON_TYPES, type CouponType } from './commerce.tables.ts';
@@ -64,7 +64,7 @@ export const CreateCouponBody = z
 
 // Digits only: z.coerce.number() would also read '1e3', '0x10' and ' 5' as coupon ids.
 export const CouponIdParams = z.strictObject({
-  coupon_id: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number).pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
+  coupon_id: RowId,
 });
 
 export const CouponListQuery = PageQuery.extend({ status: z.enum(COUPON_FILTERS).optional() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageEnvelope, studioEnvelope } from '../../platform/envelopes.ts';
+import { pageEnvelope, RowId, studioEnvelope } from '../../platform/envelopes.ts';
 import { parseCny } from '../../platform/money.ts';
 import { parseIpRule } from './api-keys.service.ts';
 
@@ -50,14 +50,7 @@ export const UpdateKeyBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'at least one field must be given');
 
-// Digits only: Number() would also read '0x10', '1e3' and ' 5' as ids.
-export const KeyIdParams = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/, 'must be a positive integer')
-    .transform(Number)
-    .pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
-});
+export const KeyIdParams = z.strictObject({ id: RowId });
 
 export const ApiKeyView = z.object({
   id: z.number().int(),
