@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams });
 
   const ledger = createLedger({ database, clock });
-  const audit = createAuditLog({ database });
+  const audit = createAuditLog();
   const idempotency = createIdempotency({ database, clock });
   const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency });
 

@@ -1,5 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
-import type { Database, Db } from '../../platform/db.ts';
+import type { Db } from '../../platform/db.ts';
 import { auditEvents } from './audit.tables.ts';
 
 export interface AuditEvent {
@@ -17,18 +16,11 @@ export interface AuditEvent {
 /** JSON-safe copy: bigint amounts become decimal strings. */
 const jsonSafe = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))));
 
-export function createAuditLog(deps: { database: Database }) {
+export function createAuditLog() {
   return {
     /** Writes in the caller's transaction, so the event commits (or not) with the change it describes. */
     async record(tx: Db, e: AuditEvent): Promise<void> {
       await tx.insert(auditEvents).values({ ...e, before: jsonSafe(e.before), after: jsonSafe(e.after) });
-    },
-    async forObject(objectType: string, objectId: string) {
-      return deps.database.db
-        .select()
-        .from(auditEvents)
-        .where(and(eq(auditEvents.objectType, objectType), eq(auditEvents.objectId, objectId)))
-        .orderBy(desc(auditEvents.id));
     },
   };
 }

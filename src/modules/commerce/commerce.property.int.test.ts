@@ -177,7 +177,7 @@ describe.each(DB_TIERS)('commerce property on $name', (tier) => {
       database, clock: later, ledger, coupons: createCouponService({ database, clock: later }),
       membership: createMembershipService({ database, clock: later, ledger }),
       payments: createPaymentRouter([createSandboxProvider({ secret: SECRET, publicBaseUrl: t.config.publicBaseUrl })]),
-      audit: createAuditLog({ database }), publicBaseUrl: t.config.publicBaseUrl, log: { info() {}, warn() {}, error() {} } as never,
+      audit: createAuditLog(), publicBaseUrl: t.config.publicBaseUrl, log: { info() {}, warn() {}, error() {} } as never,
     });
   });
   afterAll(() => t?.close());

@@ -65,7 +65,7 @@ describe.each(DB_TIERS)('coupons on orders on $name', (tier) => {
     return createOrderService({
       database, clock, ledger, coupons: createCouponService({ database, clock }), membership: createMembershipService({ database, clock, ledger }),
       payments: createPaymentRouter([createSandboxProvider({ secret: SECRET, publicBaseUrl: t.config.publicBaseUrl })]),
-      audit: createAuditLog({ database }), publicBaseUrl: t.config.publicBaseUrl, log: silent,
+      audit: createAuditLog(), publicBaseUrl: t.config.publicBaseUrl, log: silent,
     });
   }
 

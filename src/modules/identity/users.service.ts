@@ -22,12 +22,6 @@ export interface AccountStanding {
   membership_end_date: string | null;
 }
 export type StandingSource = (userId: number) => Promise<AccountStanding>;
-export const neutralStanding: StandingSource = async () => ({
-  credit_balance: 0,
-  is_member: false,
-  membership_type: null,
-  membership_end_date: null,
-});
 
 export interface NewUser {
   username: string;
