@@ -108,6 +108,12 @@ export const PageQuery = z.object({
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
+/** The rows a page covers. */
+export const pageWindow = (q: PageQuery) => ({ limit: q.page_size, offset: (q.page - 1) * q.page_size });
+
+/** A page in the studio's shape: `{total, page, page_size, items}`. */
+export const pageOf = <T>(q: PageQuery, total: number, items: T[]) => ({ total, page: q.page, page_size: q.page_size, items });
+
 export function pageEnvelope<T extends z.ZodType>(item: T) {
   return z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int(), items: z.array(item) });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { studioOk } from '../../platform/envelopes.ts';
+import { pageOf, pageWindow, studioOk } from '../../platform/envelopes.ts';
 import { cnyNumber } from '../../platform/money.ts';
 import { formatStudioTime, type Clock } from '../../platform/time.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
@@ -59,12 +59,12 @@ export async function couponRoutes(root: FastifyInstance, deps: { coupons: Coupo
 
   app.get('/api/v1/operation/coupons', { onRequest: auth.session, schema: { tags, querystring: CouponListQuery, response: { 200: CouponPage } } }, async (req) => {
     const q = req.query;
-    const { rows, total } = await coupons.page(principalOf(req), q.status, q.page_size, (q.page - 1) * q.page_size);
+    const { limit, offset } = pageWindow(q);
+    const { rows, total } = await coupons.page(principalOf(req), q.status, limit, offset);
     const now = clock.now();
-    return studioOk({
-      total, page: q.page, page_size: q.page_size,
-      items: rows.map((c) => ({ id: c.id, ...common(c), max_usage: c.maxUsage, claimed_count: c.claimedCount, used_count: c.usedCount, status: couponStatus(c, now) })),
-    });
+    return studioOk(
+      pageOf(q, total, rows.map((c) => ({ id: c.id, ...common(c), max_usage: c.maxUsage, claimed_count: c.claimedCount, used_count: c.usedCount, status: couponStatus(c, now) }))),
+    );
   });
 
   app.post('/api/v1/operation/coupons/:coupon_id/claim', { onRequest: auth.session, schema: { tags, params: CouponIdParams, response: { 200: ClaimResponse } } }, async (req) => {

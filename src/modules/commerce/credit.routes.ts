@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { PageQuery, studioOk } from '../../platform/envelopes.ts';
+import { PageQuery, pageOf, pageWindow, studioOk } from '../../platform/envelopes.ts';
 import { cnyNumber } from '../../platform/money.ts';
 import { formatStudioTime } from '../../platform/time.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
@@ -97,15 +97,17 @@ export async function creditRoutes(
     studioOk(await membership.standing(principalOf(req).userId)),
   );
 
-  app.get('/api/v1/credit/transactions', { ...base, schema: { tags, querystring: PageQuery, response: { 200: TransactionsResponse } } }, async (req) =>
-    studioOk(await wallet.transactions(principalOf(req).userId, req.query)),
-  );
+  app.get('/api/v1/credit/transactions', { ...base, schema: { tags, querystring: PageQuery, response: { 200: TransactionsResponse } } }, async (req) => {
+    const { rows, total } = await wallet.transactions(principalOf(req).userId, pageWindow(req.query));
+    return studioOk(pageOf(req.query, total, rows));
+  });
 
   for (const kind of ['recharge', 'membership'] as const) {
     app.get(`/api/v1/credit/${kind}/orders`, { ...base, schema: { tags, querystring: PageQuery, response: { 200: OrdersResponse } } }, async (req) => {
       const q = req.query;
-      const { rows, total } = await orders.page(principalOf(req), kind, q.page_size, (q.page - 1) * q.page_size);
-      return studioOk({ total, page: q.page, page_size: q.page_size, items: rows.map(orderView) });
+      const { limit, offset } = pageWindow(q);
+      const { rows, total } = await orders.page(principalOf(req), kind, limit, offset);
+      return studioOk(pageOf(q, total, rows.map(orderView)));
     });
   }
 }

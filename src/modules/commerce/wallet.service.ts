@@ -62,16 +62,11 @@ export function createWalletService(deps: { database: Database; ledger: Ledger; 
     },
 
     /** The user's wallet movements, newest first, each with the balance it left. */
-    async transactions(userId: number, page: { page: number; page_size: number }) {
-      const { rows, total } = await ledger.history(ACCOUNTS.userWallet(userId), {
-        limit: page.page_size,
-        offset: (page.page - 1) * page.page_size,
-      });
+    async transactions(userId: number, window: { limit: number; offset: number }) {
+      const { rows, total } = await ledger.history(ACCOUNTS.userWallet(userId), window);
       return {
         total,
-        page: page.page,
-        page_size: page.page_size,
-        items: rows.map((r) => ({
+        rows: rows.map((r) => ({
           id: r.id,
           type: TRANSACTION_TYPES[r.kind] ?? r.kind,
           amount: creditsOf(r.amount),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { PageQuery, StudioEmpty, studioOk } from '../../platform/envelopes.ts';
+import { PageQuery, pageOf, StudioEmpty, studioOk } from '../../platform/envelopes.ts';
 import { cnyNumber } from '../../platform/money.ts';
 import { formatStudioTime } from '../../platform/time.ts';
 import { principalOf, type AuthHooks } from './auth.hooks.ts';
@@ -50,7 +50,7 @@ export async function apiKeyRoutes(root: FastifyInstance, deps: { apiKeys: ApiKe
 
   app.get('/api/v1/keys', { ...base, schema: { tags, querystring: PageQuery, response: { 200: KeyPageResponse } } }, async (req) => {
     const { rows, total } = await apiKeys.page(principalOf(req).userId, req.query);
-    return studioOk({ total, page: req.query.page, page_size: req.query.page_size, items: rows.map(keyView) });
+    return studioOk(pageOf(req.query, total, rows.map(keyView)));
   });
 
   app.get('/api/v1/keys/:id', { ...base, schema: { tags, params: KeyIdParams, response: { 200: KeyResponse } } }, async (req) =>

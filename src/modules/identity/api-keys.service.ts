@@ -2,7 +2,7 @@ import net from 'node:net';
 import { randomString, sha256Hex } from '../../platform/crypto.ts';
 import type { Database, Db } from '../../platform/db.ts';
 import { AppError, badRequest, notFound, unauthenticated } from '../../platform/errors.ts';
-import type { PageQuery } from '../../platform/envelopes.ts';
+import { pageWindow, type PageQuery } from '../../platform/envelopes.ts';
 import type { Principal } from '../../platform/principal.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { ApiKeyKind, ApiKeyRow } from './identity.tables.ts';
@@ -94,7 +94,8 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
     create,
 
     async page(userId: number, q: PageQuery) {
-      return keysRepo.pageOwned(database.db, userId, 'standard', q.page_size, (q.page - 1) * q.page_size);
+      const { limit, offset } = pageWindow(q);
+      return keysRepo.pageOwned(database.db, userId, 'standard', limit, offset);
     },
 
     async get(userId: number, id: number) {
