@@ -1,12 +1,10 @@
 import crypto from 'node:crypto';
-import { Writable } from 'node:stream';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/helpers/actors.ts';
+import { buildTestApp } from '../../../test/helpers/app.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
-import { buildApp } from '../../app.ts';
-import { loadConfig } from '../../config.ts';
 import type { Database } from '../../platform/db.ts';
 import { users } from './identity.tables.ts';
 
@@ -19,20 +17,16 @@ const secrets = { MASTER_KEY: crypto.randomBytes(32).toString('hex'), JWT_SECRET
 describe.each(DB_TIERS)('operator seeding on $name', (tier) => {
   let database: Database;
   const apps: FastifyInstance[] = [];
-  const logs: string[] = [];
+  // One log per start; read together, like one log file across restarts.
+  const startLogs: string[][] = [];
+  const logs = () => startLogs.flat();
 
   async function start(env: Record<string, string> = {}) {
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...secrets, ...env });
-    const logStream = new Writable({
-      write(chunk, _enc, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    });
-    const app = await buildApp({ config, database, logStream, namespace: `t${crypto.randomBytes(6).toString('hex')}` });
-    await app.ready();
-    apps.push(app);
-    return app;
+    const built = await buildTestApp(database, { env: { ...secrets, ...env } });
+    await built.app.ready();
+    startLogs.push(built.logs);
+    apps.push(built.app);
+    return built.app;
   }
   const login = (app: FastifyInstance, username: string, password: string) =>
     app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: json, payload: { username, password } });
@@ -62,7 +56,7 @@ describe.each(DB_TIERS)('operator seeding on $name', (tier) => {
     expect(admins).toHaveLength(1);
     expect(admins[0]).toMatchObject({ username: 'Ops.Lead', billingMode: 'postpaid', status: 'active' });
     expect(admins[0]?.passwordHash).toMatch(/^\$argon2id\$/);
-    expect(logs.some((l) => l.includes('seeded the first operator'))).toBe(true);
+    expect(logs().some((l) => l.includes('seeded the first operator'))).toBe(true);
   });
 
   it('lets the operator log in by the derived username too', async () => {
@@ -108,9 +102,9 @@ describe.each(DB_TIERS)('operator seeding on $name', (tier) => {
   });
 
   it('never writes the seeded password to the log', () => {
-    expect(logs.length).toBeGreaterThan(0);
+    expect(logs().length).toBeGreaterThan(0);
     for (const password of ['operator pass 1', 'another pass 2', 'changed pass 3']) {
-      expect(logs.filter((l) => l.includes(password))).toEqual([]);
+      expect(logs().filter((l) => l.includes(password))).toEqual([]);
     }
   });
 });
@@ -128,8 +122,7 @@ describe.each(DB_TIERS)('operator seeding edge cases on $name', (tier) => {
   });
 
   const start = async (env: Record<string, string> = {}) => {
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...secrets, ...env });
-    const app = await buildApp({ config, database, namespace: `e${crypto.randomBytes(6).toString('hex')}` });
+    const { app } = await buildTestApp(database, { env: { LOG_LEVEL: 'silent', ...secrets, ...env } });
     apps.push(app);
     return app;
   };
@@ -176,17 +169,9 @@ describe.each(DB_TIERS)('operator seeding races on $name', (tier) => {
   });
 
   it('creates one operator when two processes start at once', async () => {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      ...secrets,
-      ADMIN_EMAIL: 'race@example.com',
-      ADMIN_PASSWORD: 'operator pass 1',
-    });
-    const started = await Promise.all(
-      [1, 2, 3].map((i) => buildApp({ config, database, namespace: `race${i}${crypto.randomBytes(4).toString('hex')}` })),
-    );
-    apps.push(...started);
+    const env = { LOG_LEVEL: 'silent', ...secrets, ADMIN_EMAIL: 'race@example.com', ADMIN_PASSWORD: 'operator pass 1' };
+    const started = await Promise.all([1, 2, 3].map(() => buildTestApp(database, { env })));
+    apps.push(...started.map((b) => b.app));
     const admins = await database.db.select().from(users).where(eq(users.role, 'admin'));
     expect(admins.map((a) => a.email)).toEqual(['race@example.com']);
   });
