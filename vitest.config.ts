@@ -7,5 +7,15 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // On a loaded 2-core CI machine the runner's own worker RPC can time out ("[vitest-worker]: Timeout calling
+    // onTaskUpdate", vitest-dev/vitest#6479) after every test passed. That is the runner, not the product: it is
+    // printed, not counted. Every other unhandled error still fails the run.
+    onUnhandledError(error) {
+      if (/\[vitest-worker\]: Timeout calling/.test(String((error as Error)?.message ?? error))) {
+        console.warn(`[tests] ignored a test-runner RPC timeout: ${(error as Error).message}`);
+        return false;
+      }
+      return undefined;
+    },
   },
 });

@@ -55,6 +55,9 @@ export async function dumpPgliteTemplate(): Promise<Blob> {
 
 async function openPostgres(connectionString: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: 10, idleTimeoutMillis: 10_000 });
+  // An idle connection the server drops (restart, failover, idle timeout) must not crash the process: the pool
+  // discards it and the next query opens a fresh one.
+  pool.on('error', (err) => process.emitWarning(`postgres pool: idle connection lost (${err.message})`));
   const db = drizzlePg(pool) as unknown as Db;
   const lockClient = await pool.connect();
   try {
