@@ -21,6 +21,13 @@ import { createTokenIssuer } from './modules/identity/tokens.ts';
 import { createUserService } from './modules/identity/users.service.ts';
 import { createUsageService } from './modules/metering/usage.service.ts';
 import { createChannelService } from './modules/routing/channels.service.ts';
+import { createModelCatalog } from './modules/routing/model-catalog.service.ts';
+import { modelPriceRoutes } from './modules/routing/model-prices.routes.ts';
+import { createPlatformCandidates } from './modules/routing/platform-candidates.ts';
+import { gatewayModule } from './modules/gateway/gateway.module.ts';
+import { usageRoutes } from './modules/metering/usage.routes.ts';
+import { createModelRegistry } from './modules/studio/models.service.ts';
+import { registryRoutes } from './modules/studio/models.routes.ts';
 import { legacyRoutes } from './modules/admin/legacy.routes.ts';
 import { operatorRoutes } from './modules/admin/operator.routes.ts';
 import { createAuditLog } from './modules/admin/audit.service.ts';
@@ -98,8 +105,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessions = createSessionService({ database, clock, tokens, rotation: config.refreshTokenRotation });
   const apiKeys = createApiKeyService({ database, clock });
   const auth = createAuthHooks({ sessions, apiKeys });
-  const usage = createUsageService({ database });
-  const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams });
+  const usage = createUsageService({ database, clock });
+  const catalog = createModelCatalog({ database, clock });
+  // Channels and registry entries change the router's candidates: each write invalidates its snapshot.
+  const platformCandidates = createPlatformCandidates({
+    upstreams: async () => (await Promise.all([channels.routable(), registry.routable()])).flat(),
+    catalog, secrets, providerBaseUrls: config.providerBaseUrls, clock,
+  });
+  const onUpstreamChange = () => platformCandidates.invalidate();
+  const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams, onChange: onUpstreamChange });
+  const registry = createModelRegistry({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams, onChange: onUpstreamChange });
 
   const ledger = createLedger({ database, clock });
   const audit = createAuditLog();
@@ -109,7 +124,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
   await app.register(apiKeyRoutes, { apiKeys, auth });
   await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
-  await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency });
+  await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency, apiKeys });
+  await gatewayModule(app, {
+    config, database, clock, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
+    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates], secrets,
+  });
+  await app.register(registryRoutes, { registry, auth });
+  await app.register(modelPriceRoutes, { catalog, auth, onChange: onUpstreamChange });
+  await app.register(usageRoutes, { usage, auth });
   app.decorate('tollgateJobs', [
     ...commerce.jobs,
     ...ledgerJobs({ ledger, log: app.log }),

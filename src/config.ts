@@ -55,6 +55,14 @@ const EnvSchema = z.object({
   WECHATPAY_PLATFORM_PUBLIC_KEY: z.string().min(1).optional(),
   WECHATPAY_PLATFORM_SERIAL: z.string().min(1).optional(),
   WECHATPAY_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.mch.weixin.qq.com'),
+  GATEWAY_MAX_TRIES: positiveInt.pipe(z.number().max(10)).default(3),
+  GATEWAY_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
+  GATEWAY_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(60_000),
+  GATEWAY_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Output tokens the hold assumes when a request names no max_tokens. */
+  GATEWAY_DEFAULT_MAX_TOKENS: positiveInt.default(4096),
+  CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(5),
+  CIRCUIT_COOLDOWN_MS: positiveInt.default(30_000),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -103,6 +111,19 @@ export interface Config {
   trustProxy: boolean | number | string;
   jobsEnabled: boolean;
   payments: PaymentConfig;
+  gateway: GatewayConfig;
+}
+
+export interface GatewayConfig {
+  /** Upstream attempts per request, failover included. */
+  maxTries: number;
+  connectTimeoutMs: number;
+  /** Until the upstream's response headers arrive. */
+  firstByteTimeoutMs: number;
+  /** Longest silence inside a streamed body. */
+  idleTimeoutMs: number;
+  defaultMaxTokens: number;
+  circuit: { failureThreshold: number; cooldownMs: number };
 }
 
 export class ConfigError extends Error {
@@ -171,6 +192,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trustProxy as boolean | number | string,
     jobsEnabled: e.JOBS_ENABLED,
     payments: paymentConfig(e, paymentProviders),
+    gateway: {
+      maxTries: e.GATEWAY_MAX_TRIES,
+      connectTimeoutMs: e.GATEWAY_CONNECT_TIMEOUT_MS,
+      firstByteTimeoutMs: e.GATEWAY_FIRST_BYTE_TIMEOUT_MS,
+      idleTimeoutMs: e.GATEWAY_IDLE_TIMEOUT_MS,
+      defaultMaxTokens: e.GATEWAY_DEFAULT_MAX_TOKENS,
+      circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: e.CIRCUIT_COOLDOWN_MS },
+    },
   };
 }
 

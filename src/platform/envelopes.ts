@@ -56,7 +56,7 @@ export function renderError(url: string, requestId: string, err: AppError): Rend
         body: {
           error: {
             message: err.message,
-            type: OPENAI_TYPES[status] ?? 'server_error',
+            type: typeof err.details?.openaiType === 'string' ? err.details.openaiType : (OPENAI_TYPES[status] ?? 'server_error'),
             code: typeof err.details?.openaiCode === 'string' ? err.details.openaiCode : err.code.toLowerCase(),
             param: err.details?.field ?? null,
           },

@@ -1,3 +1,4 @@
+import dnsCallbacks from 'node:dns';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { badRequest } from './errors.ts';
@@ -59,4 +60,28 @@ export async function assertSafeUpstreamUrl(
     }
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dnsCallbacks.LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for outgoing sockets that refuses private addresses at connect time — a URL checked when it was saved
+ * could since resolve elsewhere (DNS rebinding).
+ */
+export function guardedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: dnsCallbacks.LookupOptions, callback: LookupCallback) => {
+    dnsCallbacks.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      const list = addresses as dnsCallbacks.LookupAddress[];
+      const refused = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
+      if (refused) {
+        const e: NodeJS.ErrnoException = new Error(`upstream host ${hostname} resolves to a private address`);
+        e.code = 'EUPSTREAMPRIVATE';
+        return callback(e, '');
+      }
+      if (options.all) return callback(null, list);
+      const first = list[0] as dnsCallbacks.LookupAddress;
+      callback(null, first.address, first.family);
+    });
+  };
 }

@@ -6,6 +6,9 @@ import { RowId, studioEnvelope, studioOk } from '../../platform/envelopes.ts';
 import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
 import type { UserService } from '../identity/users.service.ts';
+import type { ApiKeyService } from '../identity/api-keys.service.ts';
+import { badRequest } from '../../platform/errors.ts';
+import { cnyNumber, parseCny } from '../../platform/money.ts';
 import { orderView } from '../commerce/credit.routes.ts';
 import { OrderItem } from '../commerce/credit.schema.ts';
 import type { OrderService } from '../commerce/orders.service.ts';
@@ -27,11 +30,15 @@ const AdjustBody = z.strictObject({
   reason: Reason,
 });
 const RefundBody = z.strictObject({ reason: Reason });
+const CreditLimitBody = z.strictObject({
+  /** CNY a postpaid user may owe for gateway use; null removes the cap. */
+  credit_limit: z.number().min(0).max(100_000_000).nullable(),
+});
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(128).optional() });
 
 export async function operatorRoutes(
   root: FastifyInstance,
-  deps: { users: UserService; wallet: WalletService; orders: OrderService; auth: AuthHooks; idempotency: Idempotency },
+  deps: { users: UserService; wallet: WalletService; orders: OrderService; auth: AuthHooks; idempotency: Idempotency; apiKeys: ApiKeyService },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { users, wallet, orders, auth, idempotency } = deps;
@@ -52,6 +59,22 @@ export async function operatorRoutes(
       const key = req.headers['idempotency-key'] ?? crypto.randomUUID();
       const result = await wallet.adjust(principalOf(req), req.params.id, creditsToMicros(req.body.credits), req.body.reason, key, req.id);
       return studioOk({ user_id: req.params.id, credit_balance: creditsOf(result.balance), replayed: result.replayed }, '积分已调整');
+    },
+  );
+
+  app.put(
+    '/api/v1/admin/users/:id/credit-limit',
+    {
+      ...admin,
+      schema: { tags, params: UserIdParams, body: CreditLimitBody, response: { 200: studioEnvelope(z.object({ user_id: z.number().int(), credit_limit: z.number().nullable() })) } },
+    },
+    async (req) => {
+      const limit = req.body.credit_limit === null ? null : parseCny(req.body.credit_limit, 2);
+      if (limit === undefined) throw badRequest('credit_limit must have at most 2 decimals', { field: 'body.credit_limit' });
+      const user = await users.setCreditLimit(req.params.id, limit);
+      // The gateway reads the limit with the key: drop the cached lookups so it applies to the next request.
+      deps.apiKeys.forgetAll();
+      return studioOk({ user_id: user.id, credit_limit: user.creditLimitMicros === null ? null : cnyNumber(user.creditLimitMicros) }, '信用额度已更新');
     },
   );
 

@@ -17,6 +17,7 @@ const TRANSACTION_TYPES: Record<string, string> = {
   adjust: 'adjust',
   consume: 'consume',
   charge: 'consume',
+  api_usage: 'consume',
   hold: 'hold',
   hold_release: 'release',
 };

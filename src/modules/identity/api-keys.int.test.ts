@@ -51,6 +51,7 @@ describe.each(DB_TIERS)('/api/v1/keys on $name', (tier) => {
           allowed_ips: null,
           spend_limit: null,
           spent: 0,
+          rate_limit_rpm: null,
           last_used_at: null,
           created_at: expect.stringMatching(STUDIO_TIME),
         },

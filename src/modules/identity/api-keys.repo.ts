@@ -1,11 +1,11 @@
-import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { apiKeys, users, type ApiKeyKind, type ApiKeyRow, type UserRow } from './identity.tables.ts';
 
 const live = isNull(apiKeys.revokedAt);
 
 export type NewApiKey = Pick<ApiKeyRow, 'userId' | 'name' | 'kind' | 'keyHash' | 'last4'> &
-  Partial<Pick<ApiKeyRow, 'expiresAt' | 'allowedModels' | 'allowedIps' | 'spendLimitMicros'>>;
+  Partial<Pick<ApiKeyRow, 'expiresAt' | 'allowedModels' | 'allowedIps' | 'spendLimitMicros' | 'rateLimitRpm'>>;
 
 export async function insertKey(db: Db, k: NewApiKey): Promise<ApiKeyRow> {
   const [row] = await db.insert(apiKeys).values(k).returning();
@@ -68,4 +68,11 @@ export async function legacyKeysOf(db: Db, userIds: number[]): Promise<Map<numbe
 
 export async function touchLastUsed(db: Db, id: number, at: Date): Promise<void> {
   await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
+}
+
+/** Adds gateway spend to many keys in one statement (the billing flusher's transaction). */
+export async function addSpend(db: Db, amounts: Map<number, bigint>): Promise<void> {
+  if (amounts.size === 0) return;
+  const values = sql.join([...amounts].map(([id, amount]) => sql`(${id}::bigint, ${amount}::bigint)`), sql`, `);
+  await db.execute(sql`UPDATE api_keys AS k SET spent_micros = k.spent_micros + v.amount FROM (VALUES ${values}) AS v(id, amount) WHERE k.id = v.id`);
 }

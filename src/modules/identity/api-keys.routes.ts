@@ -18,13 +18,14 @@ export function keyView(row: ApiKeyRow) {
     allowed_models: row.allowedModels,
     allowed_ips: row.allowedIps,
     spend_limit: row.spendLimitMicros === null ? null : cnyNumber(row.spendLimitMicros),
+    rate_limit_rpm: row.rateLimitRpm,
     spent: cnyNumber(row.spentMicros, 6),
     last_used_at: row.lastUsedAt ? formatStudioTime(row.lastUsedAt) : null,
     created_at: formatStudioTime(row.createdAt),
   };
 }
 
-type KeyBody = { name?: string; expires_at?: Date | null; allowed_models?: string[] | null; allowed_ips?: string[] | null; spend_limit?: bigint | null; enabled?: boolean };
+type KeyBody = { name?: string; expires_at?: Date | null; allowed_models?: string[] | null; allowed_ips?: string[] | null; spend_limit?: bigint | null; rate_limit_rpm?: number | null; enabled?: boolean };
 
 function restrictions(b: KeyBody): KeyRestrictions {
   const out: KeyRestrictions = {};
@@ -33,6 +34,7 @@ function restrictions(b: KeyBody): KeyRestrictions {
   if (b.allowed_models !== undefined) out.allowedModels = b.allowed_models;
   if (b.allowed_ips !== undefined) out.allowedIps = b.allowed_ips;
   if (b.spend_limit !== undefined) out.spendLimitMicros = b.spend_limit;
+  if (b.rate_limit_rpm !== undefined) out.rateLimitRpm = b.rate_limit_rpm;
   if (b.enabled !== undefined) out.enabled = b.enabled;
   return out;
 }

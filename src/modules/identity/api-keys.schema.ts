@@ -29,6 +29,8 @@ const KeyFields = {
     .max(100)
     .nullable(),
   spend_limit: CnyAmount.nullable(),
+  /** Gateway requests per minute; null lifts the key's own cap. */
+  rate_limit_rpm: z.number().int().min(1).max(1_000_000).nullable(),
 };
 
 export const CreateKeyBody = z.strictObject({
@@ -37,6 +39,7 @@ export const CreateKeyBody = z.strictObject({
   allowed_models: KeyFields.allowed_models.optional(),
   allowed_ips: KeyFields.allowed_ips.optional(),
   spend_limit: KeyFields.spend_limit.optional(),
+  rate_limit_rpm: KeyFields.rate_limit_rpm.optional(),
 });
 
 export const UpdateKeyBody = z
@@ -46,6 +49,7 @@ export const UpdateKeyBody = z
     allowed_models: KeyFields.allowed_models.optional(),
     allowed_ips: KeyFields.allowed_ips.optional(),
     spend_limit: KeyFields.spend_limit.optional(),
+    rate_limit_rpm: KeyFields.rate_limit_rpm.optional(),
     enabled: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'at least one field must be given');
@@ -62,6 +66,7 @@ export const ApiKeyView = z.object({
   allowed_ips: z.array(z.string()).nullable(),
   spend_limit: z.number().nullable(),
   spent: z.number(),
+  rate_limit_rpm: z.number().int().nullable(),
   last_used_at: z.string().nullable(),
   created_at: z.string(),
 });

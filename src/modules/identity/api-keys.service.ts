@@ -13,6 +13,12 @@ import * as keysRepo from './api-keys.repo.ts';
 export const API_KEY_PATTERN = /^sk-[A-Za-z0-9]{48}$/;
 export const MAX_KEYS_PER_USER = 100;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+/**
+ * How long a key lookup is reused. The gateway authenticates every request; a database round trip each time would
+ * cost more than the proxying. Changes made through this process drop the cached entry at once; a change made on
+ * another node (or a user disabled) takes effect within this time.
+ */
+const AUTH_CACHE_MS = 5_000;
 
 export const maskKey = (last4: string) => `sk-…${last4}`;
 
@@ -22,6 +28,7 @@ export interface KeyRestrictions {
   allowedModels?: string[] | null;
   allowedIps?: string[] | null;
   spendLimitMicros?: bigint | null;
+  rateLimitRpm?: number | null;
   enabled?: boolean;
 }
 
@@ -30,6 +37,8 @@ export interface AuthenticatedKey {
   key: ApiKeyRow;
   /** The key exactly as the caller sent it (the legacy `/1/me` echoes it). */
   token: string;
+  /** How the owner pays for gateway use. */
+  billing: { mode: 'prepaid' | 'postpaid'; creditLimitMicros: bigint | null };
 }
 
 /** Normalises an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) to its IPv4 form. */
@@ -62,6 +71,20 @@ export function ipAllowed(rules: string[], ip: string): boolean {
 export function createApiKeyService(deps: { database: Database; clock: Clock }) {
   const { database, clock } = deps;
   const lastUsedWrites = new Map<number, number>();
+  const authCache = new Map<string, { found: Awaited<ReturnType<typeof keysRepo.findByHash>>; at: number }>();
+  const forget = (keyId: number) => {
+    for (const [hash, entry] of authCache) if (entry.found?.key.id === keyId) authCache.delete(hash);
+  };
+
+  async function lookup(hash: string) {
+    const now = clock.now().getTime();
+    const cached = authCache.get(hash);
+    if (cached && now - cached.at < AUTH_CACHE_MS) return cached.found;
+    const found = await keysRepo.findByHash(database.db, hash);
+    if (authCache.size > 10_000) authCache.clear();
+    authCache.set(hash, { found, at: now });
+    return found;
+  }
 
   function mint() {
     const token = `sk-${randomString(48)}`;
@@ -86,6 +109,7 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
       allowedModels: input.allowedModels ?? null,
       allowedIps: input.allowedIps ?? null,
       spendLimitMicros: input.spendLimitMicros ?? null,
+      rateLimitRpm: input.rateLimitRpm ?? null,
     });
     return { row, token };
   }
@@ -111,6 +135,7 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
       if (!existing || existing.kind !== 'standard') throw notFound('API key');
       const row = await keysRepo.updateOwned(database.db, userId, id, { ...patch, updatedAt: now });
       if (!row) throw notFound('API key');
+      forget(id);
       return row;
     },
 
@@ -119,6 +144,7 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
       if (!existing || existing.kind !== 'standard') throw notFound('API key');
       const now = clock.now();
       await keysRepo.updateOwned(database.db, userId, id, { revokedAt: now, updatedAt: now });
+      forget(id);
     },
 
     /** Replaces the user's legacy (`/1`) token; the old one stops working in the same commit as the new one starts. */
@@ -127,16 +153,25 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
         await keysRepo.revokeKinds(db, userId, 'legacy', clock.now());
         return create(userId, { name: 'legacy token' }, 'legacy', db);
       };
-      return tx ? issue(tx) : database.transaction(issue);
+      const issued = await (tx ? issue(tx) : database.transaction(issue));
+      authCache.clear();
+      return issued;
     },
 
     legacyKeysOf: (userIds: number[]) => keysRepo.legacyKeysOf(database.db, userIds),
 
+    /** Adds gateway spend per key inside the billing flusher's transaction. */
+    addSpend: (tx: Db, amounts: Map<number, bigint>) => keysRepo.addSpend(tx, amounts),
+
+    /** Forgets every cached lookup (a user was disabled, a legacy token reset). */
+    forgetAll: () => authCache.clear(),
+
     /** Resolves a raw key from `/v1` or `/1` to its owner; every refusal is a 401 except the IP rule (403). */
-    async authenticate(token: string, ip: string): Promise<AuthenticatedKey> {
+    async authenticate(token: string, ip: string, opts: { cached?: boolean } = {}): Promise<AuthenticatedKey> {
       const invalid = () => new AppError('UNAUTHENTICATED', 'Invalid API key', { openaiCode: 'invalid_api_key' });
       if (!API_KEY_PATTERN.test(token)) throw invalid();
-      const found = await keysRepo.findByHash(database.db, sha256Hex(token));
+      const hash = sha256Hex(token);
+      const found = opts.cached ? await lookup(hash) : await keysRepo.findByHash(database.db, hash);
       if (!found || found.user.status !== 'active' || found.user.deletedAt) throw invalid();
       const { key, user } = found;
       const now = clock.now();
@@ -151,7 +186,12 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
         // Throttled and off the request path: last-used time is informational, one write a minute is plenty.
         void keysRepo.touchLastUsed(database.db, key.id, now).catch(() => lastUsedWrites.delete(key.id));
       }
-      return { principal: { userId: user.id, role: user.role, via: 'api_key', apiKeyId: key.id }, key, token };
+      return {
+        principal: { userId: user.id, role: user.role, via: 'api_key', apiKeyId: key.id },
+        key,
+        token,
+        billing: { mode: user.billingMode, creditLimitMicros: user.creditLimitMicros },
+      };
     },
   };
 }

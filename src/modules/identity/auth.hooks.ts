@@ -1,5 +1,5 @@
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { forbidden, unauthenticated } from '../../platform/errors.ts';
+import { AppError, forbidden, unauthenticated } from '../../platform/errors.ts';
 import type { Principal, Role } from '../../platform/principal.ts';
 import type { ApiKeyService, AuthenticatedKey } from './api-keys.service.ts';
 import type { SessionService } from './sessions.service.ts';
@@ -37,6 +37,18 @@ export function createAuthHooks(deps: { sessions: SessionService; apiKeys: ApiKe
     req.apiKey = auth;
     req.principal = auth.principal;
   };
+  /**
+   * The gateway's: a Bearer token or Anthropic's `x-api-key`, looked up through the short-lived cache (every `/v1`
+   * request authenticates; see api-keys.service.ts).
+   */
+  const gatewayKey: onRequestAsyncHookHandler = async (req) => {
+    const header = req.headers['x-api-key'];
+    const token = bearerToken(req) ?? (typeof header === 'string' ? header.trim() : undefined);
+    if (!token) throw new AppError('UNAUTHENTICATED', 'Missing API key: send Authorization: Bearer <key>', { openaiCode: 'invalid_api_key' });
+    const auth = await deps.apiKeys.authenticate(token, req.ip, { cached: true });
+    req.apiKey = auth;
+    req.principal = auth.principal;
+  };
   return {
     /** Console and studio routes: an access JWT of a live session. */
     session,
@@ -44,8 +56,9 @@ export function createAuthHooks(deps: { sessions: SessionService; apiKeys: ApiKe
       await session.call(this as never, req, reply);
       requireRole(req.principal as Principal, roles);
     },
-    /** `/v1` and `/1`: one of our API keys. */
+    /** `/1`: one of our API keys. */
     apiKey,
+    gatewayKey,
     apiKeyWithRole: (...roles: Role[]): onRequestAsyncHookHandler => async function (this: unknown, req, reply) {
       await apiKey.call(this as never, req, reply);
       requireRole(req.principal as Principal, roles);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const USER_ROLES = ['user', 'supplier', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -24,6 +24,8 @@ export const users = pgTable(
     status: text('status', { enum: USER_STATUSES }).notNull().default('active'),
     billingMode: text('billing_mode', { enum: BILLING_MODES }).notNull().default('prepaid'),
     referralCode: text('referral_code').notNull(),
+    /** Postpaid only: how much the user may owe (µ¥); null means no cap. */
+    creditLimitMicros: bigint('credit_limit_micros', { mode: 'bigint' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
@@ -73,6 +75,8 @@ export const apiKeys = pgTable(
     allowedIps: jsonb('allowed_ips').$type<string[]>(),
     spendLimitMicros: bigint('spend_limit_micros', { mode: 'bigint' }),
     spentMicros: bigint('spent_micros', { mode: 'bigint' }).notNull().default(sql`0`),
+    /** Gateway requests per minute this key may make; null means only the platform's own limits apply. */
+    rateLimitRpm: integer('rate_limit_rpm'),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

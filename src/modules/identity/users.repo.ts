@@ -79,3 +79,8 @@ export async function touch(db: Db, id: number, at: Date): Promise<UserRow | und
   const [row] = await db.update(users).set({ updatedAt: at }).where(eq(users.id, id)).returning();
   return row;
 }
+
+export async function setCreditLimit(db: Db, id: number, limit: bigint | null, at: Date): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set({ creditLimitMicros: limit, updatedAt: at }).where(and(eq(users.id, id), live)).returning();
+  return row;
+}

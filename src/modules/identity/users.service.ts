@@ -101,6 +101,13 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
 
     listLive: () => usersRepo.listLive(database.db),
 
+    /** How much a postpaid user may owe for gateway use (µ¥); null lifts the cap. Prepaid users have no such line. */
+    async setCreditLimit(userId: number, limit: bigint | null): Promise<UserRow> {
+      const user = await this.getLive(userId);
+      if (user.billingMode !== 'postpaid') throw badRequest('Only postpaid users have a credit limit', { field: 'body.credit_limit' });
+      return (await usersRepo.setCreditLimit(database.db, userId, limit, clock.now())) as UserRow;
+    },
+
     /** Checks a login (username or email) and password; the same answer for every kind of miss. */
     async verifyCredentials(login: string, password: string): Promise<UserRow> {
       const user = await usersRepo.findLiveByLogin(database.db, login);

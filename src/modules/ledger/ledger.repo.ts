@@ -152,3 +152,34 @@ export async function unbalancedTransfers(db: Db) {
   return (result as unknown as { rows: { key: string; total: string; postings: number }[] }).rows;
 }
 
+
+/** Claims many idempotency keys at once; returns the new transfers' ids by key (keys already used are absent). */
+export async function insertTransfers(
+  db: Db,
+  rows: { idempotencyKey: string; kind: string; reference?: string; description?: string; metadata?: Record<string, unknown>; createdAt: Date }[],
+): Promise<Map<string, number>> {
+  const inserted = await db
+    .insert(ledgerTransfers)
+    .values(rows)
+    .onConflictDoNothing({ target: ledgerTransfers.idempotencyKey })
+    .returning({ id: ledgerTransfers.id, key: ledgerTransfers.idempotencyKey });
+  return new Map(inserted.map((r) => [r.key, r.id]));
+}
+
+/**
+ * Adds many deltas in one statement, each with the never-negative guard of `applyDelta`. Rows are locked in id order
+ * first, so two nodes flushing over the same accounts cannot deadlock. Returns the new balances of the accounts that
+ * moved; an account missing from the result was refused by its guard.
+ */
+export async function applyDeltas(db: Db, deltas: [number, bigint][], at: Date): Promise<Map<number, bigint>> {
+  const ids = deltas.map(([id]) => id).sort((a, b) => a - b);
+  await db.execute(sql`SELECT id FROM ledger_accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) ORDER BY id FOR UPDATE`);
+  const values = sql.join(deltas.map(([id, d]) => sql`(${id}::bigint, ${d}::bigint)`), sql`, `);
+  const result = await db.execute(sql`
+    UPDATE ledger_accounts AS a SET balance = a.balance + v.delta, updated_at = ${at}
+    FROM (VALUES ${values}) AS v(id, delta)
+    WHERE a.id = v.id AND (NOT a.never_negative OR a.balance + v.delta >= 0)
+    RETURNING a.id, a.balance::text AS balance`);
+  const rows = (result as unknown as { rows: { id: number | string; balance: string }[] }).rows;
+  return new Map(rows.map((r) => [Number(r.id), BigInt(r.balance)]));
+}

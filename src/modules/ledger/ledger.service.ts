@@ -2,6 +2,7 @@ import type { Database, Db } from '../../platform/db.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { heldTwin, type AccountSpec } from './accounts.ts';
+import { applyBatch } from './batch.ts';
 import * as repo from './ledger.repo.ts';
 
 // The only code that changes balances (DESIGN.md §3). Invariants, each covered by the property tests:
@@ -52,6 +53,9 @@ function validate(req: TransferRequest): void {
 export function createLedger(deps: { database: Database; clock: Clock }) {
   const { database, clock } = deps;
   const inTx = <T>(tx: Db | undefined, fn: (db: Db) => Promise<T>) => (tx ? fn(tx) : database.transaction(fn));
+  // Account ids never change once committed; only `prepareAccounts` (autocommit, outside any transaction that could
+  // roll an account back) fills this cache.
+  const accountIds = new Map<string, number>();
 
   async function transferIn(db: Db, req: TransferRequest): Promise<TransferResult> {
     validate(req);
@@ -110,6 +114,24 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
 
   return {
     transfer: (req: TransferRequest, tx?: Db) => inTx(tx, (db) => transferIn(db, req)),
+
+    /** Creates (and caches the ids of) the accounts a `transferMany` will touch. Call it outside the transaction. */
+    async prepareAccounts(specs: AccountSpec[]): Promise<void> {
+      const missing = specs.filter((s) => !accountIds.has(s.code));
+      if (missing.length === 0) return;
+      for (const [code, id] of await repo.ensureAccounts(database.db, missing)) accountIds.set(code, id);
+    },
+
+    /**
+     * Many transfers in three statements (group commit). All or nothing: a never-negative account that would go
+     * below zero throws BatchRefused and the caller's transaction rolls back. Accounts must be prepared first.
+     */
+    async transferMany(reqs: TransferRequest[], tx: Db) {
+      for (const r of reqs) validate(r);
+      const unknown = reqs.flatMap((r) => r.postings).find((p) => !accountIds.has(p.account.code));
+      if (unknown) throw new Error(`transferMany: account ${unknown.account.code} was not prepared`);
+      return applyBatch(tx, reqs, accountIds, clock.now());
+    },
 
     /**
      * Undoes a transfer with its exact opposite (same accounts, negated amounts). The never-negative guards still

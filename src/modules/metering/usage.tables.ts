@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { users } from '../identity/identity.tables.ts';
 
 export const USAGE_STATUSES = ['success', 'error', 'aborted'] as const;
 export type UsageStatus = (typeof USAGE_STATUSES)[number];
 export const USAGE_PLATFORMS = ['api', 'studio'] as const;
 export type UsagePlatform = (typeof USAGE_PLATFORMS)[number];
-export const UPSTREAM_KINDS = ['channel', 'package'] as const;
+export const UPSTREAM_KINDS = ['channel', 'model', 'package'] as const;
 export type UpstreamKind = (typeof UPSTREAM_KINDS)[number];
 
 /** One row per metered AI request (DESIGN.md §5); the gateway and the studio write them, `/1/usages` sums them. */
@@ -18,6 +18,8 @@ export const usageRecords = pgTable(
     userId: bigint('user_id', { mode: 'number' }).notNull().references(() => users.id),
     apiKeyId: bigint('api_key_id', { mode: 'number' }),
     model: text('model').notNull(),
+    /** The gateway operation: chat, completions, embeddings, images, messages. */
+    operation: text('operation'),
     upstreamKind: text('upstream_kind', { enum: UPSTREAM_KINDS }),
     upstreamId: bigint('upstream_id', { mode: 'number' }),
     tokensIn: integer('tokens_in').notNull().default(0),
@@ -27,10 +29,21 @@ export const usageRecords = pgTable(
     latencyMs: integer('latency_ms'),
     firstByteMs: integer('first_byte_ms'),
     status: text('status', { enum: USAGE_STATUSES }).notNull(),
+    /** True when tokens were counted by our tokenizer because the upstream reported none. */
+    usageEstimated: boolean('usage_estimated').notNull().default(false),
+    /** Upstream attempts made (failover tries included). */
+    attempts: integer('attempts').notNull().default(1),
+    /** HTTP status the client received. */
+    httpStatus: integer('http_status'),
+    errorMessage: text('error_message'),
     platform: text('platform', { enum: USAGE_PLATFORMS }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('usage_records_created_idx').on(t.createdAt), index('usage_records_user_created_idx').on(t.userId, t.createdAt)],
+  (t) => [
+    index('usage_records_created_idx').on(t.createdAt),
+    index('usage_records_user_created_idx').on(t.userId, t.createdAt),
+    index('usage_records_key_created_idx').on(t.apiKeyId, t.createdAt),
+  ],
 );
 
 export type UsageRecordRow = typeof usageRecords.$inferSelect;

@@ -6,6 +6,7 @@ import { assertSafeUpstreamUrl } from '../../platform/ssrf.ts';
 import type { Clock } from '../../platform/time.ts';
 import { providerNeedsEndpoint, type ProviderName } from '../providers/catalog.ts';
 import { channels, type ChannelRow } from './channels.tables.ts';
+import type { PlatformUpstream } from './platform-candidates.ts';
 
 /** A channel as anything outside routing may see it: never the credential, only our own fingerprint id. */
 export type ChannelView = Omit<ChannelRow, 'credentialCiphertext' | 'credentialFingerprint'> & { keyHint: string };
@@ -25,7 +26,7 @@ export function normaliseBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '');
 }
 
-export function createChannelService(deps: { database: Database; clock: Clock; secrets: SecretBox; allowPrivateUpstreams: boolean }) {
+export function createChannelService(deps: { database: Database; clock: Clock; secrets: SecretBox; allowPrivateUpstreams: boolean; onChange?: () => void }) {
   const { database, clock, secrets } = deps;
 
   return {
@@ -48,11 +49,26 @@ export function createChannelService(deps: { database: Database; clock: Clock; s
             credentialFingerprint: secrets.fingerprint(input.credential),
           })
           .returning();
+        deps.onChange?.();
         return view(row as ChannelRow);
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict('This key is already configured', { field: 'body.key' });
         throw err;
       }
+    },
+
+    /** Enabled channels as router upstreams (ciphertext only: the candidate source decrypts on use). */
+    async routable(): Promise<PlatformUpstream[]> {
+      const rows = await database.db.select().from(channels).where(and(live, eq(channels.enabled, true))).orderBy(asc(channels.id));
+      return rows.map((r) => ({
+        kind: 'channel' as const,
+        id: r.id,
+        provider: r.provider as ProviderName,
+        baseUrl: r.baseUrl,
+        credentialCiphertext: r.credentialCiphertext,
+        models: r.models ?? null,
+        weight: r.weight,
+      }));
     },
 
     async list(): Promise<ChannelView[]> {
@@ -68,6 +84,7 @@ export function createChannelService(deps: { database: Database; clock: Clock; s
         .where(and(eq(channels.id, id), live))
         .returning({ id: channels.id });
       if (rows.length === 0) throw notFound('Key');
+      deps.onChange?.();
     },
   };
 }

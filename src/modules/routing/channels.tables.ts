@@ -1,4 +1,4 @@
-import { bigserial, boolean, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 /** Platform channels: upstream accounts the operators hold (legacy `/1/keys`, later `/api/v1/models`). */
@@ -14,6 +14,8 @@ export const channels = pgTable(
     credentialCiphertext: text('credential_ciphertext').notNull(),
     /** Keyed HMAC of the credential: detects duplicates without storing any character of it. */
     credentialFingerprint: text('credential_fingerprint').notNull(),
+    /** Models this channel serves; null means every priced model of its provider. */
+    models: jsonb('models').$type<string[]>(),
     weight: integer('weight').notNull().default(1),
     enabled: boolean('enabled').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

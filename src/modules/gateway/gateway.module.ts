@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config.ts';
+import type { SecretBox } from '../../platform/crypto.ts';
+import type { Database } from '../../platform/db.ts';
+import type { Clock } from '../../platform/time.ts';
+import type { ApiKeyService } from '../identity/api-keys.service.ts';
+import type { AuthHooks } from '../identity/auth.hooks.ts';
+import type { Ledger } from '../ledger/ledger.service.ts';
+import { createBilling } from '../metering/billing.ts';
+import type { UsageService } from '../metering/usage.service.ts';
+import type { CandidateSource } from '../routing/candidates.ts';
+import { createHealth } from '../routing/health.ts';
+import { createCandidateLimits } from '../routing/limits.ts';
+import type { ModelCatalog } from '../routing/model-catalog.service.ts';
+import { createRouter } from '../routing/router.ts';
+import { gatewayRoutes } from './gateway.routes.ts';
+import { createGateway } from './gateway.service.ts';
+import { createRelay } from './relay.ts';
+import { createUpstreamClient } from './upstream-client.ts';
+
+// Wires the hot path: candidate sources → router (health, caps) → relay (upstream client) → billing (group commit).
+
+export interface GatewayModuleDeps {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  redis?: Redis;
+  namespace: string;
+  ledger: Ledger;
+  usage: UsageService;
+  apiKeys: ApiKeyService;
+  auth: AuthHooks;
+  catalog: ModelCatalog;
+  sources: CandidateSource[];
+  secrets: SecretBox;
+}
+
+export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) {
+  const now = () => d.clock.now().getTime();
+  const health = createHealth({ clock: d.clock, ...d.config.gateway.circuit });
+  const router = createRouter({ sources: d.sources, health, limits: createCandidateLimits({ clock: d.clock }) });
+  const client = createUpstreamClient({ ...d.config.gateway, allowPrivateUpstreams: d.config.allowPrivateUpstreams });
+  const relay = createRelay({ router, health, client, maxTries: d.config.gateway.maxTries, now });
+  const billing = createBilling({ database: d.database, ledger: d.ledger, usage: d.usage, addKeySpend: d.apiKeys.addSpend, clock: d.clock, log: app.log });
+  const gateway = createGateway({ router, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, redis: d.redis, namespace: d.namespace, now });
+  await app.register(gatewayRoutes, { gateway, router, catalog: d.catalog, auth: d.auth });
+  // In-flight charges are made durable before the database closes.
+  app.addHook('onClose', async () => {
+    await billing.drain();
+    await client.close();
+  });
+  return { router, health, billing };
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuthHooks } from '../identity/auth.hooks.ts';
+import type { Operation } from '../providers/types.ts';
+import type { Router } from '../routing/router.ts';
+import type { ModelCatalog } from '../routing/model-catalog.service.ts';
+import type { Gateway } from './gateway.service.ts';
+import { modelNotFound } from './gateway.errors.ts';
+import { ChatBody, CompletionBody, EmbeddingBody, ImageBody, MessagesBody, ModelParams } from './gateway.schema.ts';
+
+// The OpenAI-compatible surface (`/v1/*`) plus Anthropic's `/v1/messages`. Errors render in OpenAI's envelope
+// (platform/envelopes.ts decides by the `/v1` prefix).
+
+const CREATED = 1_700_000_000;
+
+export async function gatewayRoutes(app: FastifyInstance, o: { gateway: Gateway; router: Router; catalog: ModelCatalog; auth: AuthHooks }) {
+  const relayed = (url: string, op: Operation, body: typeof ChatBody, summary: string) =>
+    app.post(url, { onRequest: o.auth.gatewayKey, schema: { body, tags: ['gateway'], summary } }, async (req, reply) => {
+      await o.gateway.handle(req, reply, op, req.body as Record<string, unknown>);
+    });
+
+  relayed('/v1/chat/completions', 'chat', ChatBody, 'Chat completions (OpenAI format), streamed or not');
+  relayed('/v1/completions', 'completions', CompletionBody as unknown as typeof ChatBody, 'Text completions (legacy OpenAI format)');
+  relayed('/v1/embeddings', 'embeddings', EmbeddingBody as unknown as typeof ChatBody, 'Embeddings');
+  relayed('/v1/images/generations', 'images', ImageBody as unknown as typeof ChatBody, 'Image generation');
+  relayed('/v1/messages', 'messages', MessagesBody as unknown as typeof ChatBody, 'Messages (Anthropic format), any upstream');
+
+  async function visibleModels(allowed: string[] | null | undefined) {
+    const served = await o.router.models();
+    const catalog = await o.catalog.models();
+    return served
+      .filter((id) => !allowed?.length || allowed.includes(id))
+      .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: catalog.get(id)?.provider ?? 'tollgate' }));
+  }
+
+  app.get('/v1/models', { onRequest: o.auth.gatewayKey, schema: { tags: ['gateway'], summary: 'The models this key may use' } }, async (req) => ({
+    object: 'list',
+    data: await visibleModels(req.apiKey?.key.allowedModels),
+  }));
+
+  app.get('/v1/models/:model', { onRequest: o.auth.gatewayKey, schema: { params: ModelParams, tags: ['gateway'] } }, async (req) => {
+    const { model } = req.params as { model: string };
+    const found = (await visibleModels(req.apiKey?.key.allowedModels)).find((m) => m.id === model);
+    if (!found) throw modelNotFound(model);
+    return found;
+  });
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+// Request bodies as the gateway validates them: the fields it relies on are checked, everything else passes through
+// to the upstream untouched (new OpenAI parameters must not need a Tollgate release).
+
+const Model = z.string().trim().min(1).max(256);
+const MaxTokens = z.number().int().positive().max(10_000_000);
+const StreamOptions = z.looseObject({ include_usage: z.boolean().optional() });
+
+const Message = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
+});
+
+export const ChatBody = z.looseObject({
+  model: Model,
+  messages: z.array(Message).min(1),
+  stream: z.boolean().optional(),
+  stream_options: StreamOptions.nullish(),
+  max_tokens: MaxTokens.nullish(),
+  max_completion_tokens: MaxTokens.nullish(),
+  n: z.number().int().min(1).max(16).nullish(),
+  tools: z.array(z.looseObject({ type: z.string() })).optional(),
+});
+
+export const CompletionBody = z.looseObject({
+  model: Model,
+  prompt: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+  stream: z.boolean().optional(),
+  stream_options: StreamOptions.nullish(),
+  max_tokens: MaxTokens.nullish(),
+});
+
+export const EmbeddingBody = z.looseObject({
+  model: Model,
+  input: z.union([z.string(), z.array(z.string()).min(1), z.array(z.number()).min(1), z.array(z.array(z.number())).min(1)]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+});
+
+export const ImageBody = z.looseObject({
+  model: Model.default('dall-e-3'),
+  prompt: z.string().min(1).max(32_000),
+  n: z.number().int().min(1).max(10).nullish(),
+  stream: z.literal(false).optional(),
+});
+
+const AnthropicBlock = z.looseObject({ type: z.string() });
+export const MessagesBody = z.looseObject({
+  model: Model,
+  max_tokens: MaxTokens,
+  messages: z.array(z.looseObject({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(AnthropicBlock)]) })).min(1),
+  system: z.union([z.string(), z.array(AnthropicBlock)]).optional(),
+  stream: z.boolean().optional(),
+});
+
+export const ModelParams = z.object({ model: z.string().min(1) });

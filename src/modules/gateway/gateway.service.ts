@@ -1,0 +1,198 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { AppError } from '../../platform/errors.ts';
+import { consumeOrThrow, createLimiter } from '../../platform/rate-limit.ts';
+import type { AuthenticatedKey } from '../identity/api-keys.service.ts';
+import type { Billing, Reservation } from '../metering/billing.ts';
+import type { Payer } from '../metering/payers.ts';
+import type { UsageStatus } from '../metering/usage.tables.ts';
+import { messagesToChat } from '../providers/anthropic/inbound.ts';
+import type { Operation, TokenUsage } from '../providers/types.ts';
+import type { Candidate } from '../routing/candidates.ts';
+import type { ModelCatalog } from '../routing/model-catalog.service.ts';
+import type { Router } from '../routing/router.ts';
+import { holdAmount, worstPrice } from './billing-plan.ts';
+import { modelNotAllowed, modelNotFound, operationNotSupported } from './gateway.errors.ts';
+import { RelayFailed, type createRelay, type Served } from './relay.ts';
+import { respondJson } from './respond-json.ts';
+import { respondStream } from './respond-stream.ts';
+import { costOf } from '../metering/cost.ts';
+
+// One gateway request from key to charge: model rules of the key, candidates, the hold, the relay with failover, the
+// response (JSON or stream), the charge — durable before the response completes — and the usage record.
+
+export interface GatewayDeps {
+  router: Router;
+  catalog: ModelCatalog;
+  relay: ReturnType<typeof createRelay>;
+  billing: Billing;
+  defaultMaxTokens: number;
+  redis?: Redis;
+  namespace: string;
+  now: () => number;
+}
+
+/** What a finished exchange produced, for the charge and the usage record. */
+export interface Outcome {
+  status: UsageStatus;
+  usage: TokenUsage;
+  estimated: boolean;
+  images: number;
+  httpStatus: number;
+  errorMessage?: string;
+}
+
+export interface Exchange {
+  requestId: string;
+  model: string;
+  op: Operation;
+  clientBody: Record<string, unknown>;
+  clientWantsUsage: boolean;
+  served: Served;
+  startedAt: number;
+  /** Makes the charge durable; the response may complete only after it resolves. */
+  settle(outcome: Outcome): Promise<void>;
+}
+
+const OP_NAMES: Record<Operation, string> = {
+  chat: 'chat completions', completions: 'text completions', embeddings: 'embeddings', images: 'image generation', messages: 'messages',
+};
+
+export function createGateway(deps: GatewayDeps) {
+  const keyLimiters = new Map<number, RateLimiterAbstract>();
+
+  async function limitKey(key: AuthenticatedKey) {
+    const rpm = key.key.rateLimitRpm;
+    if (!rpm) return;
+    let limiter = keyLimiters.get(rpm);
+    if (!limiter) keyLimiters.set(rpm, (limiter = createLimiter({ redis: deps.redis, namespace: deps.namespace, name: `gw-key-${rpm}`, points: rpm, durationSeconds: 60 })));
+    await consumeOrThrow(limiter, String(key.key.id), 'API');
+  }
+
+  async function candidatesFor(model: string, op: Operation, key: AuthenticatedKey): Promise<Candidate[]> {
+    if (key.key.allowedModels?.length && !key.key.allowedModels.includes(model)) throw modelNotAllowed(model);
+    const candidates = await deps.router.candidates(model, op);
+    if (candidates.length > 0) return candidates;
+    const known = await deps.catalog.get(model);
+    if (!known) throw modelNotFound(model);
+    if (!known.operations.includes(op === 'messages' ? 'chat' : op)) throw operationNotSupported(model, OP_NAMES[op]);
+    return [];
+  }
+
+  function payerOf(key: AuthenticatedKey): Payer {
+    return {
+      userId: key.principal.userId,
+      billingMode: key.billing.mode,
+      creditLimitMicros: key.billing.creditLimitMicros,
+      apiKeyId: key.key.id,
+      keySpendLimitMicros: key.key.spendLimitMicros,
+      keySpentMicros: key.key.spentMicros,
+    };
+  }
+
+  return {
+    async handle(req: FastifyRequest, reply: FastifyReply, op: Operation, body: Record<string, unknown>) {
+      const key = req.apiKey as AuthenticatedKey;
+      const startedAt = deps.now();
+      const model = body.model as string;
+      const stream = body.stream === true;
+      await limitKey(key);
+      const candidates = await candidatesFor(model, op, key);
+      const payer = payerOf(key);
+      const bodyBytes = Number(req.headers['content-length'] ?? 0) || JSON.stringify(body).length;
+      const reservation = candidates.length > 0
+        ? await deps.billing.reserve(payer, holdAmount(op, body, bodyBytes, worstPrice(candidates), deps.defaultMaxTokens))
+        : undefined;
+
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      };
+      reply.raw.on('close', onClose);
+      const clientWantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      let chatBody: Record<string, unknown> | undefined;
+      let served: Served;
+      try {
+        served = await deps.relay.forward({
+          model,
+          op,
+          candidates,
+          stream,
+          signal: abort.signal,
+          startedAt,
+          bodyFor(candidate, sentAs) {
+            const base = op === 'messages' && sentAs === 'chat' ? (chatBody ??= messagesToChat(body)) : body;
+            const out: Record<string, unknown> = { ...base, model: candidate.upstreamModel };
+            // Usage in the stream is how we meter it; the extra chunk is stripped again unless the client asked.
+            if (stream && (sentAs === 'chat' || sentAs === 'completions')) out.stream_options = { ...(base.stream_options as object), include_usage: true };
+            return out;
+          },
+        });
+      } catch (err) {
+        if (reservation) deps.billing.release(reservation);
+        if (err instanceof RelayFailed) {
+          recordFailure(req.id, payer, model, op, err, startedAt);
+          throw err.error;
+        }
+        throw err;
+      }
+
+      const exchange: Exchange = {
+        requestId: req.id,
+        model,
+        op,
+        clientBody: body,
+        clientWantsUsage,
+        served,
+        startedAt,
+        settle: (outcome) => settle(reservation, payer, req.id, model, op, served, startedAt, outcome),
+      };
+      try {
+        if (stream) await respondStream(reply, exchange, abort.signal);
+        else await respondJson(reply, exchange);
+      } finally {
+        served.attempt.lease.release();
+        reply.raw.off('close', onClose);
+      }
+    },
+  };
+
+  function settle(reservation: Reservation | undefined, payer: Payer, requestId: string, model: string, op: Operation, served: Served, startedAt: number, o: Outcome) {
+    const c = served.attempt.candidate;
+    const cost = costOf(c.price, o.usage, o.images);
+    return deps.billing.settle(reservation, payer, {
+      requestId,
+      cost,
+      description: `${model}: ${o.usage.promptTokens} in + ${o.usage.completionTokens} out tokens`,
+      usage: {
+        requestId, userId: payer.userId, apiKeyId: payer.apiKeyId, model, operation: op,
+        upstreamKind: c.kind, upstreamId: c.id,
+        tokensIn: o.usage.promptTokens, tokensOut: o.usage.completionTokens, costMicros: cost,
+        latencyMs: deps.now() - startedAt, firstByteMs: served.firstByteMs,
+        status: o.status, platform: 'api', usageEstimated: o.estimated, attempts: served.attempts,
+        httpStatus: o.httpStatus, errorMessage: o.errorMessage ?? null,
+      },
+    });
+  }
+
+  /** A request no upstream served costs nothing, but it is recorded (the usage log shows failures too). */
+  function recordFailure(requestId: string, payer: Payer, model: string, op: Operation, err: RelayFailed, startedAt: number) {
+    void deps.billing.settle(undefined, payer, {
+      requestId,
+      cost: 0n,
+      description: `${model}: failed`,
+      usage: {
+        requestId, userId: payer.userId, apiKeyId: payer.apiKeyId, model, operation: op,
+        upstreamKind: err.lastCandidate?.kind ?? null, upstreamId: err.lastCandidate?.id ?? null,
+        latencyMs: deps.now() - startedAt, status: 'error', platform: 'api', attempts: err.attempts,
+        httpStatus: err.error.status, errorMessage: err.error.message,
+      },
+    });
+  }
+}
+
+export type Gateway = ReturnType<typeof createGateway>;
+
+export const badUpstreamBody = () =>
+  new AppError('BAD_GATEWAY', 'The upstream answered with a body that could not be read.', { openaiCode: 'upstream_error', openaiType: 'server_error' });

@@ -1,0 +1,42 @@
+import type { FastifyReply } from 'fastify';
+import { chatToMessage } from '../providers/anthropic/inbound.ts';
+import { responseText, settledUsage } from './billing-plan.ts';
+import { badUpstreamBody, type Exchange } from './gateway.service.ts';
+
+/** A non-streamed answer: read, translate, charge (durably), then send. */
+export async function respondJson(reply: FastifyReply, x: Exchange): Promise<void> {
+  const { candidate } = x.served.attempt;
+  const text = await x.served.response.body.text();
+  let upstreamBody: unknown;
+  try {
+    upstreamBody = JSON.parse(text);
+  } catch {
+    await x.settle({ status: 'error', usage: { promptTokens: 0, completionTokens: 0 }, estimated: false, images: 0, httpStatus: 502, errorMessage: 'unreadable upstream body' });
+    throw badUpstreamBody();
+  }
+  const ctx = { clientModel: x.model, responseId: `chatcmpl-${x.requestId}`, created: Math.floor(x.startedAt / 1000), clientWantsUsage: x.clientWantsUsage };
+  const parsed = candidate.adapter.parseResponse(x.served.op, upstreamBody, ctx);
+  const translated = x.op === 'messages' && x.served.op === 'chat';
+  const body = translated ? chatToMessage(parsed.body, x.model, `msg_${x.requestId}`) : parsed.body;
+  const { usage, estimated } = await settledUsage(parsed.usage, x.clientBody, responseText(body));
+  if (x.op === 'embeddings') shapeEmbeddings(body, x.clientBody, usage.promptTokens);
+  const images = x.op === 'images' ? ((body as { data?: unknown[] }).data?.length ?? 0) : 0;
+  await x.settle({ status: 'success', usage, estimated, images, httpStatus: 200 });
+  reply.header('content-type', 'application/json; charset=utf-8');
+  await reply.send(JSON.stringify(body));
+}
+
+/**
+ * Embeddings from a translating adapter come back as float arrays; a client that asked for `encoding_format: base64`
+ * (the openai SDK's default) gets little-endian float32 in base64, as OpenAI sends. The usage we counted is filled in
+ * where the upstream reported none.
+ */
+function shapeEmbeddings(body: unknown, clientBody: Record<string, unknown>, promptTokens: number) {
+  const b = body as { data?: { embedding?: unknown }[]; usage?: { prompt_tokens?: number; total_tokens?: number } };
+  if (clientBody.encoding_format === 'base64') {
+    for (const item of b.data ?? []) {
+      if (Array.isArray(item.embedding)) item.embedding = Buffer.from(new Float32Array(item.embedding as number[]).buffer).toString('base64');
+    }
+  }
+  if (!b.usage?.prompt_tokens) b.usage = { prompt_tokens: promptTokens, total_tokens: promptTokens };
+}

@@ -1,0 +1,59 @@
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { GatewayConfig } from '../../config.ts';
+import { guardedLookup } from '../../platform/ssrf.ts';
+import type { UpstreamRequest } from '../providers/types.ts';
+
+// The one HTTP client of the gateway: keep-alive pools per upstream origin, the three timeouts of DESIGN.md §5
+// (connect, first byte = response headers, idle = silence inside a body), and the SSRF guard at connect time.
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** Why an attempt failed before the upstream answered; all of these fail over to the next candidate. */
+export type TransportFailure = 'connect' | 'timeout' | 'network';
+
+export class UpstreamTransportError extends Error {
+  constructor(readonly kind: TransportFailure, message: string) {
+    super(message);
+  }
+}
+
+export function createUpstreamClient(config: GatewayConfig & { allowPrivateUpstreams: boolean }) {
+  const agent = new Agent({
+    connect: { timeout: config.connectTimeoutMs, lookup: guardedLookup(config.allowPrivateUpstreams) },
+    headersTimeout: config.firstByteTimeoutMs,
+    bodyTimeout: config.idleTimeoutMs,
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  });
+
+  return {
+    async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+      const url = new URL(req.url);
+      try {
+        return await agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: req.headers,
+          body: req.body,
+          signal,
+        });
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+function classify(err: unknown): Error {
+  if (err instanceof undiciErrors.ConnectTimeoutError) return new UpstreamTransportError('connect', 'upstream connect timeout');
+  if (err instanceof undiciErrors.HeadersTimeoutError) return new UpstreamTransportError('timeout', 'upstream first-byte timeout');
+  if (err instanceof undiciErrors.BodyTimeoutError) return new UpstreamTransportError('timeout', 'upstream idle timeout');
+  if (err instanceof Error && err.name === 'AbortError') return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EUPSTREAMPRIVATE'].includes(code)) {
+    return new UpstreamTransportError('connect', `upstream unreachable (${code})`);
+  }
+  return new UpstreamTransportError('network', `upstream connection failed${code ? ` (${code})` : ''}`);
+}

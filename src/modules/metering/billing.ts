@@ -1,0 +1,190 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Clock } from '../../platform/time.ts';
+import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
+import { BatchRefused } from '../ledger/batch.ts';
+import type { Ledger, Posting, TransferRequest } from '../ledger/ledger.service.ts';
+import type { NewUsageRecord } from './usage.tables.ts';
+import type { UsageService } from './usage.service.ts';
+import { createPayerBook, type Payer } from './payers.ts';
+
+// Gateway billing (DESIGN.md §5). Before forwarding, `reserve` holds the request's maximum cost against what the
+// payer can spend — in memory, so the hot path makes no database round trip. After the response, `settle` queues
+// the actual charge; a flusher writes every queued charge in one transaction (ledger transfers, usage records, key
+// spend) — group commit — and the request completes only when its charge is durable. The ledger's guarded SQL stays
+// the final word: if a batch would take a wallet below zero (another node spent the same money), the charge falls
+// back to one transfer per request, and what the wallet cannot cover is posted to the user's receivable.
+
+export interface Reservation {
+  payer: Payer;
+  amount: bigint;
+  done: boolean;
+}
+
+export interface Charge {
+  /** The request id: the transfer's idempotency key, so a charge can never land twice. */
+  requestId: string;
+  cost: bigint;
+  /** Where the money goes; defaults to platform revenue. Must sum to `cost`. */
+  credits?: Posting[];
+  description: string;
+  usage: NewUsageRecord;
+}
+
+interface Queued {
+  payer: Payer;
+  charge: Charge;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const MAX_BATCH = 1000;
+const MAX_RETRY_DELAY_MS = 1_000;
+
+export function createBilling(deps: {
+  database: Database;
+  ledger: Ledger;
+  usage: UsageService;
+  addKeySpend: (tx: Parameters<UsageService['record']>[1] & object, amounts: Map<number, bigint>) => Promise<void>;
+  clock: Clock;
+  log: FastifyBaseLogger;
+}) {
+  const { database, ledger } = deps;
+  const book = createPayerBook({ ledger, clock: deps.clock });
+  const queue: Queued[] = [];
+  let flushing: Promise<void> | undefined;
+  let scheduled = false;
+  let retryDelay = 0;
+
+  const payerAccount = (p: Payer): AccountSpec => (p.billingMode === 'prepaid' ? ACCOUNTS.userWallet(p.userId) : ACCOUNTS.userReceivable(p.userId));
+
+  function transferOf(payer: Payer, charge: Charge, from: Posting[] = [{ account: payerAccount(payer), amount: -charge.cost }]): TransferRequest {
+    return {
+      idempotencyKey: `gateway:${charge.requestId}`,
+      kind: 'api_usage',
+      reference: charge.requestId,
+      description: charge.description,
+      postings: [...from, ...(charge.credits ?? [{ account: ACCOUNTS.platformRevenue, amount: charge.cost }])],
+    };
+  }
+
+  function schedule() {
+    if (scheduled || flushing) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      flushing = flush().finally(() => {
+        flushing = undefined;
+        if (queue.length > 0) setTimeout(schedule, retryDelay);
+      });
+    });
+  }
+
+  async function commit(batch: Queued[]) {
+    const charged = batch.filter((q) => q.charge.cost > 0n);
+    const transfers = charged.map((q) => transferOf(q.payer, q.charge));
+    await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
+    const keySpend = new Map<number, bigint>();
+    for (const q of charged) {
+      if (q.payer.apiKeyId !== undefined) keySpend.set(q.payer.apiKeyId, (keySpend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
+    }
+    const result = await database.transaction(async (tx) => {
+      const r = transfers.length > 0 ? await ledger.transferMany(transfers, tx) : { balances: new Map<string, bigint>(), replayed: [] };
+      await deps.usage.record(batch.map((q) => q.charge.usage), tx);
+      await deps.addKeySpend(tx, keySpend);
+      return r;
+    });
+    for (const q of batch) book.flushed(q.payer, q.charge.cost, result.balances.get(payerAccount(q.payer).code));
+  }
+
+  /** A wallet that cannot cover its charge pays what it has; the rest becomes the user's debt, never lost money. */
+  async function commitAlone(q: Queued) {
+    const wallet = payerAccount(q.payer);
+    const available = q.payer.billingMode === 'prepaid' ? await ledger.balance(wallet) : q.charge.cost;
+    const fromWallet = available < q.charge.cost ? (available > 0n ? available : 0n) : q.charge.cost;
+    const from: Posting[] = [
+      ...(fromWallet > 0n ? [{ account: wallet, amount: -fromWallet }] : []),
+      ...(fromWallet < q.charge.cost ? [{ account: ACCOUNTS.userReceivable(q.payer.userId), amount: fromWallet - q.charge.cost }] : []),
+    ];
+    const transfer = transferOf(q.payer, q.charge, from);
+    await ledger.prepareAccounts(transfer.postings.map((p) => p.account));
+    await database.transaction(async (tx) => {
+      await ledger.transferMany([transfer], tx);
+      await deps.usage.record([q.charge.usage], tx);
+      if (q.payer.apiKeyId !== undefined) await deps.addKeySpend(tx, new Map([[q.payer.apiKeyId, q.charge.cost]]));
+    });
+    if (fromWallet < q.charge.cost) deps.log.warn({ userId: q.payer.userId, requestId: q.charge.requestId }, 'gateway charge exceeded the wallet; the rest is owed');
+    book.flushed(q.payer, q.charge.cost, undefined);
+    await book.reload(q.payer);
+  }
+
+  async function flush(): Promise<void> {
+    const batch = queue.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    try {
+      try {
+        await commit(batch);
+      } catch (err) {
+        if (!(err instanceof BatchRefused)) throw err;
+        const refused = new Set(err.accountCodes);
+        const alone = batch.filter((q) => refused.has(payerAccount(q.payer).code));
+        const rest = batch.filter((q) => !refused.has(payerAccount(q.payer).code));
+        if (rest.length > 0) await commit(rest);
+        for (const q of alone) await commitAlone(q);
+      }
+      retryDelay = 0;
+      for (const q of batch) q.resolve();
+    } catch (err) {
+      // The database is unreachable or refused the batch: keep every charge queued, in order, and try again. The
+      // waiting requests stay open — their charges are not durable yet.
+      queue.unshift(...batch);
+      retryDelay = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, retryDelay * 2));
+      deps.log.error({ err: (err as Error).message, queued: queue.length }, 'gateway billing flush failed; retrying');
+    }
+  }
+
+  return {
+    /** Holds `amount` for one request; 402 `insufficient_quota` when the payer cannot cover it. */
+    async reserve(payer: Payer, amount: bigint): Promise<Reservation> {
+      await book.reserve(payer, amount);
+      return { payer, amount, done: false };
+    },
+
+    /** Charges the actual cost and records the usage; resolves once both are durable. */
+    settle(reservation: Reservation | undefined, payer: Payer, charge: Charge): Promise<void> {
+      if (reservation && !reservation.done) {
+        reservation.done = true;
+        book.release(reservation.payer, reservation.amount);
+      }
+      book.charge(payer, charge.cost);
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ payer, charge, resolve, reject });
+        schedule();
+      });
+    },
+
+    /** Returns an unused hold (nothing was charged). */
+    release(reservation: Reservation) {
+      if (reservation.done) return;
+      reservation.done = true;
+      book.release(reservation.payer, reservation.amount);
+    },
+
+    /** Waits until every queued charge is durable (shutdown, tests). */
+    async drain(): Promise<void> {
+      while (queue.length > 0 || flushing || scheduled) {
+        if (flushing) await flushing;
+        else await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+
+    pending: () => queue.length,
+  };
+}
+
+export type Billing = ReturnType<typeof createBilling>;
+
+export function insufficientQuota(message: string): AppError {
+  return new AppError('PAYMENT_REQUIRED', message, { openaiCode: 'insufficient_quota', openaiType: 'insufficient_quota' });
+}

@@ -1,0 +1,68 @@
+import { usdModel } from '../prices.ts';
+import type { ModelInfo, Operation, ProviderAdapter } from '../types.ts';
+import { ANTHROPIC_VERSION, isRecord, tokenUsageOf } from './messages-api.ts';
+import { chatToAnthropicRequest } from './request.ts';
+import { messageToChatCompletion, parseAnthropicError } from './response.ts';
+import { chatStreamTranslator, passThroughTranslator } from './stream.ts';
+
+// Anthropic's Messages API: `chat` is translated from and to OpenAI's format, `messages` goes through as it is.
+
+const OPERATIONS: Operation[] = ['chat', 'messages'];
+
+const MODELS: ModelInfo[] = [
+  usdModel('claude-opus-4-5', 5, 25, OPERATIONS),
+  usdModel('claude-opus-4-1', 15, 75, OPERATIONS),
+  usdModel('claude-opus-4-0', 15, 75, OPERATIONS),
+  usdModel('claude-sonnet-4-5', 3, 15, OPERATIONS),
+  usdModel('claude-sonnet-4-0', 3, 15, OPERATIONS),
+  usdModel('claude-3-7-sonnet-latest', 3, 15, OPERATIONS),
+  usdModel('claude-haiku-4-5', 1, 5, OPERATIONS),
+  usdModel('claude-3-5-haiku-latest', 0.8, 4, OPERATIONS),
+];
+
+export const anthropicAdapter: ProviderAdapter = {
+  name: 'anthropic',
+  operations: new Set(OPERATIONS),
+  models: MODELS,
+
+  buildRequest(op, body, target, stream) {
+    const upstreamBody =
+      op === 'chat'
+        ? chatToAnthropicRequest(body, target.model, stream)
+        : op === 'messages'
+          ? nativeBody(body, stream)
+          : unsupported(op);
+    return {
+      url: `${target.baseUrl}/v1/messages`,
+      headers: {
+        'x-api-key': target.credential,
+        'anthropic-version': ANTHROPIC_VERSION,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(upstreamBody),
+    };
+  },
+
+  parseResponse(op, body, ctx) {
+    if (op === 'chat') return messageToChatCompletion(body, ctx);
+    if (op === 'messages') return { body, usage: isRecord(body) ? tokenUsageOf(body.usage) : undefined };
+    return unsupported(op);
+  },
+
+  streamTranslator(op, ctx) {
+    if (op === 'chat') return chatStreamTranslator(ctx);
+    if (op === 'messages') return passThroughTranslator();
+    return unsupported(op);
+  },
+
+  parseError: parseAnthropicError,
+};
+
+/** The client's own Messages request; only `stream` is made to agree with how the relay will read the answer. */
+function nativeBody(body: Record<string, unknown>, stream: boolean): Record<string, unknown> {
+  return (body.stream === true) === stream ? body : { ...body, stream };
+}
+
+function unsupported(op: Operation): never {
+  throw new Error(`the anthropic adapter does not carry ${op} requests`);
+}

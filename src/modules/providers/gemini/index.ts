@@ -1,0 +1,45 @@
+import { usdModel as m } from '../prices.ts';
+import type { Operation, ProviderAdapter, TokenUsage, TranslateContext, UpstreamRequest, UpstreamTarget } from '../types.ts';
+import { buildGeminiEmbeddingsRequest, buildGeminiRequest } from './request.ts';
+import { parseGeminiChat, parseGeminiEmbeddings, parseGeminiError } from './response.ts';
+import { geminiChatStream } from './stream.ts';
+
+// Google Gemini (Generative Language API v1beta): a real translator, not an OpenAI-compatible pass-through.
+
+interface GeminiOperation {
+  build(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
+  parse(body: unknown, ctx: TranslateContext): { body: unknown; usage?: TokenUsage };
+}
+
+const OPERATIONS: Partial<Record<Operation, GeminiOperation>> = {
+  chat: { build: buildGeminiRequest, parse: parseGeminiChat },
+  embeddings: { build: buildGeminiEmbeddingsRequest, parse: parseGeminiEmbeddings },
+};
+
+function operation(op: Operation): GeminiOperation {
+  const found = OPERATIONS[op];
+  if (!found) throw new Error(`the gemini adapter does not carry ${op}`);
+  return found;
+}
+
+// List prices in US$ per 1M tokens (2.5 Pro at its ≤200K-token prompt tier). Google lists text-embedding-004 as free
+// on the API; the nominal price keeps embedding traffic from being free for buyers.
+export const GEMINI_MODELS = [
+  m('gemini-2.5-pro', 1.25, 10),
+  m('gemini-2.5-flash', 0.3, 2.5),
+  m('gemini-2.0-flash', 0.1, 0.4),
+  m('text-embedding-004', 0.02, 0, ['embeddings']),
+];
+
+export const geminiAdapter: ProviderAdapter = {
+  name: 'gemini',
+  operations: new Set(Object.keys(OPERATIONS) as Operation[]),
+  models: GEMINI_MODELS,
+  buildRequest: (op, body, target, stream) => operation(op).build(body, target, stream),
+  parseResponse: (op, body, ctx) => operation(op).parse(body, ctx),
+  streamTranslator(op, ctx) {
+    if (op !== 'chat') throw new Error(`the gemini adapter does not stream ${op}`);
+    return geminiChatStream(ctx);
+  },
+  parseError: parseGeminiError,
+};

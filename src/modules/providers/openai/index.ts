@@ -1,0 +1,26 @@
+import { usdModel as m } from '../prices.ts';
+import type { ModelInfo } from '../types.ts';
+import { openAiCompatible } from './adapter.ts';
+
+// Default prices (list prices in US$ per 1M tokens), for operators to override.
+
+export const OPENAI_MODELS: ModelInfo[] = [
+  m('gpt-4o', 2.5, 10),
+  m('gpt-4o-mini', 0.15, 0.6),
+  m('gpt-4.1', 2, 8),
+  m('gpt-4.1-mini', 0.4, 1.6),
+  m('gpt-4.1-nano', 0.1, 0.4),
+  m('o4-mini', 1.1, 4.4),
+  m('gpt-3.5-turbo-instruct', 1.5, 2, ['completions']),
+  m('text-embedding-3-small', 0.02, 0, ['embeddings']),
+  m('text-embedding-3-large', 0.13, 0, ['embeddings']),
+  // dall-e-3 reports no token usage: it is priced per image ($0.04 standard 1024², at ¥7.2).
+  { id: 'dall-e-3', price: { input: 0n, output: 0n, perImage: 288_000n }, operations: ['images'] },
+  m('gpt-image-1', 5, 40, ['images']),
+];
+
+export const openaiAdapter = openAiCompatible({
+  name: 'openai',
+  models: OPENAI_MODELS,
+  operations: ['chat', 'completions', 'embeddings', 'images'],
+});

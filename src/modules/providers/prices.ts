@@ -1,0 +1,16 @@
+import type { ModelInfo, Operation } from './types.ts';
+
+/** A model priced in ¥ per 1K tokens, as Chinese providers list them, stored as µ¥ per 1M tokens. */
+export function cnyModel(id: string, inputPer1k: number, outputPer1k: number, operations?: Operation[]): ModelInfo {
+  const per1M = (yuanPer1k: number) => BigInt(Math.round(yuanPer1k * 1000 * 1e6));
+  return { id, price: { input: per1M(inputPer1k), output: per1M(outputPer1k) }, ...(operations ? { operations } : {}) };
+}
+
+/** USD list prices convert at this rate until an operator sets CNY prices. */
+export const USD_CNY = 7.2;
+
+/** A model priced in US$ per 1M tokens, as OpenAI, Anthropic and Google list them. */
+export function usdModel(id: string, inputPer1M: number, outputPer1M: number, operations?: Operation[]): ModelInfo {
+  const micros = (usd: number) => BigInt(Math.round(usd * USD_CNY * 1e6));
+  return { id, price: { input: micros(inputPer1M), output: micros(outputPer1M) }, ...(operations ? { operations } : {}) };
+}

@@ -1,0 +1,99 @@
+import type { Clock } from '../../platform/time.ts';
+
+// Circuit breaker per candidate. Closed: requests flow; it opens after `failureThreshold` consecutive failures, or
+// when at least half of the last WINDOW outcomes failed. Open: skipped until `cooldownMs` has passed. Half-open: one
+// probe request at a time; its success closes the circuit, its failure opens it for another cool-down.
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+const WINDOW = 20;
+
+interface Circuit {
+  state: CircuitState;
+  consecutiveFailures: number;
+  openedAt: number;
+  probing: boolean;
+  recent: boolean[];
+}
+
+export interface CircuitView {
+  key: string;
+  state: CircuitState;
+  consecutiveFailures: number;
+  errorRate: number;
+}
+
+export function createHealth(deps: { clock: Clock; failureThreshold: number; cooldownMs: number }) {
+  const circuits = new Map<string, Circuit>();
+  const circuitOf = (key: string) => {
+    let c = circuits.get(key);
+    if (!c) circuits.set(key, (c = { state: 'closed', consecutiveFailures: 0, openedAt: 0, probing: false, recent: [] }));
+    return c;
+  };
+  const now = () => deps.clock.now().getTime();
+
+  function open(c: Circuit) {
+    c.state = 'open';
+    c.openedAt = now();
+    c.probing = false;
+  }
+
+  return {
+    /** Whether a request may go to `key` now; in half-open state this claims the single probe. */
+    tryPass(key: string): boolean {
+      const c = circuits.get(key);
+      if (!c || c.state === 'closed') return true;
+      if (c.state === 'open') {
+        if (now() - c.openedAt < deps.cooldownMs) return false;
+        c.state = 'half_open';
+      }
+      if (c.probing) return false;
+      c.probing = true;
+      return true;
+    },
+
+    /** Whether `key` would be tried at all (no claim): used to order candidates. */
+    isOpen(key: string): boolean {
+      const c = circuits.get(key);
+      return c?.state === 'open' && now() - c.openedAt < deps.cooldownMs;
+    },
+
+    success(key: string) {
+      const c = circuitOf(key);
+      c.consecutiveFailures = 0;
+      c.recent.push(true);
+      if (c.recent.length > WINDOW) c.recent.shift();
+      if (c.state !== 'closed') {
+        c.state = 'closed';
+        c.probing = false;
+        c.recent = [true];
+      }
+    },
+
+    failure(key: string) {
+      const c = circuitOf(key);
+      c.consecutiveFailures += 1;
+      c.recent.push(false);
+      if (c.recent.length > WINDOW) c.recent.shift();
+      const failed = c.recent.filter((ok) => !ok).length;
+      const rateTripped = c.recent.length >= WINDOW && failed * 2 >= c.recent.length;
+      if (c.state === 'half_open' || c.consecutiveFailures >= deps.failureThreshold || rateTripped) open(c);
+    },
+
+    /** A probe that ended without a verdict (the client went away): let another request probe. */
+    abandon(key: string) {
+      const c = circuits.get(key);
+      if (c) c.probing = false;
+    },
+
+    view(key: string): CircuitView {
+      const c = circuits.get(key);
+      if (!c) return { key, state: 'closed', consecutiveFailures: 0, errorRate: 0 };
+      const state = c.state === 'open' && now() - c.openedAt >= deps.cooldownMs ? 'half_open' : c.state;
+      const failed = c.recent.filter((ok) => !ok).length;
+      return { key, state, consecutiveFailures: c.consecutiveFailures, errorRate: c.recent.length ? failed / c.recent.length : 0 };
+    },
+  };
+}
+
+export type Health = ReturnType<typeof createHealth>;

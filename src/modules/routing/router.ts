@@ -1,0 +1,61 @@
+import type { Operation } from '../providers/types.ts';
+import { priceRank, type Candidate, type CandidateSource } from './candidates.ts';
+import type { Health } from './health.ts';
+import type { CandidateLimits, Lease } from './limits.ts';
+
+// Picks upstreams for one request: cheapest first, weighted random among equal prices, open circuits last-resort
+// skipped. The relay walks the plan, taking a lease (caps) and a circuit pass per attempt.
+
+export interface Attempt {
+  candidate: Candidate;
+  lease: Lease;
+}
+
+export function createRouter(deps: { sources: CandidateSource[]; health: Health; limits: CandidateLimits; random?: () => number }) {
+  const random = deps.random ?? Math.random;
+
+  /** Weighted shuffle (Efraimidis–Spirakis): each item's key is u^(1/w); larger keys go first. */
+  function weightedOrder(group: Candidate[]): Candidate[] {
+    if (group.length < 2) return group;
+    return group
+      .map((c) => ({ c, k: Math.pow(random(), 1 / Math.max(c.weight, 1e-6)) }))
+      .sort((a, b) => b.k - a.k)
+      .map((x) => x.c);
+  }
+
+  return {
+    async candidates(model: string, op: Operation): Promise<Candidate[]> {
+      const lists = await Promise.all(deps.sources.map((s) => s.candidates(model, op)));
+      return lists.flat();
+    },
+
+    /** The order to try candidates in. */
+    plan(all: Candidate[]): Candidate[] {
+      const groups = new Map<bigint, Candidate[]>();
+      for (const c of all) {
+        if (c.weight <= 0 || deps.health.isOpen(c.key)) continue;
+        const rank = priceRank(c.price);
+        groups.set(rank, [...(groups.get(rank) ?? []), c]);
+      }
+      return [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).flatMap((rank) => weightedOrder(groups.get(rank) as Candidate[]));
+    },
+
+    /** Claims `candidate` for one attempt: its caps and its circuit must both allow it. */
+    claim(candidate: Candidate): Attempt | undefined {
+      const lease = deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
+      if (!lease) return undefined;
+      if (!deps.health.tryPass(candidate.key)) {
+        lease.release();
+        return undefined;
+      }
+      return { candidate, lease };
+    },
+
+    async models(): Promise<string[]> {
+      const lists = await Promise.all(deps.sources.map((s) => s.models()));
+      return [...new Set(lists.flat())].sort();
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;

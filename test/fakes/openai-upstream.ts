@@ -1,0 +1,132 @@
+import type http from 'node:http';
+import {
+  applyDirectives, directivesIn, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
+  type FakeUpstream, type RecordedRequest,
+} from './upstream.ts';
+
+// A fake OpenAI-compatible upstream: chat completions (stream or not, tool calls, include_usage), completions,
+// embeddings (float or base64), image generations and the model list. It answers on any path prefix, so the same fake
+// stands in for OpenAI (`/v1`), Qianfan (`/v2`), DashScope compatible mode and Azure deployments
+// (`/openai/deployments/<name>/…?api-version=`). Shared directives are in upstream.ts; `[[pace:N]]` waits N ms
+// between streamed chunks.
+//
+// Token counts are deterministic: prompt tokens = words in the request's text, completion tokens = words in the reply
+// (12, or 5 for a tool call).
+
+type Json = Record<string, unknown>;
+
+const errorBody = (status: number, message: string) => ({
+  error: { message, type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', code: status === 401 ? 'invalid_api_key' : null, param: null },
+});
+
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(textOf).join(' ');
+  if (value && typeof value === 'object') {
+    const o = value as Json;
+    return [o.content, o.text, o.prompt, o.input, o.messages].filter((v) => v !== undefined).map(textOf).join(' ');
+  }
+  return '';
+}
+
+export const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+function lastUserText(body: Json): string {
+  const messages = (body.messages as Json[] | undefined) ?? [];
+  const user = [...messages].reverse().find((m) => m.role === 'user');
+  return textOf(user?.content ?? body.prompt ?? body.input ?? '');
+}
+
+export async function startFakeOpenAi(options: { requireKey?: string } = {}): Promise<FakeUpstream> {
+  return startFakeServer(async (req, res) => {
+    const auth = String(req.headers.authorization ?? req.headers['api-key'] ?? '');
+    if (!auth || (options.requireKey && !auth.includes(options.requireKey))) {
+      return sendJson(res, 401, errorBody(401, 'Missing or wrong API key.'));
+    }
+    if (req.method === 'GET' && req.path.endsWith('/models')) {
+      return sendJson(res, 200, { object: 'list', data: ['gpt-4o-mini', 'gpt-4o'].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
+    }
+    const body = (req.body ?? {}) as Json;
+    const d = directivesIn(textOf(body));
+    if (await applyDirectives(d, req, res, errorBody)) return;
+    if (req.path.endsWith('/chat/completions')) return chat(req, res, body, d.stall, d.noUsage, d.tool, pace(body));
+    if (req.path.endsWith('/completions')) return completion(res, body, d.noUsage);
+    if (req.path.endsWith('/embeddings')) return embeddings(res, body, d.noUsage);
+    if (req.path.endsWith('/images/generations')) return images(res, body);
+    sendJson(res, 404, errorBody(404, `Unknown path ${req.path}`));
+  });
+}
+
+const pace = (body: Json) => Number(/\[\[pace:(\d+)\]\]/.exec(textOf(body))?.[1] ?? 0);
+
+async function chat(req: RecordedRequest, res: http.ServerResponse, body: Json, stall: boolean, noUsage: boolean, tool: boolean, paceMs: number) {
+  const promptTokens = wordCount(textOf(body.messages));
+  const words = replyWords(lastUserText(body));
+  const tools = (body.tools as { function?: { name?: string } }[] | undefined) ?? [];
+  const callTool = tool && tools.length > 0;
+  const completionTokens = callTool ? 5 : words.length;
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  const id = `chatcmpl-fake${req.path.length}${promptTokens}`;
+  const base = { id, object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model };
+  const toolCall = { id: 'call_fake1', type: 'function', function: { name: tools[0]?.function?.name ?? 'tool', arguments: '{"city":"Paris"}' } };
+
+  if (body.stream !== true) {
+    const message = callTool ? { role: 'assistant', content: null, tool_calls: [toolCall] } : { role: 'assistant', content: words.join(' ') };
+    return sendJson(res, 200, {
+      id, object: 'chat.completion', created: 1_700_000_000, model: body.model,
+      choices: [{ index: 0, message, finish_reason: callTool ? 'tool_calls' : 'stop' }],
+      ...(noUsage ? {} : { usage }),
+    });
+  }
+  startSse(res);
+  writeSse(res, { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+  if (stall) return; // headers and one chunk, then silence: the gateway's idle timeout must end it.
+  if (callTool) {
+    writeSse(res, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...toolCall, function: { name: toolCall.function.name, arguments: '' } }] }, finish_reason: null }] });
+    for (const part of ['{"city":', '"Paris"}']) {
+      writeSse(res, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: part } }] }, finish_reason: null }] });
+    }
+  } else {
+    for (const [i, word] of words.entries()) {
+      if (paceMs) await sleep(paceMs);
+      if (res.destroyed) return;
+      writeSse(res, { ...base, choices: [{ index: 0, delta: { content: i === 0 ? word : ` ${word}` }, finish_reason: null }] });
+    }
+  }
+  writeSse(res, { ...base, choices: [{ index: 0, delta: {}, finish_reason: callTool ? 'tool_calls' : 'stop' }] });
+  const wantsUsage = (body.stream_options as Json | undefined)?.include_usage === true;
+  if (wantsUsage && !noUsage) writeSse(res, { ...base, choices: [], usage });
+  writeSse(res, '[DONE]');
+  res.end();
+}
+
+function completion(res: http.ServerResponse, body: Json, noUsage: boolean) {
+  const promptTokens = wordCount(textOf(body.prompt));
+  const words = replyWords(textOf(body.prompt));
+  sendJson(res, 200, {
+    id: 'cmpl-fake', object: 'text_completion', created: 1_700_000_000, model: body.model,
+    choices: [{ index: 0, text: words.join(' '), finish_reason: 'stop', logprobs: null }],
+    ...(noUsage ? {} : { usage: { prompt_tokens: promptTokens, completion_tokens: words.length, total_tokens: promptTokens + words.length } }),
+  });
+}
+
+function embeddings(res: http.ServerResponse, body: Json, noUsage: boolean) {
+  const inputs = Array.isArray(body.input) ? (body.input as unknown[]) : [body.input];
+  const vector = (i: number) => [0.1 * (i + 1), -0.2, 0.3, 0.05];
+  const encode = (v: number[]) => Buffer.from(new Float32Array(v).buffer).toString('base64');
+  const promptTokens = wordCount(textOf(inputs));
+  sendJson(res, 200, {
+    object: 'list',
+    data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: body.encoding_format === 'base64' ? encode(vector(i)) : vector(i) })),
+    model: body.model,
+    ...(noUsage ? {} : { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }),
+  });
+}
+
+function images(res: http.ServerResponse, body: Json) {
+  const n = typeof body.n === 'number' ? body.n : 1;
+  sendJson(res, 200, {
+    created: 1_700_000_000,
+    data: Array.from({ length: n }, (_, i) => ({ url: `https://images.example.invalid/fake-${i}.png`, revised_prompt: String(body.prompt) })),
+  });
+}
