@@ -30,6 +30,8 @@ ALTER TABLE "usage_records" ADD COLUMN "usage_estimated" boolean DEFAULT false N
 ALTER TABLE "usage_records" ADD COLUMN "attempts" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD COLUMN "http_status" integer;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD COLUMN "error_message" text;--> statement-breakpoint
+ALTER TABLE "usage_records" ADD COLUMN "charge_ref" text;--> statement-breakpoint
 ALTER TABLE "channels" ADD COLUMN "models" jsonb;--> statement-breakpoint
 CREATE UNIQUE INDEX "registry_models_name_live_uq" ON "registry_models" USING btree ("name") WHERE "registry_models"."deleted_at" IS NULL;--> statement-breakpoint
-CREATE INDEX "usage_records_key_created_idx" ON "usage_records" USING btree ("api_key_id","created_at");
+CREATE INDEX "usage_records_key_created_idx" ON "usage_records" USING btree ("api_key_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "usage_records_request_uq" ON "usage_records" USING btree ("request_id");

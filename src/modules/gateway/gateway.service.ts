@@ -131,6 +131,8 @@ export function createGateway(deps: GatewayDeps) {
         });
       } catch (err) {
         if (reservation) deps.billing.release(reservation);
+        // The client went away before any upstream answered: nothing was served, nothing to send or charge.
+        if (abort.signal.aborted) return reply.hijack();
         if (err instanceof RelayFailed) {
           recordFailure(req.id, payer, model, op, err, startedAt);
           throw err.error;

@@ -3,7 +3,9 @@
 // so: the credential itself is cut out, key-shaped tokens are masked, and if any distinctive 6-character piece of the
 // credential still appears the message is withheld altogether.
 
-const KEY_SHAPED = /\b(?:sk|pk|ak|rk|key|bce-v3|AIza)[-_A-Za-z0-9*.:/]{6,}|\b[A-Za-z0-9_*-]*\d[A-Za-z0-9_*-]*[A-Za-z][A-Za-z0-9_*-]{14,}/g;
+// A short prefix counts only with a separator or a mask after it (`sk-`, `rk_`, `sk***`): bare, it starts words like
+// "skipped" and "keystrokes".
+const KEY_SHAPED = /\b(?:(?:sk|pk|ak|rk|key)[-_*]|bce-v3|AIza)[-_A-Za-z0-9*.:/]{6,}|\b[A-Za-z0-9_*-]*\d[A-Za-z0-9_*-]*[A-Za-z][A-Za-z0-9_*-]{14,}/g;
 const WINDOW = 6;
 
 export function redactCredential(message: string, credential: string): string {

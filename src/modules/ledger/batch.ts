@@ -20,7 +20,7 @@ export class BatchRefused extends Error {
   }
 }
 
-export async function applyBatch(db: Db, reqs: TransferRequest[], ids: Map<string, number>, now: Date): Promise<BatchResult> {
+export async function applyBatch(db: Db, reqs: TransferRequest[], ids: Map<string, number>, now: Date, lockInOrder: boolean): Promise<BatchResult> {
   const claimed = await repo.insertTransfers(
     db,
     reqs.map((r) => ({ idempotencyKey: r.idempotencyKey, kind: r.kind, reference: r.reference, description: r.description, metadata: r.metadata, createdAt: now })),
@@ -37,7 +37,7 @@ export async function applyBatch(db: Db, reqs: TransferRequest[], ids: Map<strin
     }
   }
   const moving = [...deltas].filter(([, d]) => d !== 0n);
-  const finals = moving.length > 0 ? await repo.applyDeltas(db, moving, now) : new Map<number, bigint>();
+  const finals = moving.length > 0 ? await repo.applyDeltas(db, moving, now, lockInOrder) : new Map<number, bigint>();
   const codeOf = new Map([...ids].map(([code, id]) => [id, code]));
   const refused = moving.filter(([id]) => !finals.has(id)).map(([id]) => codeOf.get(id) ?? String(id));
   if (refused.length > 0) throw new BatchRefused(refused);

@@ -167,13 +167,16 @@ export async function insertTransfers(
 }
 
 /**
- * Adds many deltas in one statement, each with the never-negative guard of `applyDelta`. Rows are locked in id order
- * first, so two nodes flushing over the same accounts cannot deadlock. Returns the new balances of the accounts that
+ * Adds many deltas in one statement, each with the never-negative guard of `applyDelta`. With `lockInOrder` the rows
+ * are locked in id order first, so two connections flushing over the same accounts cannot deadlock (PGlite has one
+ * connection: there is nobody to deadlock with, and the extra statement is skipped). Returns the new balances of the accounts that
  * moved; an account missing from the result was refused by its guard.
  */
-export async function applyDeltas(db: Db, deltas: [number, bigint][], at: Date): Promise<Map<number, bigint>> {
-  const ids = deltas.map(([id]) => id).sort((a, b) => a - b);
-  await db.execute(sql`SELECT id FROM ledger_accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) ORDER BY id FOR UPDATE`);
+export async function applyDeltas(db: Db, deltas: [number, bigint][], at: Date, lockInOrder: boolean): Promise<Map<number, bigint>> {
+  if (lockInOrder) {
+    const ids = deltas.map(([id]) => id).sort((a, b) => a - b);
+    await db.execute(sql`SELECT id FROM ledger_accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) ORDER BY id FOR UPDATE`);
+  }
   const values = sql.join(deltas.map(([id, d]) => sql`(${id}::bigint, ${d}::bigint)`), sql`, `);
   const result = await db.execute(sql`
     UPDATE ledger_accounts AS a SET balance = a.balance + v.delta, updated_at = ${at}

@@ -130,7 +130,7 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       for (const r of reqs) validate(r);
       const unknown = reqs.flatMap((r) => r.postings).find((p) => !accountIds.has(p.account.code));
       if (unknown) throw new Error(`transferMany: account ${unknown.account.code} was not prepared`);
-      return applyBatch(tx, reqs, accountIds, clock.now());
+      return applyBatch(tx, reqs, accountIds, clock.now(), database.kind === 'postgres');
     },
 
     /**

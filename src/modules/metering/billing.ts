@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database } from '../../platform/db.ts';
+import { randomUUID } from 'node:crypto';
+import type { Database, Db } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
@@ -46,7 +47,7 @@ export function createBilling(deps: {
   database: Database;
   ledger: Ledger;
   usage: UsageService;
-  addKeySpend: (tx: Parameters<UsageService['record']>[1] & object, amounts: Map<number, bigint>) => Promise<void>;
+  addKeySpend: (tx: Db, amounts: Map<number, bigint>) => Promise<void>;
   clock: Clock;
   log: FastifyBaseLogger;
 }) {
@@ -65,8 +66,45 @@ export function createBilling(deps: {
       kind: 'api_usage',
       reference: charge.requestId,
       description: charge.description,
-      postings: [...from, ...(charge.credits ?? [{ account: ACCOUNTS.platformRevenue, amount: charge.cost }])],
+      postings: [...from, ...creditsOf(charge)],
     };
+  }
+
+  const creditsOf = (charge: Charge): Posting[] => charge.credits ?? [{ account: ACCOUNTS.platformRevenue, amount: charge.cost }];
+
+  /**
+   * One transfer per payer per flush: the payer's account pays the sum of its requests, each receiving account gets
+   * its share. The requests themselves are the usage records, each naming the transfer (`charge_ref`), so
+   * Σ usage costs = Σ charges holds per transfer — and a flush costs three rows per payer, not per request.
+   */
+  function batchTransfers(batchId: string, charged: Queued[]): { transfers: TransferRequest[]; refs: Map<Queued, string> } {
+    const byPayer = new Map<string, Queued[]>();
+    for (const q of charged) {
+      const code = payerAccount(q.payer).code;
+      byPayer.set(code, [...(byPayer.get(code) ?? []), q]);
+    }
+    const refs = new Map<Queued, string>();
+    const transfers = [...byPayer].map(([code, items]) => {
+      const ref = `gateway:${batchId}:${code}`;
+      const total = items.reduce((sum, q) => sum + q.charge.cost, 0n);
+      const credits = new Map<string, Posting>();
+      for (const q of items) {
+        refs.set(q, ref);
+        for (const p of creditsOf(q.charge)) {
+          const acc = credits.get(p.account.code);
+          credits.set(p.account.code, { account: p.account, amount: (acc?.amount ?? 0n) + p.amount });
+        }
+      }
+      return {
+        idempotencyKey: ref,
+        kind: 'api_usage',
+        reference: ref,
+        description: items.length === 1 ? items[0]?.charge.description : `API usage: ${items.length} requests`,
+        metadata: { requests: items.length },
+        postings: [{ account: payerAccount(items[0]?.payer as Payer), amount: -total }, ...credits.values()],
+      };
+    });
+    return { transfers, refs };
   }
 
   function schedule() {
@@ -82,16 +120,21 @@ export function createBilling(deps: {
   }
 
   async function commit(batch: Queued[]) {
+    const batchId = randomUUID();
     const charged = batch.filter((q) => q.charge.cost > 0n);
-    const transfers = charged.map((q) => transferOf(q.payer, q.charge));
+    const { transfers, refs } = batchTransfers(batchId, charged);
     await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
-    const keySpend = new Map<number, bigint>();
-    for (const q of charged) {
-      if (q.payer.apiKeyId !== undefined) keySpend.set(q.payer.apiKeyId, (keySpend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
-    }
     const result = await database.transaction(async (tx) => {
-      const r = transfers.length > 0 ? await ledger.transferMany(transfers, tx) : { balances: new Map<string, bigint>(), replayed: [] };
-      await deps.usage.record(batch.map((q) => q.charge.usage), tx);
+      const fresh = await deps.usage.recordNew(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null })), tx);
+      // A request id already recorded was charged then (a replay): it is not charged again. Refs depend only on the
+      // batch and the payer, so the records written above still name the right transfers.
+      const due = charged.filter((q) => fresh.has(q.charge.requestId));
+      const toApply = due.length === charged.length ? transfers : batchTransfers(batchId, due).transfers;
+      const r = toApply.length > 0 ? await ledger.transferMany(toApply, tx) : { balances: new Map<string, bigint>(), replayed: [] };
+      const keySpend = new Map<number, bigint>();
+      for (const q of due) {
+        if (q.payer.apiKeyId !== undefined) keySpend.set(q.payer.apiKeyId, (keySpend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
+      }
       await deps.addKeySpend(tx, keySpend);
       return r;
     });
@@ -111,7 +154,7 @@ export function createBilling(deps: {
     await ledger.prepareAccounts(transfer.postings.map((p) => p.account));
     await database.transaction(async (tx) => {
       await ledger.transferMany([transfer], tx);
-      await deps.usage.record([q.charge.usage], tx);
+      await deps.usage.record([{ ...q.charge.usage, chargeRef: transfer.idempotencyKey }], tx);
       if (q.payer.apiKeyId !== undefined) await deps.addKeySpend(tx, new Map([[q.payer.apiKeyId, q.charge.cost]]));
     });
     if (fromWallet < q.charge.cost) deps.log.warn({ userId: q.payer.userId, requestId: q.charge.requestId }, 'gateway charge exceeded the wallet; the rest is owed');

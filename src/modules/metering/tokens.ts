@@ -19,7 +19,10 @@ export function promptText(body: Record<string, unknown>): string {
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       // Image parts count as text here only by their URL's absence: their tokens are the provider's to report.
-      for (const key of ['content', 'text', 'input', 'prompt', 'system', 'messages', 'arguments']) if (key in o) visit(o[key]);
+      // An assistant turn's tool calls are prompt too: `tool_calls[].function.arguments` (`function_call` before them).
+      for (const key of ['content', 'text', 'input', 'prompt', 'system', 'messages', 'tool_calls', 'function', 'function_call', 'arguments']) {
+        if (key in o) visit(o[key]);
+      }
     }
   };
   for (const key of ['messages', 'prompt', 'input', 'system']) visit(body[key]);

@@ -67,6 +67,13 @@ export function createUsageService(deps: { database: Database; clock?: Clock }) 
       if (rows.length > 0) await db.insert(usageRecords).values(rows);
     },
 
+    /** Writes the records whose request id is new; returns those ids (a replayed request id is skipped, not charged). */
+    async recordNew(rows: NewUsageRecord[], db: Db = deps.database.db): Promise<Set<string>> {
+      if (rows.length === 0) return new Set();
+      const inserted = await db.insert(usageRecords).values(rows).onConflictDoNothing({ target: usageRecords.requestId }).returning({ requestId: usageRecords.requestId });
+      return new Set(inserted.map((r) => r.requestId));
+    },
+
     /** Cost and tokens per user over [from, to). */
     async totalsByUser(from: Date, to: Date): Promise<UserUsageTotal[]> {
       const rows = await deps.database.db

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from '../identity/identity.tables.ts';
 
 export const USAGE_STATUSES = ['success', 'error', 'aborted'] as const;
@@ -36,6 +36,8 @@ export const usageRecords = pgTable(
     /** HTTP status the client received. */
     httpStatus: integer('http_status'),
     errorMessage: text('error_message'),
+    /** Reference of the ledger transfer that charged this request (group commit charges many requests in one). */
+    chargeRef: text('charge_ref'),
     platform: text('platform', { enum: USAGE_PLATFORMS }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -43,6 +45,8 @@ export const usageRecords = pgTable(
     index('usage_records_created_idx').on(t.createdAt),
     index('usage_records_user_created_idx').on(t.userId, t.createdAt),
     index('usage_records_key_created_idx').on(t.apiKeyId, t.createdAt),
+    // One record per request: a retried flush or a replayed request id can never be recorded — or charged — twice.
+    uniqueIndex('usage_records_request_uq').on(t.requestId),
   ],
 );
 

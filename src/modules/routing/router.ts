@@ -40,12 +40,15 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
       return [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).flatMap((rank) => weightedOrder(groups.get(rank) as Candidate[]));
     },
 
-    /** Claims `candidate` for one attempt: its caps and its circuit must both allow it. */
+    /**
+     * Claims `candidate` for one attempt: its circuit and its caps must both allow it. The circuit is asked first: a
+     * lease counts towards the RPM limit even once released, so a refused pass must not have taken one.
+     */
     claim(candidate: Candidate): Attempt | undefined {
+      if (!deps.health.tryPass(candidate.key)) return undefined;
       const lease = deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
-      if (!lease) return undefined;
-      if (!deps.health.tryPass(candidate.key)) {
-        lease.release();
+      if (!lease) {
+        deps.health.abandon(candidate.key);
         return undefined;
       }
       return { candidate, lease };

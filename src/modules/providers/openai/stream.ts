@@ -41,9 +41,15 @@ export function passthroughStream(ctx: TranslateContext): StreamTranslator {
 
   // The tokenizer fallback needs the generated text only when no usage arrives; extracting it is cheap enough to do
   // always (a regex over the chunk), and it avoids parsing every chunk as JSON.
+  // The match is still JSON-escaped (`\u4f60`, `\"`): unescaped, it counts as the tokens it is, not as its escapes.
   function collectText(data: string) {
     if (usage) return;
-    const match = /"(?:content|text|arguments)":"((?:[^"\\]|\\.)*)"/.exec(data);
-    if (match?.[1]) text += match[1];
+    const match = /"(?:content|text|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(data);
+    if (!match?.[1]) return;
+    try {
+      text += JSON.parse(`"${match[1]}"`) as string;
+    } catch {
+      text += match[1];
+    }
   }
 }

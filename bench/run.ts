@@ -1,0 +1,88 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+// `npm run bench`: a mock upstream, a bare Fastify+undici proxy and Tollgate (auth + routing + metering + durable
+// billing), each in its own process on 127.0.0.1; autocannon at 32 connections, non-stream and stream; prints RPS,
+// p50, p99 and the ratio to the bare proxy, then checks that Σ usage = Σ ledger charges = wallet decrease.
+// Tollgate runs on PGlite, and also on PostgreSQL when BENCH_DATABASE_URL (or DATABASE_URL) is set.
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 32;
+const here = path.dirname(new URL(import.meta.url).pathname);
+
+function start(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = fork(path.join(here, file), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (info) => resolve({ child, info: typeof info === 'object' ? (info as Record<string, unknown>) : {} }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+const ask = <T>(child: ChildProcess, msg: string): Promise<T> =>
+  new Promise((resolve) => {
+    child.once('message', (reply) => resolve(reply as T));
+    child.send(msg);
+  });
+
+interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+async function load(url: string, key: string | undefined, stream: boolean, seconds: number): Promise<Omit<Row, 'target' | 'mode'>> {
+  const body = JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'Say something about toll gates please.' }] });
+  const result = await autocannon({
+    url: `${url}/v1/chat/completions`, method: 'POST', connections: CONNECTIONS, duration: seconds,
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body,
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+async function bench(label: string, url: string, key: string | undefined, stream: boolean): Promise<Row> {
+  await load(url, key, stream, 2); // warm-up: JIT, keep-alive pools, caches
+  return { target: label, mode: stream ? 'stream' : 'non-stream', ...(await load(url, key, stream, DURATION)) };
+}
+
+const upstream = await start('mock-upstream.ts', { PORT: '18101' });
+const bare = await start('bare-proxy.ts', { PORT: '18102', UPSTREAM: 'http://127.0.0.1:18101' });
+const rows: Row[] = [];
+const books: Record<string, unknown> = {};
+const serverDb = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+try {
+  for (const db of ['pglite', ...(serverDb ? ['postgres'] : [])]) {
+    const env: Record<string, string> = { PORT: '18103', UPSTREAM: 'http://127.0.0.1:18101', BENCH_DATABASE_URL: db === 'postgres' ? String(serverDb) : '' };
+    const tollgate = await start('tollgate.ts', env);
+    const key = String(tollgate.info.key);
+    for (const stream of [false, true]) {
+      rows.push(await bench('bare proxy', 'http://127.0.0.1:18102', undefined, stream));
+      rows.push(await bench(`tollgate (${db})`, 'http://127.0.0.1:18103', key, stream));
+    }
+    books[db] = (await ask<{ books: unknown }>(tollgate.child, 'books')).books;
+    tollgate.child.send('stop');
+    await new Promise((r) => tollgate.child.once('exit', r));
+  }
+} finally {
+  upstream.child.kill();
+  bare.child.kill();
+}
+
+const pad = (s: string | number, n: number) => String(s).padEnd(n);
+console.log(`\nTollgate gateway benchmark — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run after a 2 s warm-up\n`);
+console.log(`${pad('target', 20)}${pad('mode', 12)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('ratio', 8)}+p50 ms`);
+for (const r of rows) {
+  const base = rows.find((b) => b.target === 'bare proxy' && b.mode === r.mode && rows.indexOf(b) < rows.indexOf(r) && rows.indexOf(r) - rows.indexOf(b) === 1) ?? r;
+  const ratio = r.target === 'bare proxy' ? '1.00' : (r.rps / base.rps).toFixed(2);
+  const added = r.target === 'bare proxy' ? '' : String(r.p50 - base.p50);
+  console.log(`${pad(r.target, 20)}${pad(r.mode, 12)}${pad(Math.round(r.rps), 10)}${pad(r.p50, 8)}${pad(r.p99, 8)}${pad(r.errors + r.non2xx, 8)}${pad(ratio, 8)}${added}`);
+}
+console.log('\nBooks after the load (µ¥):');
+for (const [db, b] of Object.entries(books)) console.log(`  ${db}: ${JSON.stringify(b)}`);
+const bad = Object.values(books).some((b) => {
+  const x = b as { usageMicros: string; ledgerChargeMicros: string; walletDecreaseMicros: string; ledgerCheckClean: boolean };
+  return !(x.usageMicros === x.ledgerChargeMicros && x.ledgerChargeMicros === x.walletDecreaseMicros && x.ledgerCheckClean);
+});
+if (bad) {
+  console.error('MISMATCH: usage, ledger charges and wallet decrease differ');
+  process.exit(1);
+}
+console.log('  Σ usage-record costs = Σ ledger charges = Σ wallet decrease: OK');
