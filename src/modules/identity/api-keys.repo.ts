@@ -1,4 +1,5 @@
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { jsonParam } from '../../platform/sql-batch.ts';
 import type { Db } from '../../platform/db.ts';
 import { apiKeys, users, type ApiKeyKind, type ApiKeyRow, type UserRow } from './identity.tables.ts';
 
@@ -70,9 +71,12 @@ export async function touchLastUsed(db: Db, id: number, at: Date): Promise<void>
   await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
 }
 
-/** Adds gateway spend to many keys in one statement (the billing flusher's transaction). */
+/** Adds gateway spend to many keys in one statement (the billing flusher's transaction, or its single statement). */
+export function addSpendStatement(amounts: Map<number, bigint>): SQL {
+  const rows = jsonParam([...amounts].map(([id, amount]) => ({ id, amount })));
+  return sql`UPDATE api_keys AS k SET spent_micros = k.spent_micros + v.amount FROM jsonb_to_recordset(${rows}::jsonb) AS v(id bigint, amount bigint) WHERE k.id = v.id`;
+}
+
 export async function addSpend(db: Db, amounts: Map<number, bigint>): Promise<void> {
-  if (amounts.size === 0) return;
-  const values = sql.join([...amounts].map(([id, amount]) => sql`(${id}::bigint, ${amount}::bigint)`), sql`, `);
-  await db.execute(sql`UPDATE api_keys AS k SET spent_micros = k.spent_micros + v.amount FROM (VALUES ${values}) AS v(id, amount) WHERE k.id = v.id`);
+  if (amounts.size > 0) await db.execute(addSpendStatement(amounts));
 }

@@ -162,6 +162,7 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
 
     /** Adds gateway spend per key inside the billing flusher's transaction. */
     addSpend: (tx: Db, amounts: Map<number, bigint>) => keysRepo.addSpend(tx, amounts),
+    addSpendStatement: keysRepo.addSpendStatement,
 
     /** Forgets every cached lookup (a user was disabled, a legacy token reset). */
     forgetAll: () => authCache.clear(),

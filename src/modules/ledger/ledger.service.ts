@@ -1,8 +1,10 @@
+import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { heldTwin, type AccountSpec } from './accounts.ts';
 import { applyBatch } from './batch.ts';
+import { commitInOneStatement } from './batch-statement.ts';
 import * as repo from './ledger.repo.ts';
 
 // The only code that changes balances (DESIGN.md §3). Invariants, each covered by the property tests:
@@ -120,6 +122,18 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       const missing = specs.filter((s) => !accountIds.has(s.code));
       if (missing.length === 0) return;
       for (const [code, id] of await repo.ensureAccounts(database.db, missing)) accountIds.set(code, id);
+    },
+
+    /**
+     * Many transfers, and the caller's `alongside` writes, as one atomic statement (group commit's fast path). Throws
+     * BatchRefused — nothing written — when a never-negative account would go below zero or a unique key repeats.
+     * Accounts must be prepared first.
+     */
+    async commitMany(reqs: TransferRequest[], alongside: SQL[]) {
+      for (const r of reqs) validate(r);
+      const unknown = reqs.flatMap((r) => r.postings).find((p) => !accountIds.has(p.account.code));
+      if (unknown) throw new Error(`commitMany: account ${unknown.account.code} was not prepared`);
+      return commitInOneStatement(database, reqs, accountIds, clock.now(), alongside);
     },
 
     /**

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
@@ -48,6 +49,7 @@ export function createBilling(deps: {
   ledger: Ledger;
   usage: UsageService;
   addKeySpend: (tx: Db, amounts: Map<number, bigint>) => Promise<void>;
+  addKeySpendStatement: (amounts: Map<number, bigint>) => SQL;
   clock: Clock;
   log: FastifyBaseLogger;
 }) {
@@ -119,6 +121,22 @@ export function createBilling(deps: {
     });
   }
 
+  /** The fast path: the whole batch — usage records, charges, key spend — in one statement. */
+  async function commitFast(batch: Queued[]) {
+    const charged = batch.filter((q) => q.charge.cost > 0n);
+    const { transfers, refs } = batchTransfers(randomUUID(), charged);
+    await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
+    const keySpend = new Map<number, bigint>();
+    for (const q of charged) {
+      if (q.payer.apiKeyId !== undefined) keySpend.set(q.payer.apiKeyId, (keySpend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
+    }
+    const alongside = [deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null })))];
+    if (keySpend.size > 0) alongside.push(deps.addKeySpendStatement(keySpend));
+    const result = await ledger.commitMany(transfers, alongside);
+    for (const q of batch) book.flushed(q.payer, q.charge.cost, result.balances.get(payerAccount(q.payer).code));
+  }
+
+  /** The careful path, when the fast one was refused: replays are skipped, and a refused wallet is found by name. */
   async function commit(batch: Queued[]) {
     const batchId = randomUUID();
     const charged = batch.filter((q) => q.charge.cost > 0n);
@@ -167,7 +185,10 @@ export function createBilling(deps: {
     if (batch.length === 0) return;
     try {
       try {
-        await commit(batch);
+        await commitFast(batch).catch((err) => {
+          if (err instanceof BatchRefused) return commit(batch);
+          throw err;
+        });
       } catch (err) {
         if (!(err instanceof BatchRefused)) throw err;
         const refused = new Set(err.accountCodes);

@@ -7,6 +7,7 @@ import * as queries from './usage-query.repo.ts';
 import type { UsageFilter, UsageOwner } from './usage-query.repo.ts';
 import type { UsageFilterQuery } from './usage.schema.ts';
 import { usageRecords, type NewUsageRecord } from './usage.tables.ts';
+import { insertFromJson } from '../../platform/sql-batch.ts';
 
 export interface UserUsageTotal {
   userId: number;
@@ -66,6 +67,9 @@ export function createUsageService(deps: { database: Database; clock?: Clock }) 
     async record(rows: NewUsageRecord[], db: Db = deps.database.db): Promise<void> {
       if (rows.length > 0) await db.insert(usageRecords).values(rows);
     },
+
+    /** The insert of `rows` as one statement, for the billing flusher to commit together with the charges. */
+    insertStatement: (rows: NewUsageRecord[]) => insertFromJson(usageRecords, rows),
 
     /** Writes the records whose request id is new; returns those ids (a replayed request id is skipped, not charged). */
     async recordNew(rows: NewUsageRecord[], db: Db = deps.database.db): Promise<Set<string>> {
