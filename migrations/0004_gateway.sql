@@ -25,6 +25,7 @@ CREATE TABLE "registry_models" (
 --> statement-breakpoint
 ALTER TABLE "api_keys" ADD COLUMN "rate_limit_rpm" integer;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "credit_limit_micros" bigint;--> statement-breakpoint
+ALTER TABLE "ledger_accounts" ADD COLUMN "version" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD COLUMN "operation" text;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD COLUMN "usage_estimated" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD COLUMN "attempts" integer DEFAULT 1 NOT NULL;--> statement-breakpoint

@@ -44,18 +44,18 @@ export async function commitInOneStatement(
       FROM jsonb_to_recordset(${jsonParam(transfers)}::jsonb) AS t(key text, kind text, reference text, description text, metadata jsonb)
       RETURNING id, idempotency_key),
     moved AS (
-      UPDATE ledger_accounts AS a SET balance = a.balance + v.delta, updated_at = ${now}
+      UPDATE ledger_accounts AS a SET balance = a.balance + v.delta, version = a.version + 1, updated_at = ${now}
       FROM jsonb_to_recordset(${jsonParam([...deltas].map(([id, delta]) => ({ id, delta })))}::jsonb) AS v(id bigint, delta bigint)
       WHERE a.id = v.id
-      RETURNING a.id, a.code, a.balance),
+      RETURNING a.id, a.code, a.balance, a.version),
     posted AS (
       INSERT INTO ledger_postings (transfer_id, account_id, amount, balance_after, created_at)
       SELECT tr.id, p.account_id, p.amount, moved.balance - p.later, ${now}
       FROM jsonb_to_recordset(${jsonParam(postings)}::jsonb) AS p(key text, account_id bigint, amount bigint, later bigint)
       JOIN tr ON tr.idempotency_key = p.key JOIN moved ON moved.id = p.account_id
       RETURNING 1)
-    SELECT moved.code, moved.balance::text AS balance, (SELECT count(*) FROM posted)::int AS postings FROM moved`;
-  let rows: { code: string; balance: string; postings: number }[];
+    SELECT moved.code, moved.balance::text AS balance, moved.version::text AS version, (SELECT count(*) FROM posted)::int AS postings FROM moved`;
+  let rows: { code: string; balance: string; version: string; postings: number }[];
   try {
     rows = ((await database.db.execute(statement)) as unknown as { rows: typeof rows }).rows;
   } catch (err) {
@@ -67,5 +67,9 @@ export async function commitInOneStatement(
   if (rows.length !== deltas.size || (rows[0]?.postings ?? 0) !== postings.length) {
     throw new Error(`ledger batch wrote ${rows[0]?.postings ?? 0} of ${postings.length} postings`);
   }
-  return { replayed: [], balances: new Map(rows.map((r) => [r.code, BigInt(r.balance)])) };
+  return {
+    replayed: [],
+    balances: new Map(rows.map((r) => [r.code, BigInt(r.balance)])),
+    versions: new Map(rows.map((r) => [r.code, Number(r.version)])),
+  };
 }

@@ -11,6 +11,8 @@ export interface BatchResult {
   replayed: string[];
   /** Balance after the batch per account code touched. */
   balances: Map<string, bigint>;
+  /** The accounts' versions after the batch (see ledger.tables.ts), when the batch knows them. */
+  versions?: Map<string, number>;
 }
 
 /** Thrown (rolling the batch back) when a never-negative account would go below zero; names the accounts. */

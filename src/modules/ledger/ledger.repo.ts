@@ -58,7 +58,7 @@ export async function transferByKey(db: Db, idempotencyKey: string) {
 export async function applyDelta(db: Db, accountId: number, delta: bigint, at: Date): Promise<bigint | undefined> {
   const [row] = await db
     .update(ledgerAccounts)
-    .set({ balance: sql`${ledgerAccounts.balance} + ${delta}`, updatedAt: at })
+    .set({ balance: sql`${ledgerAccounts.balance} + ${delta}`, version: sql`${ledgerAccounts.version} + 1`, updatedAt: at })
     .where(and(eq(ledgerAccounts.id, accountId), sql`(NOT ${ledgerAccounts.neverNegative} OR ${ledgerAccounts.balance} + ${delta} >= 0)`))
     .returning({ balance: ledgerAccounts.balance });
   return row?.balance;
@@ -179,7 +179,7 @@ export async function applyDeltas(db: Db, deltas: [number, bigint][], at: Date, 
   }
   const values = sql.join(deltas.map(([id, d]) => sql`(${id}::bigint, ${d}::bigint)`), sql`, `);
   const result = await db.execute(sql`
-    UPDATE ledger_accounts AS a SET balance = a.balance + v.delta, updated_at = ${at}
+    UPDATE ledger_accounts AS a SET balance = a.balance + v.delta, version = a.version + 1, updated_at = ${at}
     FROM (VALUES ${values}) AS v(id, delta)
     WHERE a.id = v.id AND (NOT a.never_negative OR a.balance + v.delta >= 0)
     RETURNING a.id, a.balance::text AS balance`);

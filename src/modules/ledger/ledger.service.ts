@@ -238,6 +238,12 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       return (await repo.findAccount(db, account.code))?.balance ?? 0n;
     },
 
+    /** Balance and version read together (an account not yet created is 0 at version 0). */
+    async balanceVersion(account: AccountSpec): Promise<{ balance: bigint; version: number }> {
+      const row = await repo.findAccount(database.db, account.code);
+      return { balance: row?.balance ?? 0n, version: row?.version ?? 0 };
+    },
+
     async history(account: AccountSpec, page: { limit: number; offset: number }, db: Db = database.db) {
       const found = await repo.findAccount(db, account.code);
       if (!found) return { rows: [], total: 0 };

@@ -15,6 +15,11 @@ export const ledgerAccounts = pgTable(
     ownerUserId: bigint('owner_user_id', { mode: 'number' }),
     neverNegative: boolean('never_negative').notNull(),
     balance: bigint('balance', { mode: 'bigint' }).notNull().default(sql`0`),
+    /**
+     * Bumped by every balance change. Updates of one row are serialised by its lock, so versions follow commit order:
+     * a cache fed by concurrent writers (the gateway's billing) keeps the balance of the highest version it has seen.
+     */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

@@ -5,7 +5,7 @@ import type { Database, Db } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
-import { BatchRefused } from '../ledger/batch.ts';
+import { BatchRefused, type BatchResult } from '../ledger/batch.ts';
 import type { Ledger, Posting, TransferRequest } from '../ledger/ledger.service.ts';
 import type { NewUsageRecord } from './usage.tables.ts';
 import type { UsageService } from './usage.service.ts';
@@ -42,6 +42,7 @@ interface Queued {
 }
 
 const MAX_BATCH = 1000;
+const MAX_CONCURRENT_FLUSHES = 4;
 const MAX_RETRY_DELAY_MS = 1_000;
 
 export function createBilling(deps: {
@@ -56,7 +57,11 @@ export function createBilling(deps: {
   const { database, ledger } = deps;
   const book = createPayerBook({ ledger, clock: deps.clock });
   const queue: Queued[] = [];
-  let flushing: Promise<void> | undefined;
+  // PGlite has one connection; on PostgreSQL a few flushes overlap, so the next batch does not wait for the previous
+  // one's round trip (per-payer balances stay right whatever order they complete in: see payers.ts).
+  const maxFlushes = database.kind === 'postgres' ? MAX_CONCURRENT_FLUSHES : 1;
+  let active = 0;
+  const running = new Set<Promise<void>>();
   let scheduled = false;
   let retryDelay = 0;
 
@@ -110,14 +115,19 @@ export function createBilling(deps: {
   }
 
   function schedule() {
-    if (scheduled || flushing) return;
+    if (scheduled || active >= maxFlushes) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      flushing = flush().finally(() => {
-        flushing = undefined;
-        if (queue.length > 0) setTimeout(schedule, retryDelay);
-      });
+      while (active < maxFlushes && queue.length > 0) {
+        active += 1;
+        const run: Promise<void> = flush().finally(() => {
+          active -= 1;
+          running.delete(run);
+          if (queue.length > 0) setTimeout(schedule, retryDelay);
+        });
+        running.add(run);
+      }
     });
   }
 
@@ -133,7 +143,7 @@ export function createBilling(deps: {
     const alongside = [deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null })))];
     if (keySpend.size > 0) alongside.push(deps.addKeySpendStatement(keySpend));
     const result = await ledger.commitMany(transfers, alongside);
-    for (const q of batch) book.flushed(q.payer, q.charge.cost, result.balances.get(payerAccount(q.payer).code));
+    for (const q of batch) book.flushed(q.payer, q.charge.cost, afterOf(result, payerAccount(q.payer).code));
   }
 
   /** The careful path, when the fast one was refused: replays are skipped, and a refused wallet is found by name. */
@@ -156,7 +166,7 @@ export function createBilling(deps: {
       await deps.addKeySpend(tx, keySpend);
       return r;
     });
-    for (const q of batch) book.flushed(q.payer, q.charge.cost, result.balances.get(payerAccount(q.payer).code));
+    for (const q of batch) book.flushed(q.payer, q.charge.cost, undefined);
   }
 
   /** A wallet that cannot cover its charge pays what it has; the rest becomes the user's debt, never lost money. */
@@ -177,7 +187,6 @@ export function createBilling(deps: {
     });
     if (fromWallet < q.charge.cost) deps.log.warn({ userId: q.payer.userId, requestId: q.charge.requestId }, 'gateway charge exceeded the wallet; the rest is owed');
     book.flushed(q.payer, q.charge.cost, undefined);
-    await book.reload(q.payer);
   }
 
   async function flush(): Promise<void> {
@@ -237,8 +246,8 @@ export function createBilling(deps: {
 
     /** Waits until every queued charge is durable (shutdown, tests). */
     async drain(): Promise<void> {
-      while (queue.length > 0 || flushing || scheduled) {
-        if (flushing) await flushing;
+      while (queue.length > 0 || active > 0 || scheduled) {
+        if (running.size > 0) await Promise.all(running);
         else await new Promise((r) => setTimeout(r, 5));
       }
     },
@@ -248,6 +257,12 @@ export function createBilling(deps: {
 }
 
 export type Billing = ReturnType<typeof createBilling>;
+
+function afterOf(result: BatchResult, code: string): { balance: bigint; version: number } | undefined {
+  const balance = result.balances.get(code);
+  const version = result.versions?.get(code);
+  return balance === undefined || version === undefined ? undefined : { balance, version };
+}
 
 export function insufficientQuota(message: string): AppError {
   return new AppError('PAYMENT_REQUIRED', message, { openaiCode: 'insufficient_quota', openaiType: 'insufficient_quota' });

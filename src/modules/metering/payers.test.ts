@@ -5,18 +5,20 @@ import type { AccountSpec } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
 import { createPayerBook, type Payer } from './payers.ts';
 
-/** A ledger that only answers `balance()`: with `value`, or with a promise a test resolves itself. */
+/** A ledger that only answers `balanceVersion()`: with `value` at `version`, or with a promise a test resolves itself. */
 function stubLedger(initial: bigint) {
   const stub = {
     value: initial,
+    version: 0,
     reads: [] as string[],
     /** When set, the next read waits for this instead of answering `value`. */
     next: undefined as Promise<bigint> | undefined,
-    async balance(account: AccountSpec): Promise<bigint> {
+    async balanceVersion(account: AccountSpec): Promise<{ balance: bigint; version: number }> {
       stub.reads.push(account.code);
       const pending = stub.next;
+      const version = stub.version;
       stub.next = undefined;
-      return pending ?? stub.value;
+      return { balance: await (pending ?? stub.value), version };
     },
   };
   return stub;
@@ -90,7 +92,7 @@ describe('payer book: prepaid', () => {
     book.charge(prepaid, 300n);
     book.release(prepaid, 500n);
     // The flush saw a recharge of 5000 land meanwhile: its balance is the truth.
-    book.flushed(prepaid, 300n, 5_700n);
+    book.flushed(prepaid, 300n, { balance: 5_700n, version: 1 });
     await book.reserve(prepaid, 5_700n);
     await refusal(book.reserve(prepaid, 1n));
     expect(ledger.reads).toHaveLength(1);
@@ -102,8 +104,12 @@ describe('payer book: prepaid', () => {
     book.charge(prepaid, 300n);
     book.release(prepaid, 300n);
     book.flushed(prepaid, 300n, undefined);
+    // Without a version the entry is re-read on its next use; the database has the charge by then.
+    ledger.value = 700n;
+    ledger.version = 1;
     await book.reserve(prepaid, 700n);
     await refusal(book.reserve(prepaid, 1n));
+    expect(ledger.reads).toHaveLength(2);
   });
 
   it('re-reads an idle balance older than 2 s', async () => {
@@ -119,12 +125,14 @@ describe('payer book: prepaid', () => {
     expect(ledger.reads).toHaveLength(2);
   });
 
-  it('does not re-read while a hold is open, however old the balance', async () => {
+  it('re-reads an old balance even while a hold is open, and still counts the hold', async () => {
     await book.reserve(prepaid, 100n);
     clock.advance(10_000);
-    ledger.value = 0n;
-    await book.reserve(prepaid, 900n);
-    expect(ledger.reads).toHaveLength(1);
+    ledger.value = 500n; // spent elsewhere meanwhile
+    ledger.version = 3;
+    await refusal(book.reserve(prepaid, 401n));
+    await book.reserve(prepaid, 400n);
+    expect(ledger.reads).toHaveLength(2);
   });
 });
 
@@ -155,13 +163,24 @@ describe('payer book: a refused hold re-reads the balance', () => {
     expect(ledger.reads.length).toBeLessThanOrEqual(1 + 4);
   });
 
-  it('does not re-read while a charge is unflushed (the read could not be used)', async () => {
+  it('re-reads while a charge is unflushed, and still counts that charge', async () => {
     await book.reserve(prepaid, 1_000n);
     book.charge(prepaid, 1_000n);
     book.release(prepaid, 1_000n);
     clock.advance(1_000);
     await refusal(book.reserve(prepaid, 1n));
-    expect(ledger.reads).toHaveLength(1);
+    expect(ledger.reads).toHaveLength(2);
+  });
+
+  it('keeps the newest balance when flushes report back out of order', async () => {
+    await book.reserve(prepaid, 300n);
+    book.charge(prepaid, 100n);
+    book.charge(prepaid, 200n);
+    book.release(prepaid, 300n);
+    book.flushed(prepaid, 200n, { balance: 700n, version: 2 });
+    book.flushed(prepaid, 100n, { balance: 900n, version: 1 });
+    await book.reserve(prepaid, 700n);
+    await refusal(book.reserve(prepaid, 1n));
   });
 });
 
@@ -179,7 +198,7 @@ describe('payer book: a read that raced a flush', () => {
 
     // Another request's charge is settled and flushed while the read is in flight.
     book.charge(prepaid, 100n);
-    book.flushed(prepaid, 100n, 900n);
+    book.flushed(prepaid, 100n, { balance: 900n, version: 1 });
     slowRead.resolve(1_000n); // read before the flush committed
 
     const err = await refusal(waiting);
@@ -224,7 +243,7 @@ describe('payer book: postpaid', () => {
     book.charge(p, 800n);
     book.release(p, 800n);
     await refusal(book.reserve(p, 201n));
-    book.flushed(p, 800n, -800n);
+    book.flushed(p, 800n, { balance: -800n, version: 1 });
     await book.reserve(p, 200n);
     await refusal(book.reserve(p, 1n));
   });

@@ -9,8 +9,9 @@ import type { Ledger } from '../ledger/ledger.service.ts';
 //   reserved — holds of requests in flight.
 // Prepaid: spendable = stored − pending − reserved. Postpaid: the receivable goes negative by what is owed, so
 // spendable = credit limit + stored − pending − reserved (no limit: always). Per API key the same for its spend limit.
-// Every flush writes the new stored balance back, so a user under load is always current; an idle entry is re-read
-// when it is older than STALE_MS and nothing of it is unflushed.
+// Every flush writes the new stored balance back, with the account's version: flushes may complete in any order, and
+// only a higher version replaces `stored`. An entry is also re-read when older than STALE_MS (another node, a
+// recharge). A read may count a just-committed charge twice until its flush reports back — never zero times.
 
 export interface Payer {
   userId: number;
@@ -26,9 +27,9 @@ interface UserEntry {
   stored: bigint;
   pending: bigint;
   reserved: bigint;
-  loadedAt: number;
-  /** Bumped by every flush that touched this user, so a read that raced a flush is discarded. */
+  /** The ledger account's version `stored` was read at (see ledger.tables.ts). */
   version: number;
+  loadedAt: number;
   loading?: Promise<void>;
 }
 
@@ -52,10 +53,12 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
     const target = entry ?? { stored: 0n, pending: 0n, reserved: 0n, loadedAt: 0, version: 0 };
     if (!entry) users.set(p.userId, target);
     target.loading ??= (async () => {
-      const version = target.version;
-      const stored = await deps.ledger.balance(account(p));
-      // A flush that committed while we read has already written a newer balance: keep that one.
-      if (target.version === version && target.pending === 0n) target.stored = stored;
+      const read = await deps.ledger.balanceVersion(account(p));
+      // A flush that reported back while we read may have brought a newer balance: keep the newest.
+      if (read.version >= target.version) {
+        target.stored = read.balance;
+        target.version = read.version;
+      }
       target.loadedAt = now();
     })().finally(() => (target.loading = undefined));
     await target.loading;
@@ -66,7 +69,7 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
     const entry = users.get(p.userId);
     if (!entry) return load(p);
     if (entry.loading) await entry.loading;
-    else if (entry.pending === 0n && entry.reserved === 0n && now() - entry.loadedAt > STALE_MS) await load(p, entry);
+    else if (now() - entry.loadedAt > STALE_MS) await load(p, entry);
     return entry;
   }
 
@@ -91,7 +94,7 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
       }
       let e = await entryFor(p);
       let free = spendable(p, e);
-      if (free !== undefined && free < amount && e.pending === 0n && now() - e.loadedAt > RECHECK_MS) {
+      if (free !== undefined && free < amount && now() - e.loadedAt > RECHECK_MS) {
         e = await load(p, e);
         free = spendable(p, e);
       }
@@ -117,26 +120,28 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
       if (k) k.pending += cost;
     },
 
-    /** A charge is durable; `stored` is the payer account's balance after the flush, when the flush knows it. */
-    flushed(p: Payer, cost: bigint, stored: bigint | undefined) {
+    /**
+     * A charge is durable. `after` is the payer account's balance and version after its flush, when the flush knows
+     * them; without them the charge is taken off `stored` and the entry is re-read on its next use.
+     */
+    flushed(p: Payer, cost: bigint, after: { balance: bigint; version: number } | undefined) {
       const e = users.get(p.userId);
       if (e) {
         e.pending -= cost;
-        e.version += 1;
-        if (stored !== undefined) e.stored = stored;
-        else e.stored -= cost;
-        e.loadedAt = now();
+        if (!after) {
+          e.stored -= cost;
+          e.loadedAt = 0;
+        } else if (after.version > e.version) {
+          e.stored = after.balance;
+          e.version = after.version;
+          e.loadedAt = now();
+        }
       }
       const k = p.apiKeyId === undefined ? undefined : keys.get(p.apiKeyId);
       if (k) {
         k.pending -= cost;
         k.spent += cost;
       }
-    },
-
-    async reload(p: Payer) {
-      const e = users.get(p.userId);
-      if (e) await load(p, e);
     },
   };
 }
