@@ -29,9 +29,9 @@ describe.each(DB_TIERS)('gateway billing on $name', (tier) => {
     await fake?.close();
   });
 
-  const chat = (key: string, extra: Record<string, unknown> = {}) =>
+  const chat = (key: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
     g.t.request({
-      method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` },
+      method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${key}`, ...headers },
       payload: { model: 'gpt-4o-mini', max_tokens: 12, messages: [{ role: 'user', content: 'x' }], ...extra },
     });
 
@@ -88,6 +88,20 @@ describe.each(DB_TIERS)('gateway billing on $name', (tier) => {
     // The upstream request was cancelled too.
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.aborted).toBeGreaterThan(0);
+  });
+
+  it('charges every request even when a client repeats its X-Request-Id', async () => {
+    const buyer = await g.buyer(10);
+    const before = await g.walletMicros(buyer.id);
+    for (let i = 0; i < 3; i += 1) {
+      const res = await chat(buyer.key, {}, { 'x-request-id': 'my-fixed-request-id' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-request-id']).toBe('my-fixed-request-id');
+    }
+    expect(before - (await g.walletMicros(buyer.id))).toBe(3n * 12_000n);
+    const rows = (await g.usageRows()).filter((r) => r.userId === buyer.id);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.requestId.startsWith('my-fixed-request-id~'))).toBe(true);
   });
 
   it('answers 402 insufficient_quota to an empty wallet, and lets it through once recharged', async () => {

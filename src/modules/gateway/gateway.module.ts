@@ -43,7 +43,7 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
   const client = createUpstreamClient({ ...d.config.gateway, allowPrivateUpstreams: d.config.allowPrivateUpstreams });
   const relay = createRelay({ router, health, client, maxTries: d.config.gateway.maxTries, now });
   const billing = createBilling({ database: d.database, ledger: d.ledger, usage: d.usage, addKeySpend: d.apiKeys.addSpend, addKeySpendStatement: d.apiKeys.addSpendStatement, clock: d.clock, log: app.log });
-  const gateway = createGateway({ router, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, redis: d.redis, namespace: d.namespace, now });
+  const gateway = createGateway({ router, health, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, redis: d.redis, namespace: d.namespace, now });
   await app.register(gatewayRoutes, { gateway, router, catalog: d.catalog, auth: d.auth });
   // In-flight charges are made durable before the database closes.
   app.addHook('onClose', async () => {

@@ -12,6 +12,8 @@ import type { Operation, TokenUsage } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
 import type { ModelCatalog } from '../routing/model-catalog.service.ts';
 import type { Router } from '../routing/router.ts';
+import type { Health } from '../routing/health.ts';
+import { randomUUID } from 'node:crypto';
 import { holdAmount, worstPrice } from './billing-plan.ts';
 import { modelNotAllowed, modelNotFound, operationNotSupported } from './gateway.errors.ts';
 import { RelayFailed, type createRelay, type Served } from './relay.ts';
@@ -24,6 +26,7 @@ import { costOf } from '../metering/cost.ts';
 
 export interface GatewayDeps {
   router: Router;
+  health: Health;
   catalog: ModelCatalog;
   relay: ReturnType<typeof createRelay>;
   billing: Billing;
@@ -53,6 +56,8 @@ export interface Exchange {
   startedAt: number;
   /** Makes the charge durable; the response may complete only after it resolves. */
   settle(outcome: Outcome): Promise<void>;
+  /** The upstream failed after the first byte: it counts against its circuit. */
+  reportStreamFailure(): void;
 }
 
 const OP_NAMES: Record<Operation, string> = {
@@ -95,6 +100,7 @@ export function createGateway(deps: GatewayDeps) {
     async handle(req: FastifyRequest, reply: FastifyReply, op: Operation, body: Record<string, unknown>) {
       const key = req.apiKey as AuthenticatedKey;
       const startedAt = deps.now();
+      const chargeId = chargeIdOf(req);
       const model = body.model as string;
       const stream = body.stream === true;
       await limitKey(key);
@@ -134,21 +140,22 @@ export function createGateway(deps: GatewayDeps) {
         // The client went away before any upstream answered: nothing was served, nothing to send or charge.
         if (abort.signal.aborted) return reply.hijack();
         if (err instanceof RelayFailed) {
-          recordFailure(req.id, payer, model, op, err, startedAt);
+          recordFailure(chargeId, payer, model, op, err, startedAt);
           throw err.error;
         }
         throw err;
       }
 
       const exchange: Exchange = {
-        requestId: req.id,
+        requestId: chargeId,
         model,
         op,
         clientBody: body,
         clientWantsUsage,
         served,
         startedAt,
-        settle: (outcome) => settle(reservation, payer, req.id, model, op, served, startedAt, outcome),
+        settle: (outcome) => settle(reservation, payer, chargeId, model, op, served, startedAt, outcome),
+        reportStreamFailure: () => deps.health.failure(served.attempt.candidate.key),
       };
       try {
         if (stream) await respondStream(reply, exchange, abort.signal);
@@ -195,6 +202,15 @@ export function createGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/**
+ * The id a request is recorded and charged under — unique per request, because usage records (and so charges) are
+ * idempotent by it. Our own request ids are; an `X-Request-Id` the client sent is kept as the prefix, so the usage log
+ * still finds it, but gets a suffix: a client repeating one must not make a second request free.
+ */
+function chargeIdOf(req: FastifyRequest): string {
+  return req.headers['x-request-id'] === req.id ? `${req.id}~${randomUUID().slice(0, 8)}` : req.id;
+}
 
 export const badUpstreamBody = () =>
   new AppError('BAD_GATEWAY', 'The upstream answered with a body that could not be read.', { openaiCode: 'upstream_error', openaiType: 'server_error' });

@@ -3,6 +3,7 @@ import { createParser } from 'eventsource-parser';
 import { chatStreamToMessages } from '../providers/anthropic/inbound.ts';
 import type { SseEvent, StreamTranslator } from '../providers/types.ts';
 import { settledUsage } from './billing-plan.ts';
+import { redactCredential } from './redact.ts';
 import type { Exchange } from './gateway.service.ts';
 
 // A streamed answer. Events go to the client as they arrive (no buffering); usage is read on the way; the end of the
@@ -59,7 +60,9 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
     if (!signal.aborted) failure = (err as Error).message || 'upstream stream failed';
   }
   const upstreamError = translator.error?.();
-  if (upstreamError) failure = upstreamError.message;
+  // Recorded in the usage log: upstreams quote keys in their errors, so it is scrubbed like any upstream message.
+  if (upstreamError) failure = redactCredential(upstreamError.message, candidate.credential());
+  if (failure) x.reportStreamFailure();
 
   const aborted = signal.aborted;
   const reported = translator.usage();
