@@ -163,6 +163,8 @@ export function createGateway(deps: GatewayDeps) {
       } finally {
         served.attempt.lease.release();
         reply.raw.off('close', onClose);
+        // A response that failed before its charge was settled must not keep the hold (no-op once settled).
+        if (reservation) deps.billing.release(reservation);
       }
     },
   };

@@ -20,7 +20,7 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
-    'x-request-id': x.requestId,
+    'x-request-id': reply.request.id,
     'x-accel-buffering': 'no',
   });
   const translated = x.op === 'messages' && x.served.op === 'chat';
