@@ -11,6 +11,7 @@ import { createBilling } from '../metering/billing.ts';
 import type { UsageService } from '../metering/usage.service.ts';
 import type { CandidateSource } from '../routing/candidates.ts';
 import { createHealth } from '../routing/health.ts';
+import { shareHealth } from '../routing/health-sync.ts';
 import { createCandidateLimits } from '../routing/limits.ts';
 import type { ModelCatalog } from '../routing/model-catalog.service.ts';
 import { createRouter } from '../routing/router.ts';
@@ -38,7 +39,9 @@ export interface GatewayModuleDeps {
 
 export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) {
   const now = () => d.clock.now().getTime();
-  const health = createHealth({ clock: d.clock, ...d.config.gateway.circuit });
+  const sync = d.redis ? await shareHealth({ redis: d.redis, namespace: d.namespace, log: app.log }) : undefined;
+  const health = createHealth({ clock: d.clock, ...d.config.gateway.circuit, onOpen: sync?.publish });
+  sync?.attach(health);
   const router = createRouter({ sources: d.sources, health, limits: createCandidateLimits({ clock: d.clock }) });
   const client = createUpstreamClient({ ...d.config.gateway, allowPrivateUpstreams: d.config.allowPrivateUpstreams });
   const relay = createRelay({ router, health, client, maxTries: d.config.gateway.maxTries, now });
@@ -49,6 +52,7 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
   app.addHook('onClose', async () => {
     await billing.drain();
     await client.close();
+    await sync?.close();
   });
   return { router, health, billing };
 }

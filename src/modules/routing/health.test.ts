@@ -181,3 +181,31 @@ describe('circuit breaker: error rate', () => {
     expect(health.view(KEY)).toMatchObject({ state: 'closed', errorRate: 0.5 });
   });
 });
+
+describe('circuits opened on other nodes', () => {
+  it('tells onOpen when a circuit opens here, with the end of the cool-down', () => {
+    const opened: [string, number][] = [];
+    const h = createHealth({ clock, failureThreshold: 2, cooldownMs: COOLDOWN, onOpen: (key, until) => opened.push([key, until]) });
+    h.failure(KEY);
+    expect(opened).toEqual([]);
+    h.failure(KEY);
+    expect(opened).toEqual([[KEY, clock.now().getTime() + COOLDOWN]]);
+  });
+
+  it('skips a candidate another node opened until that node’s cool-down ends, then probes', () => {
+    health.openedElsewhere(KEY, clock.now().getTime() + 10_000);
+    expect(health.isOpen(KEY)).toBe(true);
+    expect(health.tryPass(KEY)).toBe(false);
+    clock.advance(10_000);
+    expect(health.isOpen(KEY)).toBe(false);
+    expect(health.tryPass(KEY)).toBe(true);
+    expect(health.tryPass(KEY)).toBe(false);
+  });
+
+  it('does not shorten a longer open period it already has', () => {
+    for (let i = 0; i < 3; i += 1) health.failure(KEY);
+    health.openedElsewhere(KEY, clock.now().getTime() + 1_000);
+    clock.advance(1_000);
+    expect(health.isOpen(KEY)).toBe(true);
+  });
+});

@@ -23,7 +23,13 @@ export interface CircuitView {
   errorRate: number;
 }
 
-export function createHealth(deps: { clock: Clock; failureThreshold: number; cooldownMs: number }) {
+export function createHealth(deps: {
+  clock: Clock;
+  failureThreshold: number;
+  cooldownMs: number;
+  /** Told when this node opens a circuit (health-sync.ts shares it with the other nodes). */
+  onOpen?: (key: string, untilMs: number) => void;
+}) {
   const circuits = new Map<string, Circuit>();
   const circuitOf = (key: string) => {
     let c = circuits.get(key);
@@ -32,10 +38,11 @@ export function createHealth(deps: { clock: Clock; failureThreshold: number; coo
   };
   const now = () => deps.clock.now().getTime();
 
-  function open(c: Circuit) {
+  function open(key: string, c: Circuit) {
     c.state = 'open';
     c.openedAt = now();
     c.probing = false;
+    deps.onOpen?.(key, c.openedAt + deps.cooldownMs);
   }
 
   return {
@@ -77,7 +84,17 @@ export function createHealth(deps: { clock: Clock; failureThreshold: number; coo
       if (c.recent.length > WINDOW) c.recent.shift();
       const failed = c.recent.filter((ok) => !ok).length;
       const rateTripped = c.recent.length >= WINDOW && failed * 2 >= c.recent.length;
-      if (c.state === 'half_open' || c.consecutiveFailures >= deps.failureThreshold || rateTripped) open(c);
+      if (c.state === 'half_open' || c.consecutiveFailures >= deps.failureThreshold || rateTripped) open(key, c);
+    },
+
+    /** Another node opened this circuit: skip the candidate here too until `untilMs`. */
+    openedElsewhere(key: string, untilMs: number) {
+      const c = circuitOf(key);
+      const openedAt = untilMs - deps.cooldownMs;
+      if (c.state === 'open' && c.openedAt >= openedAt) return;
+      c.state = 'open';
+      c.openedAt = openedAt;
+      c.probing = false;
     },
 
     /** A probe that ended without a verdict (the client went away): let another request probe. */
