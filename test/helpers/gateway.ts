@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { asc } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { ACCOUNTS } from '../../src/modules/ledger/accounts.ts';
 import { createLedger } from '../../src/modules/ledger/ledger.service.ts';
@@ -77,7 +78,8 @@ export async function startGateway(tier: DbTier, options: TestAppOptions = {}): 
       return { id: user.id, auth: user.auth, key, keyId: res.json().data.id, openai: new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20_000 }) };
     },
     walletMicros: (userId) => ledger.balance(ACCOUNTS.userWallet(userId)),
-    usageRows: () => t.database.db.select().from(usageRecords),
+    // In insertion order: without ORDER BY, PostgreSQL may return rows in any order.
+    usageRows: () => t.database.db.select().from(usageRecords).orderBy(asc(usageRecords.id)),
     close: () => t.close(),
   };
   return h;

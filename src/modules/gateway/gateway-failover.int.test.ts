@@ -95,7 +95,7 @@ describe.each(DB_TIERS)('gateway failover on $name', (tier) => {
     expect(await g.walletMicros(buyer.id)).toBe(before);
     // A failure is recorded off the response path: wait for it.
     let last;
-    for (let i = 0; i < 40 && last?.status !== 'error'; i += 1) {
+    for (let i = 0; i < 120 && last?.status !== 'error'; i += 1) {
       await new Promise((r) => setTimeout(r, 25));
       last = (await g.usageRows()).at(-1);
     }
