@@ -46,7 +46,7 @@ describe.skipIf(!redisUrl)('router health shared through Redis', () => {
     const hits = down.requests.length;
     expect(hits).toBe(2);
     // The news travels by pub/sub: give it a moment.
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1_000));
     const res = await ask(b, buyerB);
     expect(res.statusCode).toBe(503);
     expect(res.json().error.message).toMatch(/No upstream is available/);
