@@ -46,13 +46,13 @@ export function responseText(body: unknown): string {
   return parts.join('');
 }
 
-/** Usage as reported, or counted with the tokenizer when the upstream reported none. */
+/** Usage as reported, or counted with the tokenizer when the upstream reported none (only then is the text gathered). */
 export async function settledUsage(
   reported: TokenUsage | undefined,
   clientBody: Record<string, unknown>,
-  generated: string,
+  generated: () => string,
 ): Promise<{ usage: TokenUsage; estimated: boolean }> {
   if (reported) return { usage: reported, estimated: false };
-  const [promptTokens, completionTokens] = await Promise.all([countTokens(promptText(clientBody)), countTokens(generated)]);
+  const [promptTokens, completionTokens] = await Promise.all([countTokens(promptText(clientBody)), countTokens(generated())]);
   return { usage: { promptTokens, completionTokens }, estimated: true };
 }

@@ -17,5 +17,5 @@ export const noUpstreamAvailable = (model: string) =>
 export const upstreamTimeout = () =>
   new AppError('GATEWAY_TIMEOUT', 'The upstream did not answer in time.', { openaiCode: 'upstream_timeout', openaiType: 'server_error' });
 
-export const upstreamFailed = (message: string) =>
-  new AppError('BAD_GATEWAY', message, { openaiCode: 'upstream_error', openaiType: 'server_error' });
+export const badUpstreamBody = () =>
+  new AppError('BAD_GATEWAY', 'The upstream answered with a body that could not be read.', { openaiCode: 'upstream_error', openaiType: 'server_error' });

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { AppError } from '../../platform/errors.ts';
 import { consumeOrThrow, createLimiter } from '../../platform/rate-limit.ts';
 import type { AuthenticatedKey } from '../identity/api-keys.service.ts';
 import type { Billing, Reservation } from '../metering/billing.ts';
@@ -213,6 +212,3 @@ export type Gateway = ReturnType<typeof createGateway>;
 function chargeIdOf(req: FastifyRequest): string {
   return req.headers['x-request-id'] === req.id ? `${req.id}~${randomUUID().slice(0, 8)}` : req.id;
 }
-
-export const badUpstreamBody = () =>
-  new AppError('BAD_GATEWAY', 'The upstream answered with a body that could not be read.', { openaiCode: 'upstream_error', openaiType: 'server_error' });

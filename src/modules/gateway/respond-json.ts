@@ -1,7 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { chatToMessage } from '../providers/anthropic/inbound.ts';
 import { responseText, settledUsage } from './billing-plan.ts';
-import { badUpstreamBody, type Exchange } from './gateway.service.ts';
+import { badUpstreamBody } from './gateway.errors.ts';
+import type { Exchange } from './gateway.service.ts';
 
 /** A non-streamed answer: read, translate, charge (durably), then send. */
 export async function respondJson(reply: FastifyReply, x: Exchange): Promise<void> {
@@ -18,7 +19,7 @@ export async function respondJson(reply: FastifyReply, x: Exchange): Promise<voi
   const parsed = candidate.adapter.parseResponse(x.served.op, upstreamBody, ctx);
   const translated = x.op === 'messages' && x.served.op === 'chat';
   const body = translated ? chatToMessage(parsed.body, x.model, `msg_${x.requestId}`) : parsed.body;
-  const { usage, estimated } = await settledUsage(parsed.usage, x.clientBody, responseText(body));
+  const { usage, estimated } = await settledUsage(parsed.usage, x.clientBody, () => responseText(body));
   if (x.op === 'embeddings') shapeEmbeddings(body, x.clientBody, usage.promptTokens);
   const images = x.op === 'images' ? ((body as { data?: unknown[] }).data?.length ?? 0) : 0;
   await x.settle({ status: 'success', usage, estimated, images, httpStatus: 200 });

@@ -66,7 +66,7 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
 
   const aborted = signal.aborted;
   const reported = translator.usage();
-  const { usage, estimated } = await settledUsage(reported, x.clientBody, translator.text());
+  const { usage, estimated } = await settledUsage(reported, x.clientBody, () => translator.text());
   await x.settle({
     status: aborted ? 'aborted' : failure ? 'error' : 'success',
     usage,

@@ -2,7 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db.ts';
-import { AppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
 import { BatchRefused, type BatchResult } from '../ledger/batch.ts';
@@ -37,17 +36,11 @@ export interface Charge {
 interface Queued {
   payer: Payer;
   charge: Charge;
+  /** Called once the charge is durable. A flush that fails is retried, never given up: there is no reject. */
   resolve: () => void;
-  reject: (err: Error) => void;
 }
 
 const MAX_BATCH = 1000;
-/**
- * Flushes in flight at once. Overlapping flushes are safe (payers.ts orders balances by ledger version) but, measured
- * on PostgreSQL on the 2-core bench host, they only made batches smaller: median 2081 req/s with 1, 1688 with 2, 1573
- * with 8 (`npm run bench`, 2026-11-25). One flusher it is, on both databases.
- */
-const MAX_CONCURRENT_FLUSHES = 1;
 const MAX_RETRY_DELAY_MS = 1_000;
 
 export function createBilling(deps: {
@@ -62,9 +55,10 @@ export function createBilling(deps: {
   const { database, ledger } = deps;
   const book = createPayerBook({ ledger, clock: deps.clock });
   const queue: Queued[] = [];
-  const maxFlushes = MAX_CONCURRENT_FLUSHES;
-  let active = 0;
-  const running = new Set<Promise<void>>();
+  // One flush at a time. Overlapping flushes are safe (payers.ts orders balances by ledger version) but, measured on
+  // PostgreSQL on the 2-core bench host, they only made batches smaller: median 2081 req/s with one flusher, 1688 with
+  // two, 1573 with eight (`npm run bench`, 2026-11-25).
+  let flushing: Promise<void> | undefined;
   let scheduled = false;
   let retryDelay = 0;
 
@@ -118,19 +112,14 @@ export function createBilling(deps: {
   }
 
   function schedule() {
-    if (scheduled || active >= maxFlushes) return;
+    if (scheduled || flushing) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      while (active < maxFlushes && queue.length > 0) {
-        active += 1;
-        const run: Promise<void> = flush().finally(() => {
-          active -= 1;
-          running.delete(run);
-          if (queue.length > 0) setTimeout(schedule, retryDelay);
-        });
-        running.add(run);
-      }
+      flushing = flush().finally(() => {
+        flushing = undefined;
+        if (queue.length > 0) setTimeout(schedule, retryDelay);
+      });
     });
   }
 
@@ -139,10 +128,7 @@ export function createBilling(deps: {
     const charged = batch.filter((q) => q.charge.cost > 0n);
     const { transfers, refs } = batchTransfers(randomUUID(), charged);
     await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
-    const keySpend = new Map<number, bigint>();
-    for (const q of charged) {
-      if (q.payer.apiKeyId !== undefined) keySpend.set(q.payer.apiKeyId, (keySpend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
-    }
+    const keySpend = keySpendOf(charged);
     const alongside = [deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null })))];
     if (keySpend.size > 0) alongside.push(deps.addKeySpendStatement(keySpend));
     const result = await ledger.commitMany(transfers, alongside);
@@ -162,11 +148,7 @@ export function createBilling(deps: {
       const due = charged.filter((q) => fresh.has(q.charge.requestId));
       const toApply = due.length === charged.length ? transfers : batchTransfers(batchId, due).transfers;
       const r = toApply.length > 0 ? await ledger.transferMany(toApply, tx) : { balances: new Map<string, bigint>(), replayed: [] };
-      const keySpend = new Map<number, bigint>();
-      for (const q of due) {
-        if (q.payer.apiKeyId !== undefined) keySpend.set(q.payer.apiKeyId, (keySpend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
-      }
-      await deps.addKeySpend(tx, keySpend);
+      await deps.addKeySpend(tx, keySpendOf(due));
       return r;
     });
     for (const q of batch) book.flushed(q.payer, q.charge.cost, undefined);
@@ -234,8 +216,8 @@ export function createBilling(deps: {
         book.release(reservation.payer, reservation.amount);
       }
       book.charge(payer, charge.cost);
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ payer, charge, resolve, reject });
+      return new Promise<void>((resolve) => {
+        queue.push({ payer, charge, resolve });
         schedule();
       });
     },
@@ -249,8 +231,8 @@ export function createBilling(deps: {
 
     /** Waits until every queued charge is durable (shutdown, tests). */
     async drain(): Promise<void> {
-      while (queue.length > 0 || active > 0 || scheduled) {
-        if (running.size > 0) await Promise.all(running);
+      while (queue.length > 0 || flushing || scheduled) {
+        if (flushing) await flushing;
         else await new Promise((r) => setTimeout(r, 5));
       }
     },
@@ -261,12 +243,17 @@ export function createBilling(deps: {
 
 export type Billing = ReturnType<typeof createBilling>;
 
+/** What each API key spent in these charges. */
+function keySpendOf(charged: Queued[]): Map<number, bigint> {
+  const spend = new Map<number, bigint>();
+  for (const q of charged) {
+    if (q.payer.apiKeyId !== undefined) spend.set(q.payer.apiKeyId, (spend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
+  }
+  return spend;
+}
+
 function afterOf(result: BatchResult, code: string): { balance: bigint; version: number } | undefined {
   const balance = result.balances.get(code);
   const version = result.versions?.get(code);
   return balance === undefined || version === undefined ? undefined : { balance, version };
-}
-
-export function insufficientQuota(message: string): AppError {
-  return new AppError('PAYMENT_REQUIRED', message, { openaiCode: 'insufficient_quota', openaiType: 'insufficient_quota' });
 }

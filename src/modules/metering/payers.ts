@@ -90,7 +90,7 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
     async reserve(p: Payer, amount: bigint): Promise<void> {
       const k = keyEntry(p);
       if (k && p.keySpendLimitMicros != null && k.spent + k.pending + k.reserved + amount > p.keySpendLimitMicros) {
-        throw new AppError('PAYMENT_REQUIRED', 'This API key has reached its spend limit', { openaiCode: 'insufficient_quota', openaiType: 'insufficient_quota' });
+        throw insufficientQuota('This API key has reached its spend limit');
       }
       let e = await entryFor(p);
       let free = spendable(p, e);
@@ -100,7 +100,7 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
       }
       if (free !== undefined && free < amount) {
         const what = p.billingMode === 'prepaid' ? 'Your balance is too low for this request' : 'Your credit limit is reached';
-        throw new AppError('PAYMENT_REQUIRED', `${what}; please recharge`, { openaiCode: 'insufficient_quota', openaiType: 'insufficient_quota' });
+        throw insufficientQuota(`${what}; please recharge`);
       }
       e.reserved += amount;
       if (k) k.reserved += amount;
@@ -144,4 +144,9 @@ export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
       }
     },
   };
+}
+
+/** 402 with OpenAI's `insufficient_quota` (not 429: SDKs must not retry it). */
+function insufficientQuota(message: string): AppError {
+  return new AppError('PAYMENT_REQUIRED', message, { openaiCode: 'insufficient_quota', openaiType: 'insufficient_quota' });
 }

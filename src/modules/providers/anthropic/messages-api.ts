@@ -1,3 +1,4 @@
+import { isRecord, parseJson } from '../json.ts';
 import type { SseEvent, TokenUsage } from '../types.ts';
 
 // The parts of Anthropic's Messages API wire format (anthropic-version 2023-06-01) that Tollgate reads or writes, and
@@ -77,7 +78,7 @@ export interface OpenAiToolCall {
 
 export type OpenAiFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
-export const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isRecord, parseJson };
 export const asRecords = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
 export const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 export const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -85,15 +86,6 @@ export const asNumber = (v: unknown): number | undefined => (typeof v === 'numbe
 /** Request bodies leave optional fields out rather than sending them as null, which some upstreams reject. */
 export function omitUndefined(o: Json): Json {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
-
-/** Parses JSON without throwing; a malformed upstream payload is treated like an absent one. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The text of content that is either a string or a list of parts/blocks (text, or an assistant's refusal). */

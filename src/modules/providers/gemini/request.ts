@@ -1,5 +1,5 @@
 import type { UpstreamRequest, UpstreamTarget } from '../types.ts';
-import { isObject, parseJson } from './json.ts';
+import { isRecord, parseJson } from '../json.ts';
 import { toGeminiSchema } from './schema.ts';
 
 // OpenAI chat / embeddings requests → Gemini v1beta requests. Gemini has no system role (a separate
@@ -55,7 +55,7 @@ function call(target: UpstreamTarget, method: string, payload: unknown): Upstrea
 const bareModel = (model: string) => model.replace(/^models\//, '');
 
 export function toGeminiChat(body: Record<string, unknown>): Record<string, unknown> {
-  const messages = Array.isArray(body.messages) ? (body.messages.filter(isObject) as ChatMessage[]) : [];
+  const messages = Array.isArray(body.messages) ? (body.messages.filter(isRecord) as ChatMessage[]) : [];
   const system = messages.filter((m) => m.role === 'system' || m.role === 'developer');
   const systemText = system.map((m) => textOf(m.content)).filter(Boolean).join('\n\n');
   const tools = toolsOf(body.tools);
@@ -102,10 +102,10 @@ function partsOf(content: unknown): GeminiPart[] {
   if (typeof content === 'string') return content ? [{ text: content }] : [];
   if (!Array.isArray(content)) return [];
   return content.flatMap((part: unknown): GeminiPart[] => {
-    if (!isObject(part)) return [];
+    if (!isRecord(part)) return [];
     if (part.type === 'text' && typeof part.text === 'string') return [{ text: part.text }];
     if (part.type === 'image_url') {
-      const url = isObject(part.image_url) ? part.image_url.url : part.image_url;
+      const url = isRecord(part.image_url) ? part.image_url.url : part.image_url;
       return typeof url === 'string' ? [imagePart(url)] : [];
     }
     return [];
@@ -141,24 +141,24 @@ export function imagePart(url: string): GeminiPart {
 /** Gemini's `args` is a Struct: a JSON object. Anything else (a model's malformed arguments) becomes `{}`. */
 function parseArgs(json: string | undefined): Record<string, unknown> {
   const parsed = parseJson(json ?? '');
-  return isObject(parsed) ? parsed : {};
+  return isRecord(parsed) ? parsed : {};
 }
 
 /** `response` is a Struct too: a tool's JSON object goes as is, any other result is wrapped. */
 function toolResult(text: string): Record<string, unknown> {
   const parsed = parseJson(text);
-  return isObject(parsed) ? parsed : { content: text };
+  return isRecord(parsed) ? parsed : { content: text };
 }
 
 function toolsOf(tools: unknown): Record<string, unknown>[] | undefined {
   if (!Array.isArray(tools)) return undefined;
   const declarations = tools
-    .filter((t): t is { function: Record<string, unknown> } => isObject(t) && t.type === 'function' && isObject(t.function))
+    .filter((t): t is { function: Record<string, unknown> } => isRecord(t) && t.type === 'function' && isRecord(t.function))
     .map(({ function: fn }) => {
       const parameters = toGeminiSchema(fn.parameters);
       // Gemini refuses an OBJECT with no properties ("should be non-empty for OBJECT type"): a function without
       // arguments simply has no `parameters`.
-      const hasArguments = isObject(parameters.properties) && Object.keys(parameters.properties).length > 0;
+      const hasArguments = isRecord(parameters.properties) && Object.keys(parameters.properties).length > 0;
       return omitUndefined({ name: fn.name, description: fn.description, parameters: hasArguments ? parameters : undefined });
     });
   return declarations.length ? [{ functionDeclarations: declarations }] : undefined;
@@ -168,7 +168,7 @@ const TOOL_MODES: Record<string, string> = { none: 'NONE', auto: 'AUTO', require
 
 function toolConfigOf(choice: unknown): Record<string, unknown> | undefined {
   if (typeof choice === 'string' && TOOL_MODES[choice]) return { functionCallingConfig: { mode: TOOL_MODES[choice] } };
-  if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === 'string') {
+  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === 'string') {
     return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
   }
   return undefined;
@@ -189,9 +189,9 @@ function generationConfigOf(body: Record<string, unknown>): Record<string, unkno
 }
 
 function responseFormatOf(format: unknown): Record<string, unknown> {
-  if (!isObject(format)) return {};
+  if (!isRecord(format)) return {};
   if (format.type === 'json_object') return { responseMimeType: 'application/json' };
-  if (format.type === 'json_schema' && isObject(format.json_schema)) {
+  if (format.type === 'json_schema' && isRecord(format.json_schema)) {
     return { responseMimeType: 'application/json', responseSchema: toGeminiSchema(format.json_schema.schema) };
   }
   return {};

@@ -1,6 +1,6 @@
 import type { TokenUsage, TranslateContext, UpstreamFailure } from '../types.ts';
 import type { GeminiPart } from './request.ts';
-import { isObject, parseJson } from './json.ts';
+import { isRecord, parseJson } from '../json.ts';
 
 // Gemini answers → OpenAI answers. The pieces a stream needs too (finish reasons, usage, tool calls) are exported.
 
@@ -90,7 +90,7 @@ export function openAiUsageOf(meta: GeminiUsageMetadata): Record<string, unknown
 }
 
 export function parseGeminiChat(body: unknown, ctx: TranslateContext): { body: unknown; usage?: TokenUsage } {
-  const response = (isObject(body) ? body : {}) as GeminiResponse;
+  const response = (isRecord(body) ? body : {}) as GeminiResponse;
   let calls = 0;
   const nextCallId = () => toolCallId(ctx, calls++);
   const choices = (response.candidates ?? []).map((candidate, i) => choiceOf(candidate, i, nextCallId));
@@ -132,7 +132,7 @@ function choiceOf(candidate: GeminiCandidate, position: number, nextCallId: () =
  * placeholders for it to fill.
  */
 export function parseGeminiEmbeddings(body: unknown, ctx: TranslateContext): { body: unknown; usage?: TokenUsage } {
-  const embeddings = isObject(body) && Array.isArray(body.embeddings) ? (body.embeddings as { values?: number[] }[]) : [];
+  const embeddings = isRecord(body) && Array.isArray(body.embeddings) ? (body.embeddings as { values?: number[] }[]) : [];
   return {
     body: {
       object: 'list',
@@ -164,7 +164,7 @@ export function parseGeminiError(status: number, bodyText: string): UpstreamFail
   const parsed = parseJson(bodyText);
   // The streaming endpoint answers in a JSON array unless asked for SSE, errors included; accept both shapes.
   const error = (Array.isArray(parsed) ? parsed[0] : parsed) as { error?: unknown } | undefined;
-  if (isObject(error) && isObject(error.error)) return failureOf(error.error as GeminiError, status);
+  if (isRecord(error) && isRecord(error.error)) return failureOf(error.error as GeminiError, status);
   const excerpt = bodyText.trim().slice(0, 200);
   return {
     status,

@@ -1,4 +1,4 @@
-import { isObject } from './json.ts';
+import { isRecord } from '../json.ts';
 
 // Gemini takes a subset of OpenAPI 3.0 for function parameters and `responseSchema`, and refuses the whole request
 // (400 "Invalid JSON payload received. Unknown name …") for any keyword outside it. Clients send full JSON Schema
@@ -19,7 +19,7 @@ const FORMATS = new Set(['enum', 'date-time', 'float', 'double', 'int32', 'int64
 const MAX_REF_DEPTH = 8;
 
 export function toGeminiSchema(schema: unknown): JsonSchema {
-  return isObject(schema) ? convert(schema, schema, 0) : {};
+  return isRecord(schema) ? convert(schema, schema, 0) : {};
 }
 
 function convert(schema: JsonSchema, root: JsonSchema, depth: number): JsonSchema {
@@ -35,10 +35,10 @@ function convert(schema: JsonSchema, root: JsonSchema, depth: number): JsonSchem
   Object.assign(out, typeOf(schema.type));
   if (typeof schema.format === 'string' && FORMATS.has(schema.format)) out.format = schema.format;
   if (typeof schema.const === 'string') out.enum = [schema.const];
-  if (isObject(schema.items)) out.items = convert(schema.items, root, depth);
-  if (isObject(schema.properties)) {
+  if (isRecord(schema.items)) out.items = convert(schema.items, root, depth);
+  if (isRecord(schema.properties)) {
     out.properties = Object.fromEntries(
-      Object.entries(schema.properties).map(([name, sub]) => [name, isObject(sub) ? convert(sub, root, depth) : {}]),
+      Object.entries(schema.properties).map(([name, sub]) => [name, isRecord(sub) ? convert(sub, root, depth) : {}]),
     );
   }
   const union = Array.isArray(schema.anyOf) ? schema.anyOf : schema.oneOf;
@@ -56,7 +56,7 @@ function typeOf(type: unknown): JsonSchema {
 
 /** `anyOf: [X, {type: "null"}]` (how Pydantic writes an Optional) is X made nullable; a null branch alone is refused. */
 function unionOf(branches: unknown[], root: JsonSchema, depth: number): JsonSchema {
-  const real = branches.filter((b): b is JsonSchema => isObject(b) && b.type !== 'null');
+  const real = branches.filter((b): b is JsonSchema => isRecord(b) && b.type !== 'null');
   const nullable = real.length < branches.length ? { nullable: true } : {};
   const only = real[0];
   if (real.length === 1 && only) return { ...convert(only, root, depth), ...nullable };
@@ -68,7 +68,7 @@ function resolveRef(ref: string, root: JsonSchema): JsonSchema | undefined {
   if (!ref.startsWith('#/')) return undefined;
   let node: unknown = root;
   for (const segment of ref.slice(2).split('/')) {
-    node = isObject(node) ? node[segment.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+    node = isRecord(node) ? node[segment.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
   }
-  return isObject(node) ? node : undefined;
+  return isRecord(node) ? node : undefined;
 }

@@ -1,5 +1,5 @@
 import type { SseEvent, StreamTranslator, TokenUsage, TranslateContext, UpstreamFailure } from '../types.ts';
-import { isObject, parseJson } from './json.ts';
+import { isRecord, parseJson } from '../json.ts';
 import type { GeminiCandidate, GeminiError, GeminiResponse, GeminiUsageMetadata } from './response.ts';
 import { failureOf, finishReasonOf, openAiUsageOf, textOfParts, tokenUsageOf, toolCallId, toolCallOf } from './response.ts';
 
@@ -55,9 +55,9 @@ export function geminiChatStream(ctx: TranslateContext): StreamTranslator {
   return {
     push(event: SseEvent): SseEvent[] {
       const parsed = parseJson(event.data);
-      if (!isObject(parsed)) return [];
+      if (!isRecord(parsed)) return [];
       const fragment = parsed as GeminiResponse;
-      if (isObject(parsed.error)) {
+      if (isRecord(parsed.error)) {
         const error = parsed.error as GeminiError;
         failure = failureOf(error, error.code ?? 502);
         return [];
