@@ -32,6 +32,7 @@ import { legacyRoutes } from './modules/admin/legacy.routes.ts';
 import { operatorRoutes } from './modules/admin/operator.routes.ts';
 import { createAuditLog } from './modules/admin/audit.service.ts';
 import { commerceModule } from './modules/commerce/commerce.module.ts';
+import { supplyModule } from './modules/supply/supply.module.ts';
 import { createLedger } from './modules/ledger/ledger.service.ts';
 import { ledgerJobs } from './modules/ledger/ledger.jobs.ts';
 import type { JobDefinition } from './platform/jobs.ts';
@@ -121,6 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const idempotency = createIdempotency({ database, clock });
   const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency });
 
+  const supply = await supplyModule(app, { config, database, clock, ledger, audit, auth, idempotency, secrets, usage });
+
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
   await app.register(apiKeyRoutes, { apiKeys, auth });
   await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
@@ -135,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('tollgateJobs', [
     ...commerce.jobs,
     ...ledgerJobs({ ledger, log: app.log }),
+    ...supply.jobs,
     { name: 'idempotency.purge', cron: '41 * * * *', handler: async () => ({ purged: await idempotency.purge() }) },
   ]);
 

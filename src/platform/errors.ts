@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  UNPROCESSABLE: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -27,6 +28,16 @@ export const ERROR_STATUS = {
   PLATFORM_NOT_BOUND: 400,
   PUBLISH_FAILED: 400,
   ACTIVITY_ENDED: 400,
+  // Supply console codes with a meaning of their own (DESIGN.md §6); generic ones render as SUP_<AREA>_<status>1.
+  SUP_ACC_4092: 409,
+  SUP_ACC_4093: 409,
+  SUP_PKG_4092: 409,
+  SUP_PKG_4093: 409,
+  SUP_SET_4001: 400,
+  SUP_SET_4002: 400,
+  SUP_SET_4003: 400,
+  SUP_SET_4091: 409,
+  SUP_SET_4092: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

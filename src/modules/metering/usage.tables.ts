@@ -26,6 +26,8 @@ export const usageRecords = pgTable(
     tokensOut: integer('tokens_out').notNull().default(0),
     costMicros: bigint('cost_micros', { mode: 'bigint' }).notNull().default(sql`0`),
     supplierEarningMicros: bigint('supplier_earning_micros', { mode: 'bigint' }).notNull().default(sql`0`),
+    /** The supplier whose package served the request (null for platform channels). */
+    supplierUserId: bigint('supplier_user_id', { mode: 'number' }),
     latencyMs: integer('latency_ms'),
     firstByteMs: integer('first_byte_ms'),
     status: text('status', { enum: USAGE_STATUSES }).notNull(),
@@ -45,6 +47,7 @@ export const usageRecords = pgTable(
     index('usage_records_created_idx').on(t.createdAt),
     index('usage_records_user_created_idx').on(t.userId, t.createdAt),
     index('usage_records_key_created_idx').on(t.apiKeyId, t.createdAt),
+    index('usage_records_supplier_created_idx').on(t.supplierUserId, t.createdAt),
     // One record per request: a retried flush or a replayed request id can never be recorded — or charged — twice.
     uniqueIndex('usage_records_request_uq').on(t.requestId),
   ],

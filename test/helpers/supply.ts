@@ -1,0 +1,133 @@
+import crypto from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { expect } from 'vitest';
+import { ACCOUNTS } from '../../src/modules/ledger/accounts.ts';
+import { createLedger } from '../../src/modules/ledger/ledger.service.ts';
+import { supplyEarnings } from '../../src/modules/supply/supply.tables.ts';
+import { systemClock } from '../../src/platform/time.ts';
+import { startFakeOpenAi } from '../fakes/openai-upstream.ts';
+import type { FakeUpstream } from '../fakes/upstream.ts';
+import { registerUser } from './actors.ts';
+import type { TestAppOptions } from './app.ts';
+import { checkContract } from './contract.ts';
+import type { DbTier } from './database.ts';
+import { startGateway, type GatewayHarness } from './gateway.ts';
+
+// The supply console under test: a listening app (so the gateway can serve buyers through suppliers' packages), an
+// operator, a fake OpenAI-compatible provider behind PROVIDER_BASE_URL_OPENAI, and a `call` that validates every
+// response of a contract operation against the YAML contract. Every credential a suite mounts comes from
+// `credential()`, made only of symbols no response otherwise contains, so `assertNoLeaks` can scan every response and
+// log line for any 4-character piece of any of them.
+
+export interface Actor {
+  id: number;
+  auth: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  /** Parsed JSON body (undefined for an empty body). */
+  body: any;
+  headers: OutgoingHttpHeaders;
+  raw: string;
+}
+
+export interface SupplyHarness extends GatewayHarness {
+  provider: FakeUpstream;
+  /** Statuses met that the contract does not declare for their operation (`operationId status`). */
+  undeclared: Set<string>;
+  /** Operations whose responses were validated. */
+  covered: Set<string>;
+  call(who: Actor | undefined, method: string, url: string, o?: { payload?: unknown; headers?: Record<string, string> }): Promise<CallResult>;
+  supplier(): Promise<Actor>;
+  /** A fresh upstream credential; `marker` steers the fake provider (see test/fakes/openai-upstream.ts). */
+  credential(marker?: string): string;
+  /** Mounts and activates an openai account for `who`; returns its id. */
+  activeAccount(who: Actor): Promise<number>;
+  /** Puts `micros` of available earnings on a supplier (a bonus record plus its ledger transfer). */
+  grantAvailable(supplierId: number, micros: bigint): Promise<void>;
+  assertNoLeaks(): void;
+}
+
+const SYMBOLS = '!#$%&*+=?^|~';
+
+function symbolString(length: number): string {
+  return Array.from(crypto.randomBytes(length), (b) => SYMBOLS[b % SYMBOLS.length]).join('');
+}
+
+export async function startSupply(tier: DbTier, options: TestAppOptions = {}): Promise<SupplyHarness> {
+  const provider = await startFakeOpenAi();
+  const g = await startGateway(tier, { ...options, env: { PROVIDER_BASE_URL_OPENAI: provider.url, ...options.env } });
+  const credentials: string[] = [];
+  const undeclared = new Set<string>();
+  const covered = new Set<string>();
+  const ledger = createLedger({ database: g.t.database, clock: systemClock });
+
+  const h: SupplyHarness = {
+    ...g,
+    provider,
+    undeclared,
+    covered,
+    async call(who, method, url, o = {}) {
+      const res = await g.t.request({
+        method: method as 'GET',
+        url,
+        headers: { ...(who?.auth ?? {}), ...(o.payload !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+        ...(o.payload !== undefined ? { payload: JSON.stringify(o.payload) } : {}),
+      });
+      const check = await checkContract(method, url, res.statusCode, res.body);
+      if (check.operationId) covered.add(`${check.operationId} ${res.statusCode}`);
+      if (check.undeclared) undeclared.add(check.undeclared);
+      return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers, raw: res.body };
+    },
+    async supplier() {
+      const user = await registerUser(g.t);
+      return { id: user.id, auth: user.auth };
+    },
+    credential(marker = '') {
+      const value = `${marker}${symbolString(40)}`;
+      credentials.push(value);
+      return value;
+    },
+    async activeAccount(who) {
+      const created = await h.call(who, 'POST', '/api/v1/supply/accounts', {
+        payload: { provider: 'openai', account_type: 'api_key', credential_input: h.credential(), risk_ack: true },
+        headers: { 'idempotency-key': `acct-${crypto.randomUUID()}` },
+      });
+      expect(created.status, created.raw).toBe(201);
+      const id = created.body.data.account_id as number;
+      const activated = await h.call(who, 'POST', `/api/v1/supply/accounts/${id}/activate`);
+      expect(activated.status, activated.raw).toBe(200);
+      return id;
+    },
+    async grantAvailable(supplierId, micros) {
+      const key = `test-grant:${crypto.randomUUID()}`;
+      await g.t.database.transaction(async (tx) => {
+        await ledger.transferMany(
+          [{ idempotencyKey: key, kind: 'supply_bonus', postings: [{ account: ACCOUNTS.promoExpense, amount: -micros }, { account: ACCOUNTS.supplierAvailable(supplierId), amount: micros }] }],
+          tx,
+        );
+        const now = new Date();
+        await tx.insert(supplyEarnings).values({
+          supplierUserId: supplierId, earningsType: 'bonus', amountMicros: micros, status: 'available',
+          earnDay: now.toISOString().slice(0, 10), earnedAt: now, description: 'test grant',
+        });
+      });
+    },
+    assertNoLeaks() {
+      const haystacks = [...g.t.responses, ...g.t.logs];
+      for (const credential of credentials) {
+        for (let i = 0; i + 4 <= credential.length; i += 1) {
+          const piece = credential.slice(i, i + 4);
+          const found = haystacks.find((text) => text.includes(piece));
+          expect(found, `a piece of a stored credential (${JSON.stringify(piece)}) appeared in a response or log line`).toBeUndefined();
+        }
+      }
+    },
+    async close() {
+      await g.close();
+      await provider.close();
+    },
+  };
+  return h;
+}
