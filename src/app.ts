@@ -118,11 +118,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const registry = createModelRegistry({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams, onChange: onUpstreamChange });
 
   const ledger = createLedger({ database, clock });
-  const audit = createAuditLog();
+  const audit = createAuditLog({ database });
   const idempotency = createIdempotency({ database, clock });
   const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency });
 
-  const supply = await supplyModule(app, { config, database, clock, ledger, audit, auth, idempotency, secrets, usage });
+  const supply = await supplyModule(app, { config, database, clock, ledger, audit, auth, idempotency, secrets, usage, catalog });
 
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
   await app.register(apiKeyRoutes, { apiKeys, auth });
@@ -130,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency, apiKeys });
   await gatewayModule(app, {
     config, database, clock, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
-    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates], secrets,
+    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates, supply.candidates], chargeEffects: supply.chargeEffects, secrets,
   });
   await app.register(registryRoutes, { registry, auth });
   await app.register(modelPriceRoutes, { catalog, auth, onChange: onUpstreamChange });

@@ -48,6 +48,8 @@ describe('renderError', () => {
     expect(supplyErrorCode('/api/v1/supply/settlements/1', 409)).toBe('SUP_SET_4091');
     expect(supplyErrorCode('/api/v1/supply/earnings', 401)).toBe('SUP_EARN_4011');
     expect(supplyErrorCode('/api/v1/supplier/billing/x', 404)).toBe('SUP_BILL_4041');
+    expect(supplyErrorCode('/api/v1/supply/admin/settlements/3/process', 409)).toBe('SUP_SET_4091');
+    expect(supplyErrorCode('/api/v1/supply/admin/earnings', 400)).toBe('SUP_EARN_4001');
     expect(renderError('/api/v1/supply/packages', 'r', invalid).body).toMatchObject({
       error: { code: 'SUP_PKG_4001', details: { field: 'body.email' } },
     });

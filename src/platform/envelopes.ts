@@ -21,8 +21,10 @@ const SUPPLY_AREAS: [prefix: string, area: string][] = [
   ['/api/v1/supplier/billing', 'BILL'],
 ];
 
+/** The area of a path; operators' `/api/v1/supply/admin/<x>` shares the area of `/api/v1/supply/<x>`. */
 function supplyArea(url: string): string {
-  return SUPPLY_AREAS.find(([prefix]) => url.startsWith(prefix))?.[1] ?? 'ACC';
+  const path = url.replace('/api/v1/supply/admin/', '/api/v1/supply/');
+  return SUPPLY_AREAS.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'ACC';
 }
 
 /** `SUP_<AREA>_<status><seq>`: generic errors take sequence 1 (SUP_ACC_4001, SUP_PKG_4041, …). */

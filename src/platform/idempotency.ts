@@ -29,8 +29,9 @@ export function createIdempotency(deps: { database: Database; clock: Clock }) {
      * Runs `work` at most once per (scope, key) within `ttlMs`; without the header it simply runs.
      * `work` returns the response body; it is stored and replayed with the header `Idempotent-Replayed: true`.
      */
-    async run<T>(req: FastifyRequest, reply: FastifyReply, o: { scope: string; ttlMs: number }, work: () => Promise<T>): Promise<T> {
+    async run<T>(req: FastifyRequest, reply: FastifyReply, o: { scope: string; ttlMs: number; required?: boolean }, work: () => Promise<T>): Promise<T> {
       const header = req.headers['idempotency-key'];
+      if (header === undefined && o.required) throw badRequest('This operation needs an Idempotency-Key header', { field: 'headers.idempotency-key' });
       if (header === undefined) return work();
       const key = Array.isArray(header) ? header[0] : header;
       if (!key || !KEY_PATTERN.test(key)) {

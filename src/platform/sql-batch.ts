@@ -26,3 +26,15 @@ export function insertFromJson<T extends PgTable>(table: T, rows: T['$inferInser
   const names = sql.join(columns.map(([, c]) => sql.identifier(c.name)), sql`, `);
   return sql`INSERT INTO ${table} (${names}) SELECT ${values} FROM jsonb_to_recordset(${jsonParam(records)}::jsonb) AS r(${shape})`;
 }
+
+/** A data-modifying statement that must commit with a batch, named so that later ones can read its RETURNING rows. */
+export interface NamedStatement {
+  name: string;
+  statement: SQL;
+}
+
+/** Runs named statements as one statement of CTEs (atomic, one round trip). */
+export function asOneStatement(statements: NamedStatement[]): SQL {
+  const ctes = statements.map((s) => sql`${sql.identifier(s.name)} AS (${s.statement})`);
+  return sql`WITH ${sql.join(ctes, sql`, `)} SELECT 1`;
+}

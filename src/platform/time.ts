@@ -30,4 +30,9 @@ export function beijingDayStart(day: string): Date | undefined {
   return new Date(utc.getTime() - BEIJING_OFFSET_MS);
 }
 
+/** The `YYYY-MM-DD` day (UTC+8) a moment falls on. */
+export function beijingDay(date: Date): string {
+  return beijingIso(date).slice(0, 10);
+}
+
 export const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms);

@@ -5,6 +5,7 @@ import {
   type Directives,
   directivesIn,
   type FakeUpstream,
+  markerOf,
   type RecordedRequest,
   replyWords,
   sendJson,
@@ -17,7 +18,8 @@ import {
 // independently of src/ so it can check the adapter. Directives are read from the last user turn only, so a tool round
 // trip ends: the follow-up request carries the tool result, not `[[tool]]`. Besides the shared directives,
 // `[[stream-error]]` sends an `overloaded_error` event after the first text delta of a stream, as Anthropic does under
-// load.
+// load. The credential markers of upstream.ts steer it too: a refused key gets Anthropic's 401 on every endpoint, and the
+// model list (`GET /v1/models`) can be empty or rate-limited.
 
 type Json = Record<string, unknown>;
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Json };
@@ -55,7 +57,7 @@ export async function startFakeAnthropic(): Promise<FakeUpstream> {
   let served = 0;
   return startFakeServer(async (req, res) => {
     if (!hasHeaders(req, res)) return;
-    if (req.method === 'GET' && req.path === '/v1/models') return sendJson(res, 200, modelList());
+    if (req.method === 'GET' && req.path === '/v1/models') return listModels(req, res);
     if (req.method === 'POST' && req.path === '/v1/messages') return answerMessages(req, res, (served += 1));
     sendJson(res, 404, anthropicErrorBody(404, `Not found: ${req.method} ${req.path}`));
   });
@@ -72,11 +74,21 @@ function hasHeaders(req: RecordedRequest, res: http.ServerResponse): boolean {
     sendJson(res, 400, anthropicErrorBody(400, 'anthropic-version: header is required'));
     return false;
   }
+  if (markerOf(req) === 'refused') {
+    sendJson(res, 401, anthropicErrorBody(401, 'invalid x-api-key'));
+    return false;
+  }
   return true;
 }
 
-function modelList(): Json {
-  const data = FAKE_ANTHROPIC_MODELS.map((id) => ({
+function listModels(req: RecordedRequest, res: http.ServerResponse): void {
+  const marker = markerOf(req);
+  if (marker === 'throttled') return sendJson(res, 429, anthropicErrorBody(429, 'Number of requests has exceeded your rate limit.'));
+  sendJson(res, 200, modelList(marker === 'noModels' ? [] : FAKE_ANTHROPIC_MODELS));
+}
+
+function modelList(ids: string[]): Json {
+  const data = ids.map((id) => ({
     type: 'model',
     id,
     display_name: id.replace(/^claude-/, 'Claude ').replace(/-/g, ' '),

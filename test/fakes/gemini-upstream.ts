@@ -5,6 +5,7 @@ import {
   type Directives,
   directivesIn,
   type FakeUpstream,
+  markerOf,
   type RecordedRequest,
   replyWords,
   sendJson,
@@ -14,7 +15,10 @@ import {
 } from './upstream.ts';
 
 // A fake Gemini (Generative Language API v1beta) speaking its own wire format: generateContent,
-// streamGenerateContent?alt=sse, batchEmbedContents and the model list, behind `x-goog-api-key`.
+// streamGenerateContent?alt=sse, batchEmbedContents and the model list, behind `x-goog-api-key`. The credential markers
+// of upstream.ts steer it as Gemini would answer: a refused key is a 400 INVALID_ARGUMENT whose details say
+// API_KEY_INVALID (Google's answer to a wrong key, on every endpoint), a credential with no model gets `{}` (Google's JSON
+// leaves empty lists out), and a throttled one a 429 RESOURCE_EXHAUSTED on the model list.
 // Token counts are predictable: one prompt token per whitespace-separated word of every text part (system instruction
 // included), one reply token per word (`replyWords`: 12), FUNCTION_CALL_TOKENS for a function call, and the 2.5 models
 // add THOUGHT_TOKENS of thinking (billed as output, so tests see whether an adapter counts them).
@@ -47,6 +51,17 @@ export const geminiError = (code: number, message: string) => ({
   error: { code, message, status: STATUS_NAMES[code] ?? 'UNKNOWN' },
 });
 
+/** What Gemini answers a wrong key with: no 401, a 400 whose details name the reason. */
+function badKeyError() {
+  const body = geminiError(400, 'API key not valid. Please pass a valid API key.');
+  return {
+    error: {
+      ...body.error,
+      details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }],
+    },
+  };
+}
+
 interface Part {
   text?: string;
   functionCall?: unknown;
@@ -71,8 +86,14 @@ export function startFakeGemini(): Promise<FakeUpstream> {
       sendJson(res, 403, geminiError(403, NO_KEY_MESSAGE));
       return;
     }
+    const marker = markerOf(req);
+    if (marker === 'refused') {
+      sendJson(res, 400, badKeyError());
+      return;
+    }
     if (req.method === 'GET' && req.path === '/v1beta/models') {
-      sendJson(res, 200, { models: MODELS.map(listedModel) });
+      if (marker === 'throttled') sendJson(res, 429, geminiError(429, 'Resource has been exhausted (e.g. check quota).'));
+      else sendJson(res, 200, marker === 'noModels' ? {} : { models: MODELS.map(listedModel) });
       return;
     }
     const [, model = '', method] = CALL.exec(req.path) ?? [];

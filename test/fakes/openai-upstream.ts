@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import {
-  applyDirectives, directivesIn, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
+  applyDirectives, directivesIn, markerOf, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
   type FakeUpstream, type RecordedRequest,
 } from './upstream.ts';
 
@@ -9,6 +9,10 @@ import {
 // stands in for OpenAI (`/v1`), Qianfan (`/v2`), DashScope compatible mode and Azure deployments
 // (`/openai/deployments/<name>/…?api-version=`). Shared directives are in upstream.ts; `[[pace:N]]` waits N ms
 // between streamed chunks.
+//
+// The key must come as OpenAI wants it, `Authorization: Bearer <key>` (or Azure's `api-key` header). The credential
+// markers of upstream.ts steer the model list (`GET …/models`) and the legacy balance endpoint
+// (`GET /dashboard/billing/credit_grants`); a refused key is quoted back in full in the 401, as OpenAI quotes keys.
 //
 // Token counts are deterministic: prompt tokens = words in the request's text, completion tokens = words in the reply
 // (12, or 5 for a tool call).
@@ -39,13 +43,13 @@ function lastUserText(body: Json): string {
 
 export async function startFakeOpenAi(options: { requireKey?: string } = {}): Promise<FakeUpstream> {
   return startFakeServer(async (req, res) => {
-    const auth = String(req.headers.authorization ?? req.headers['api-key'] ?? '');
-    if (!auth || (options.requireKey && !auth.includes(options.requireKey))) {
-      return sendJson(res, 401, errorBody(401, 'Missing or wrong API key.'));
+    const key = keyOf(req);
+    if (!key) return sendJson(res, 401, errorBody(401, "You didn't provide an API key. Use an Authorization header with Bearer auth."));
+    if ((options.requireKey && !key.includes(options.requireKey)) || markerOf(req) === 'refused') {
+      return sendJson(res, 401, errorBody(401, `Incorrect API key provided: ${key}. You can find your API key in your account.`));
     }
-    if (req.method === 'GET' && req.path.endsWith('/models')) {
-      return sendJson(res, 200, { object: 'list', data: ['gpt-4o-mini', 'gpt-4o'].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
-    }
+    if (req.method === 'GET' && req.path.endsWith('/models')) return modelList(req, res);
+    if (req.method === 'GET' && req.path.endsWith('/dashboard/billing/credit_grants')) return creditGrants(req, res);
     const body = (req.body ?? {}) as Json;
     const d = directivesIn(textOf(body));
     if (await applyDirectives(d, req, res, errorBody)) return;
@@ -54,6 +58,35 @@ export async function startFakeOpenAi(options: { requireKey?: string } = {}): Pr
     if (req.path.endsWith('/embeddings')) return embeddings(res, body, d.noUsage);
     if (req.path.endsWith('/images/generations')) return images(res, body);
     sendJson(res, 404, errorBody(404, `Unknown path ${req.path}`));
+  });
+}
+
+/** The key as OpenAI reads it: a bearer token, or Azure's `api-key` header. */
+function keyOf(req: RecordedRequest): string | undefined {
+  const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+  const azure = req.headers['api-key'];
+  return bearer ?? (typeof azure === 'string' && azure ? azure : undefined);
+}
+
+export const FAKE_OPENAI_MODELS = ['gpt-4o-mini', 'gpt-4o'];
+
+function modelList(req: RecordedRequest, res: http.ServerResponse) {
+  const marker = markerOf(req);
+  if (marker === 'throttled') return sendJson(res, 429, errorBody(429, 'Rate limit reached for requests. Please try again in 20s.'));
+  const ids = marker === 'noModels' ? [] : FAKE_OPENAI_MODELS;
+  sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
+}
+
+/** The legacy dashboard balance (US$): 120.5 available, 1.25 for a `lowBalance` credential. */
+function creditGrants(req: RecordedRequest, res: http.ServerResponse) {
+  const available = markerOf(req) === 'lowBalance' ? 1.25 : 120.5;
+  const granted = 150;
+  sendJson(res, 200, {
+    object: 'credit_summary',
+    total_granted: granted,
+    total_used: granted - available,
+    total_available: available,
+    grants: { object: 'list', data: [{ object: 'credit_grant', id: 'grant-fake', grant_amount: granted, used_amount: granted - available, effective_at: 1_700_000_000, expires_at: 1_800_000_000 }] },
   });
 }
 

@@ -122,6 +122,20 @@ export function credentialOf(req: RecordedRequest): string {
   return req.query.get('key') ?? '';
 }
 
+/**
+ * Credential markers. Supply tests build credentials from symbols behind a marker prefix, which steers every fake
+ * provider the same way: `<<<<` the provider refuses the credential on every endpoint; `>>>>` its model list is empty;
+ * `((((` its model list answers 429; `))))` OpenAI's credit grants report 1.25 available (otherwise 120.5).
+ */
+export const CREDENTIAL_MARKERS = { refused: '<<<<', noModels: '>>>>', throttled: '((((', lowBalance: '))))' } as const;
+export type CredentialMarker = keyof typeof CREDENTIAL_MARKERS;
+
+/** The marker the request's credential starts with, if any. */
+export function markerOf(req: RecordedRequest): CredentialMarker | undefined {
+  const credential = credentialOf(req);
+  return (Object.keys(CREDENTIAL_MARKERS) as CredentialMarker[]).find((m) => credential.startsWith(CREDENTIAL_MARKERS[m]));
+}
+
 /** Applies the shared directives; returns true when the answer has been sent (an error status or an echo). */
 export async function applyDirectives(
   d: Directives,

@@ -13,7 +13,7 @@ import type { DbTier } from './database.ts';
 // A gateway under test: the app listening on 127.0.0.1 (SDK clients need a real socket), an operator, a funded buyer
 // with an API key, and helpers to mount channels pointing at fakes.
 
-const OPERATOR = { ADMIN_EMAIL: 'gateway.ops@example.com', ADMIN_PASSWORD: 'operator pass 1' };
+export const OPERATOR = { ADMIN_EMAIL: 'gateway.ops@example.com', ADMIN_PASSWORD: 'operator pass 1' };
 
 export interface GatewayHarness {
   t: TestApp;

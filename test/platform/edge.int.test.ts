@@ -58,11 +58,11 @@ describe.each(DB_TIERS)('the app edge on $name', (tier) => {
     });
 
     it('answer 404 in the supply shape with SUP_ACC_4041 and the request id under /api/v1/supply/accounts', async () => {
-      const res = await request({ method: 'GET', url: '/api/v1/supply/accounts/x' });
+      const res = await request({ method: 'GET', url: '/api/v1/supply/accounts/x/unknown' });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toEqual({
         request_id: res.headers['x-request-id'],
-        error: { code: 'SUP_ACC_4041', message: 'No route for GET /api/v1/supply/accounts/x', details: {} },
+        error: { code: 'SUP_ACC_4041', message: 'No route for GET /api/v1/supply/accounts/x/unknown', details: {} },
       });
     });
 
@@ -159,11 +159,11 @@ describe.each(DB_TIERS)('the app edge on $name', (tier) => {
     });
 
     it('echoes a sane client id, on success and on error', async () => {
-      for (const url of ['/healthz', '/api/v1/supply/accounts/x', '/v1/x']) {
+      for (const url of ['/healthz', '/api/v1/supply/accounts/x/unknown', '/v1/x']) {
         const res = await request({ method: 'GET', url, headers: { 'x-request-id': 'client-trace_01.A:b' } });
         expect(res.headers['x-request-id']).toBe('client-trace_01.A:b');
       }
-      const supply = await request({ method: 'GET', url: '/api/v1/supply/accounts/x', headers: { 'x-request-id': 'trace-7' } });
+      const supply = await request({ method: 'GET', url: '/api/v1/supply/accounts/x/unknown', headers: { 'x-request-id': 'trace-7' } });
       expect(supply.json().request_id).toBe('trace-7');
     });
 

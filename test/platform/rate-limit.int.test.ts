@@ -109,9 +109,9 @@ describe.each(DB_TIERS)('studio rate limits on $name', (tier) => {
     it('limits anonymous queries per IP and answers 429 in the supply envelope under /api/v1/supply', async () => {
       const from = ip();
       for (let i = 0; i < 4; i++) {
-        expect((await request({ method: 'GET', url: '/api/v1/supply/accounts/x', remoteAddress: from })).statusCode).toBe(404);
+        expect((await request({ method: 'GET', url: '/api/v1/supply/accounts/x/unknown', remoteAddress: from })).statusCode).toBe(404);
       }
-      const limited = await request({ method: 'GET', url: '/api/v1/supply/accounts/x', remoteAddress: from });
+      const limited = await request({ method: 'GET', url: '/api/v1/supply/accounts/x/unknown', remoteAddress: from });
       expectLimited(limited);
       expect(limited.json()).toEqual({
         request_id: limited.headers['x-request-id'],

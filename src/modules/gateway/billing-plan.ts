@@ -17,16 +17,31 @@ export function worstPrice(candidates: Candidate[]): ModelPrice {
 
 const positiveInt = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
 
-/** The request's maximum cost: a generous prompt estimate plus the output it allows (`max_tokens`, else the default). */
-export function holdAmount(op: Operation, body: Record<string, unknown>, bodyBytes: number, price: ModelPrice, defaultMaxTokens: number): bigint {
+/**
+ * The most a request may use: a generous prompt estimate plus the output it allows (`max_tokens`, else the default);
+ * `n` images for image generation, priced per image when `perImage` (else as output tokens).
+ */
+export function worstUsage(op: Operation, body: Record<string, unknown>, bodyBytes: number, defaultMaxTokens: number, perImage = false): { usage: TokenUsage; images: number } {
   const promptTokens = estimatePromptTokens(bodyBytes);
-  if (op === 'embeddings') return costOf(price, { promptTokens, completionTokens: 0 });
+  if (op === 'embeddings') return { usage: { promptTokens, completionTokens: 0 }, images: 0 };
   if (op === 'images') {
     const n = positiveInt(body.n) ?? 1;
-    return costOf(price, { promptTokens, completionTokens: price.perImage ? 0 : defaultMaxTokens * n }, n);
+    return { usage: { promptTokens, completionTokens: perImage ? 0 : defaultMaxTokens * n }, images: n };
   }
   const output = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? defaultMaxTokens;
-  return costOf(price, { promptTokens, completionTokens: output });
+  return { usage: { promptTokens, completionTokens: output }, images: 0 };
+}
+
+/** The request's maximum cost at `price`: the hold. */
+export function holdAmount(op: Operation, body: Record<string, unknown>, bodyBytes: number, price: ModelPrice, defaultMaxTokens: number): bigint {
+  const worst = worstUsage(op, body, bodyBytes, defaultMaxTokens, Boolean(price.perImage));
+  return costOf(price, worst.usage, worst.images);
+}
+
+/** The most tokens a request may use: what a package's quota must hold for it. */
+export function tokenBudget(op: Operation, body: Record<string, unknown>, bodyBytes: number, defaultMaxTokens: number): number {
+  const { usage } = worstUsage(op, body, bodyBytes, defaultMaxTokens);
+  return usage.promptTokens + usage.completionTokens;
 }
 
 /** Generated text of a finished response, for the tokenizer fallback. */

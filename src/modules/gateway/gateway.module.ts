@@ -7,7 +7,8 @@ import type { Clock } from '../../platform/time.ts';
 import type { ApiKeyService } from '../identity/api-keys.service.ts';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
-import { createBilling } from '../metering/billing.ts';
+import { createBilling, keySpendOf, type ChargeEffect } from '../metering/billing.ts';
+import { feeRatePpm } from '../metering/cost.ts';
 import type { UsageService } from '../metering/usage.service.ts';
 import type { CandidateSource } from '../routing/candidates.ts';
 import { createHealth } from '../routing/health.ts';
@@ -34,6 +35,8 @@ export interface GatewayModuleDeps {
   auth: AuthHooks;
   catalog: ModelCatalog;
   sources: CandidateSource[];
+  /** Writes other modules commit with each batch of charges (the supply module's package quota and earnings). */
+  chargeEffects: ChargeEffect[];
   secrets: SecretBox;
 }
 
@@ -45,8 +48,12 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
   const router = createRouter({ sources: d.sources, health, limits: createCandidateLimits({ clock: d.clock }) });
   const client = createUpstreamClient({ ...d.config.gateway, allowPrivateUpstreams: d.config.allowPrivateUpstreams });
   const relay = createRelay({ router, health, client, maxTries: d.config.gateway.maxTries, now });
-  const billing = createBilling({ database: d.database, ledger: d.ledger, usage: d.usage, addKeySpend: d.apiKeys.addSpend, addKeySpendStatement: d.apiKeys.addSpendStatement, clock: d.clock, log: app.log });
-  const gateway = createGateway({ router, health, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, redis: d.redis, namespace: d.namespace, now });
+  const keySpend: ChargeEffect = (items) => {
+    const spend = keySpendOf(items);
+    return spend.size > 0 ? [{ name: 'key_spend', statement: d.apiKeys.addSpendStatement(spend) }] : [];
+  };
+  const billing = createBilling({ database: d.database, ledger: d.ledger, usage: d.usage, effects: [keySpend, ...d.chargeEffects], clock: d.clock, log: app.log });
+  const gateway = createGateway({ router, health, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, feeRatePpm: feeRatePpm(d.config.platformFeeRate), redis: d.redis, namespace: d.namespace, now });
   await app.register(gatewayRoutes, { gateway, router, catalog: d.catalog, auth: d.auth });
   // In-flight charges are made durable before the database closes.
   app.addHook('onClose', async () => {

@@ -13,12 +13,12 @@ import type { ModelCatalog } from '../routing/model-catalog.service.ts';
 import type { Router } from '../routing/router.ts';
 import type { Health } from '../routing/health.ts';
 import { randomUUID } from 'node:crypto';
-import { holdAmount, worstPrice } from './billing-plan.ts';
+import { holdAmount, tokenBudget, worstPrice } from './billing-plan.ts';
 import { modelNotAllowed, modelNotFound, operationNotSupported } from './gateway.errors.ts';
 import { RelayFailed, type createRelay, type Served } from './relay.ts';
 import { respondJson } from './respond-json.ts';
 import { respondStream } from './respond-stream.ts';
-import { costOf } from '../metering/cost.ts';
+import { costOf, supplierEarning } from '../metering/cost.ts';
 
 // One gateway request from key to charge: model rules of the key, candidates, the hold, the relay with failover, the
 // response (JSON or stream), the charge — durable before the response completes — and the usage record.
@@ -30,6 +30,8 @@ export interface GatewayDeps {
   relay: ReturnType<typeof createRelay>;
   billing: Billing;
   defaultMaxTokens: number;
+  /** The platform's fee on what suppliers' packages earn, parts per million. */
+  feeRatePpm: bigint;
   redis?: Redis;
   namespace: string;
   now: () => number;
@@ -122,6 +124,7 @@ export function createGateway(deps: GatewayDeps) {
         served = await deps.relay.forward({
           model,
           op,
+          tokenBudget: tokenBudget(op, body, bodyBytes, deps.defaultMaxTokens),
           candidates,
           stream,
           signal: abort.signal,
@@ -154,7 +157,7 @@ export function createGateway(deps: GatewayDeps) {
         served,
         startedAt,
         settle: (outcome) => settle(reservation, payer, chargeId, model, op, served, startedAt, outcome),
-        reportStreamFailure: () => deps.health.failure(served.attempt.candidate.key),
+        reportStreamFailure: () => deps.health.failure(served.attempt.healthKey),
       };
       try {
         if (stream) await respondStream(reply, exchange, abort.signal);
@@ -168,22 +171,27 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
-  function settle(reservation: Reservation | undefined, payer: Payer, requestId: string, model: string, op: Operation, served: Served, startedAt: number, o: Outcome) {
+  async function settle(reservation: Reservation | undefined, payer: Payer, requestId: string, model: string, op: Operation, served: Served, startedAt: number, o: Outcome) {
     const c = served.attempt.candidate;
     const cost = costOf(c.price, o.usage, o.images);
-    return deps.billing.settle(reservation, payer, {
+    const tokens = o.usage.promptTokens + o.usage.completionTokens;
+    const earning = c.supplierUserId === undefined ? 0n : supplierEarning(cost, deps.feeRatePpm);
+    await deps.billing.settle(reservation, payer, {
       requestId,
       cost,
       description: `${model}: ${o.usage.promptTokens} in + ${o.usage.completionTokens} out tokens`,
+      packageUse: c.kind === 'package' && c.supplierUserId !== undefined ? { packageId: c.id, supplierUserId: c.supplierUserId, tokens, earning } : undefined,
       usage: {
         requestId, userId: payer.userId, apiKeyId: payer.apiKeyId, model, operation: op,
-        upstreamKind: c.kind, upstreamId: c.id,
+        upstreamKind: c.kind, upstreamId: c.id, supplierUserId: c.supplierUserId ?? null, supplierEarningMicros: earning,
         tokensIn: o.usage.promptTokens, tokensOut: o.usage.completionTokens, costMicros: cost,
         latencyMs: deps.now() - startedAt, firstByteMs: served.firstByteMs,
         status: o.status, platform: 'api', usageEstimated: o.estimated, attempts: served.attempts,
         httpStatus: o.httpStatus, errorMessage: o.errorMessage ?? null,
       },
     });
+    // Durable now: the package's quota counts these tokens as sold.
+    served.attempt.quota?.settle(tokens);
   }
 
   /** A request no upstream served costs nothing, but it is recorded (the usage log shows failures too). */
@@ -194,7 +202,7 @@ export function createGateway(deps: GatewayDeps) {
       description: `${model}: failed`,
       usage: {
         requestId, userId: payer.userId, apiKeyId: payer.apiKeyId, model, operation: op,
-        upstreamKind: err.lastCandidate?.kind ?? null, upstreamId: err.lastCandidate?.id ?? null,
+        upstreamKind: err.lastCandidate?.kind ?? null, upstreamId: err.lastCandidate?.id ?? null, supplierUserId: err.lastCandidate?.supplierUserId ?? null,
         latencyMs: deps.now() - startedAt, status: 'error', platform: 'api', attempts: err.attempts,
         httpStatus: err.error.status, errorMessage: err.error.message,
       },

@@ -30,6 +30,8 @@ export interface RelayRequest {
   op: Operation;
   candidates: Candidate[];
   stream: boolean;
+  /** The most tokens the request may use (prompt estimate + allowed output): what a package's quota must hold. */
+  tokenBudget: number;
   /** The upstream body for a candidate and the operation it will be sent as. */
   bodyFor(candidate: Candidate, op: Operation): Record<string, unknown>;
   signal: AbortSignal;
@@ -64,15 +66,15 @@ export function createRelay(deps: { router: Router; health: Health; client: Retu
     } catch (err) {
       a.lease.release();
       if (r.signal.aborted) {
-        health.abandon(c.key);
+        health.abandon(a.healthKey);
         throw err;
       }
-      health.failure(c.key);
+      health.failure(a.healthKey);
       if (err instanceof UpstreamTransportError) return { kind: err.kind === 'timeout' ? 'timeout' : err.kind, message: err.message };
       return { kind: 'network', message: 'upstream connection failed' };
     }
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      health.success(c.key);
+      health.success(a.healthKey);
       return { attempt: a, response, op, attempts: 0, firstByteMs: deps.now() - r.startedAt };
     }
     const text = await response.body.text().catch(() => '');
@@ -80,11 +82,11 @@ export function createRelay(deps: { router: Router; health: Health; client: Retu
     const failure = c.adapter.parseError(response.statusCode, text);
     const message = redactCredential(failure.message, credential);
     if (failsOver(response.statusCode)) {
-      health.failure(c.key);
+      health.failure(a.healthKey);
       return { kind: 'status', status: response.statusCode, message, code: failure.code };
     }
     // The upstream is fine; the request is not. Its own words go back to the client (credential-free).
-    health.success(c.key);
+    health.success(a.healthKey);
     throw new RelayFailed(new AppError('VALIDATION_FAILED', message, { openaiCode: failure.code ?? 'invalid_request_error' }), 1, c);
   }
 
@@ -96,7 +98,7 @@ export function createRelay(deps: { router: Router; health: Health; client: Retu
       let lastCandidate: Candidate | undefined;
       for (const candidate of router.plan(r.candidates)) {
         if (tries >= deps.maxTries) break;
-        const claimed = router.claim(candidate);
+        const claimed = router.claim(candidate, r.tokenBudget);
         if (!claimed) {
           capped = true;
           continue;

@@ -12,12 +12,16 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 export type TransportFailure = 'connect' | 'timeout' | 'network';
 
 export class UpstreamTransportError extends Error {
-  constructor(readonly kind: TransportFailure, message: string) {
+  /** @param code the socket error's code when there was one (`ECONNREFUSED`, `EUPSTREAMPRIVATE`, …). */
+  constructor(readonly kind: TransportFailure, message: string, readonly code?: string) {
     super(message);
   }
 }
 
-export function createUpstreamClient(config: GatewayConfig & { allowPrivateUpstreams: boolean }) {
+/** The timeouts the client needs (the gateway passes its whole config; supply verification its own, shorter ones). */
+export type UpstreamClientConfig = Pick<GatewayConfig, 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'idleTimeoutMs'> & { allowPrivateUpstreams: boolean };
+
+export function createUpstreamClient(config: UpstreamClientConfig) {
   const agent = new Agent({
     connect: { timeout: config.connectTimeoutMs, lookup: guardedLookup(config.allowPrivateUpstreams) },
     headersTimeout: config.firstByteTimeoutMs,
@@ -33,9 +37,9 @@ export function createUpstreamClient(config: GatewayConfig & { allowPrivateUpstr
         return await agent.request({
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
-          method: 'POST',
+          method: req.method ?? 'POST',
           headers: req.headers,
-          body: req.body,
+          ...(req.method === 'GET' ? {} : { body: req.body }),
           signal,
         });
       } catch (err) {
@@ -53,7 +57,7 @@ function classify(err: unknown): Error {
   if (err instanceof Error && err.name === 'AbortError') return err;
   const code = (err as { code?: string }).code ?? '';
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EUPSTREAMPRIVATE'].includes(code)) {
-    return new UpstreamTransportError('connect', `upstream unreachable (${code})`);
+    return new UpstreamTransportError('connect', `upstream unreachable (${code})`, code);
   }
-  return new UpstreamTransportError('network', `upstream connection failed${code ? ` (${code})` : ''}`);
+  return new UpstreamTransportError('network', `upstream connection failed${code ? ` (${code})` : ''}`, code || undefined);
 }

@@ -77,6 +77,3 @@ export function addSpendStatement(amounts: Map<number, bigint>): SQL {
   return sql`UPDATE api_keys AS k SET spent_micros = k.spent_micros + v.amount FROM jsonb_to_recordset(${rows}::jsonb) AS v(id bigint, amount bigint) WHERE k.id = v.id`;
 }
 
-export async function addSpend(db: Db, amounts: Map<number, bigint>): Promise<void> {
-  if (amounts.size > 0) await db.execute(addSpendStatement(amounts));
-}

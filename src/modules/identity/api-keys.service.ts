@@ -161,7 +161,6 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
     legacyKeysOf: (userIds: number[]) => keysRepo.legacyKeysOf(database.db, userIds),
 
     /** Adds gateway spend per key inside the billing flusher's transaction. */
-    addSpend: (tx: Db, amounts: Map<number, bigint>) => keysRepo.addSpend(tx, amounts),
     addSpendStatement: keysRepo.addSpendStatement,
 
     /** Forgets every cached lookup (a user was disabled, a legacy token reset). */

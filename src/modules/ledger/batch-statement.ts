@@ -1,6 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { isUniqueViolation, violatedConstraint, type Database } from '../../platform/db.ts';
-import { jsonParam } from '../../platform/sql-batch.ts';
+import { jsonParam, type NamedStatement } from '../../platform/sql-batch.ts';
 import { BatchRefused, type BatchResult } from './batch.ts';
 import type { TransferRequest } from './ledger.service.ts';
 
@@ -16,7 +16,7 @@ export async function commitInOneStatement(
   reqs: TransferRequest[],
   ids: Map<string, number>,
   now: Date,
-  alongside: SQL[],
+  alongside: NamedStatement[],
 ): Promise<BatchResult> {
   const deltas = new Map<number, bigint>();
   const postings: { key: string; account_id: number; amount: bigint; later: bigint }[] = [];
@@ -35,7 +35,7 @@ export async function commitInOneStatement(
     after.set(p.account_id, p.later + p.amount);
   }
   const transfers = reqs.map((r) => ({ key: r.idempotencyKey, kind: r.kind, reference: r.reference ?? null, description: r.description ?? null, metadata: r.metadata ?? null }));
-  const extra = alongside.map((statement, i) => sql`${sql.identifier(`alongside_${i}`)} AS (${statement}), `);
+  const extra = alongside.map((s) => sql`${sql.identifier(s.name)} AS (${s.statement}), `);
   const statement = sql`
     WITH ${sql.join(extra, sql``)}
     tr AS (

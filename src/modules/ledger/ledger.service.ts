@@ -1,5 +1,5 @@
-import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db.ts';
+import type { NamedStatement } from '../../platform/sql-batch.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { heldTwin, type AccountSpec } from './accounts.ts';
@@ -129,7 +129,7 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
      * BatchRefused — nothing written — when a never-negative account would go below zero or a unique key repeats.
      * Accounts must be prepared first.
      */
-    async commitMany(reqs: TransferRequest[], alongside: SQL[]) {
+    async commitMany(reqs: TransferRequest[], alongside: NamedStatement[]) {
       for (const r of reqs) validate(r);
       const unknown = reqs.flatMap((r) => r.postings).find((p) => !accountIds.has(p.account.code));
       if (unknown) throw new Error(`commitMany: account ${unknown.account.code} was not prepared`);

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db.ts';
+import { asOneStatement, type NamedStatement } from '../../platform/sql-batch.ts';
 import type { Clock } from '../../platform/time.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
 import { BatchRefused, type BatchResult } from '../ledger/batch.ts';
@@ -27,11 +27,32 @@ export interface Charge {
   /** The request id: the transfer's idempotency key, so a charge can never land twice. */
   requestId: string;
   cost: bigint;
-  /** Where the money goes; defaults to platform revenue. Must sum to `cost`. */
-  credits?: Posting[];
   description: string;
   usage: NewUsageRecord;
+  /** Set when a supplier's package served it: the supplier earns `earning` (pending), the platform the rest as fee. */
+  packageUse?: PackageUse;
 }
+
+export interface PackageUse {
+  packageId: number;
+  supplierUserId: number;
+  /** Tokens sold from the package's quota. */
+  tokens: number;
+  earning: bigint;
+}
+
+/** One charge with its payer, as effects see it. */
+export interface ChargeItem {
+  payer: Payer;
+  charge: Charge;
+}
+
+/**
+ * Writes that must commit with a batch of charges — API key spend, package quota, supplier earnings — as named
+ * data-modifying statements. They run inside the batch's single statement on the fast path, and as one statement in the
+ * careful path's transaction, so they land exactly when the charges do.
+ */
+export type ChargeEffect = (items: ChargeItem[], now: Date) => NamedStatement[];
 
 interface Queued {
   payer: Payer;
@@ -47,8 +68,7 @@ export function createBilling(deps: {
   database: Database;
   ledger: Ledger;
   usage: UsageService;
-  addKeySpend: (tx: Db, amounts: Map<number, bigint>) => Promise<void>;
-  addKeySpendStatement: (amounts: Map<number, bigint>) => SQL;
+  effects: ChargeEffect[];
   clock: Clock;
   log: FastifyBaseLogger;
 }) {
@@ -74,7 +94,23 @@ export function createBilling(deps: {
     };
   }
 
-  const creditsOf = (charge: Charge): Posting[] => charge.credits ?? [{ account: ACCOUNTS.platformRevenue, amount: charge.cost }];
+  /** Where a charge's money goes: platform revenue, or the supplier's pending earnings and the platform's fee. */
+  function creditsOf(charge: Charge): Posting[] {
+    const use = charge.packageUse;
+    if (!use) return [{ account: ACCOUNTS.platformRevenue, amount: charge.cost }];
+    const fee = charge.cost - use.earning;
+    return [
+      ...(use.earning > 0n ? [{ account: ACCOUNTS.supplierPending(use.supplierUserId), amount: use.earning }] : []),
+      ...(fee > 0n ? [{ account: ACCOUNTS.platformFeeIncome, amount: fee }] : []),
+    ];
+  }
+
+  const effectsOf = (items: Queued[]) => deps.effects.flatMap((effect) => effect(items, deps.clock.now()));
+
+  async function applyEffects(tx: Db, items: Queued[]) {
+    const statements = items.length > 0 ? effectsOf(items) : [];
+    if (statements.length > 0) await tx.execute(asOneStatement(statements));
+  }
 
   /**
    * One transfer per payer per flush: the payer's account pays the sum of its requests, each receiving account gets
@@ -128,9 +164,10 @@ export function createBilling(deps: {
     const charged = batch.filter((q) => q.charge.cost > 0n);
     const { transfers, refs } = batchTransfers(randomUUID(), charged);
     await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
-    const keySpend = keySpendOf(charged);
-    const alongside = [deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null })))];
-    if (keySpend.size > 0) alongside.push(deps.addKeySpendStatement(keySpend));
+    const alongside = [
+      { name: 'usage_rows', statement: deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null }))) },
+      ...effectsOf(batch),
+    ];
     const result = await ledger.commitMany(transfers, alongside);
     for (const q of batch) book.flushed(q.payer, q.charge.cost, afterOf(result, payerAccount(q.payer).code));
   }
@@ -148,7 +185,7 @@ export function createBilling(deps: {
       const due = charged.filter((q) => fresh.has(q.charge.requestId));
       const toApply = due.length === charged.length ? transfers : batchTransfers(batchId, due).transfers;
       const r = toApply.length > 0 ? await ledger.transferMany(toApply, tx) : { balances: new Map<string, bigint>(), replayed: [] };
-      await deps.addKeySpend(tx, keySpendOf(due));
+      await applyEffects(tx, batch.filter((q) => fresh.has(q.charge.requestId)));
       return r;
     });
     for (const q of batch) book.flushed(q.payer, q.charge.cost, undefined);
@@ -168,7 +205,7 @@ export function createBilling(deps: {
     await database.transaction(async (tx) => {
       await ledger.transferMany([transfer], tx);
       await deps.usage.record([{ ...q.charge.usage, chargeRef: transfer.idempotencyKey }], tx);
-      if (q.payer.apiKeyId !== undefined) await deps.addKeySpend(tx, new Map([[q.payer.apiKeyId, q.charge.cost]]));
+      await applyEffects(tx, [q]);
     });
     if (fromWallet < q.charge.cost) deps.log.warn({ userId: q.payer.userId, requestId: q.charge.requestId }, 'gateway charge exceeded the wallet; the rest is owed');
     book.flushed(q.payer, q.charge.cost, undefined);
@@ -243,11 +280,11 @@ export function createBilling(deps: {
 
 export type Billing = ReturnType<typeof createBilling>;
 
-/** What each API key spent in these charges. */
-function keySpendOf(charged: Queued[]): Map<number, bigint> {
+/** What each API key spent in these charges (for the key-spend effect). */
+export function keySpendOf(items: ChargeItem[]): Map<number, bigint> {
   const spend = new Map<number, bigint>();
-  for (const q of charged) {
-    if (q.payer.apiKeyId !== undefined) spend.set(q.payer.apiKeyId, (spend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
+  for (const q of items) {
+    if (q.payer.apiKeyId !== undefined && q.charge.cost > 0n) spend.set(q.payer.apiKeyId, (spend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
   }
   return spend;
 }

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
-import { usageRecords, type UsageRecordRow, type UsageStatus } from './usage.tables.ts';
+import { usageRecords, type UsagePlatform, type UsageRecordRow, type UsageStatus } from './usage.tables.ts';
 
 // The read side of usage_records for /api/v1/usage: one WHERE builder, so the list, the CSV and the daily
 // summary can never disagree about which rows a filter selects.
@@ -103,4 +103,47 @@ export async function modelTotals(db: Db, f: UsageFilter): Promise<(UsageTotals 
     .groupBy(usageRecords.model)
     .orderBy(desc(sql`sum(${usageRecords.costMicros})`), asc(usageRecords.model));
   return rows.map((r) => ({ model: r.model, ...totalsOf(r) }));
+}
+
+export interface SupplierPlatformTotals {
+  platform: UsagePlatform;
+  requests: number;
+  success: number;
+  /** Requests that cost the buyer something (cost > 0). */
+  charged: number;
+  tokensIn: number;
+  tokensOut: number;
+  costMicros: bigint;
+  supplierEarningMicros: bigint;
+}
+
+/**
+ * What a supplier's packages served over [from, to), one row per platform that has records. Tenancy is the
+ * `supplier_user_id` clause: the rows belong to buyers, the supplier sees only sums of the ones it served.
+ */
+export async function supplierPlatformTotals(db: Db, supplierUserId: number, from: Date, to: Date): Promise<SupplierPlatformTotals[]> {
+  const rows = await db
+    .select({
+      platform: usageRecords.platform,
+      requests: totals.requests,
+      success: totals.success,
+      charged: sql<string>`(count(*) filter (where ${usageRecords.costMicros} > 0))::text`,
+      tokensIn: totals.tokensIn,
+      tokensOut: totals.tokensOut,
+      cost: totals.cost,
+      earning: sql<string>`coalesce(sum(${usageRecords.supplierEarningMicros}), 0)::text`,
+    })
+    .from(usageRecords)
+    .where(and(eq(usageRecords.supplierUserId, supplierUserId), gte(usageRecords.createdAt, from), lt(usageRecords.createdAt, to)))
+    .groupBy(usageRecords.platform);
+  return rows.map((r) => ({
+    platform: r.platform,
+    requests: Number(r.requests),
+    success: Number(r.success),
+    charged: Number(r.charged),
+    tokensIn: Number(r.tokensIn),
+    tokensOut: Number(r.tokensOut),
+    costMicros: BigInt(r.cost),
+    supplierEarningMicros: BigInt(r.earning),
+  }));
 }

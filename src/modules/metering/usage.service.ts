@@ -4,9 +4,9 @@ import { forbidden } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/principal.ts';
 import { addMs, beijingDayStart, formatStudioTime, systemClock, type Clock } from '../../platform/time.ts';
 import * as queries from './usage-query.repo.ts';
-import type { UsageFilter, UsageOwner } from './usage-query.repo.ts';
+import type { SupplierPlatformTotals, UsageFilter, UsageOwner } from './usage-query.repo.ts';
 import type { UsageFilterQuery } from './usage.schema.ts';
-import { usageRecords, type NewUsageRecord } from './usage.tables.ts';
+import { USAGE_PLATFORMS, usageRecords, type NewUsageRecord } from './usage.tables.ts';
 import { insertFromJson } from '../../platform/sql-batch.ts';
 
 export interface UserUsageTotal {
@@ -55,7 +55,7 @@ export function createUsageService(deps: { database: Database; clock?: Clock }) 
   const db = () => deps.database.db;
 
   /** The caller's range, with the last DEFAULT_PERIOD_DAYS days (ending today in UTC+8) filling in what is missing. */
-  function periodOf(q: UsageFilterQuery): UsagePeriod {
+  function periodOf(q: Pick<UsageFilterQuery, 'start_date' | 'end_date'>): UsagePeriod {
     const today = dayOf(clock.now());
     const endDate = q.end_date ?? (q.start_date && q.start_date > today ? q.start_date : today);
     const startDate = q.start_date ?? dayOf(addMs(dayStart(endDate), -(DEFAULT_PERIOD_DAYS - 1) * DAY_MS));
@@ -106,6 +106,22 @@ export function createUsageService(deps: { database: Database; clock?: Clock }) 
       const filter = filterOf(actor, q, period);
       const [days, byModel] = await Promise.all([queries.dailyTotals(db(), filter), queries.modelTotals(db(), filter)]);
       return { period, days, byModel };
+    },
+
+    /** A range of whole UTC+8 days with the default period filling in what is missing, and the instants [from, to) it spans. */
+    period(range: { start_date?: string; end_date?: string }): UsagePeriod & { from: Date; to: Date } {
+      const period = periodOf(range);
+      return { ...period, from: dayStart(period.startDate), to: addMs(dayStart(period.endDate), DAY_MS) };
+    },
+
+    /** What a supplier's packages served over [from, to), per platform; every platform is present (zeros when idle). */
+    async supplierSummary(supplierUserId: number, from: Date, to: Date): Promise<SupplierPlatformTotals[]> {
+      const found = await queries.supplierPlatformTotals(db(), supplierUserId, from, to);
+      return USAGE_PLATFORMS.map(
+        (platform) =>
+          found.find((r) => r.platform === platform) ??
+          { platform, requests: 0, success: 0, charged: 0, tokensIn: 0, tokensOut: 0, costMicros: 0n, supplierEarningMicros: 0n },
+      );
     },
 
     /** Up to MAX_EXPORT_ROWS records of a period (default: the last 30 days), newest first. */

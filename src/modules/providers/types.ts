@@ -21,9 +21,17 @@ export interface UpstreamTarget {
 }
 
 export interface UpstreamRequest {
+  /** Absent: POST. */
+  method?: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  /** Serialised JSON body. */
+  /** Serialised JSON body (none for a GET). */
+  body?: string;
+}
+
+/** A call the gateway relays: always a POST with a JSON body. */
+export interface UpstreamPost extends UpstreamRequest {
+  method?: 'POST';
   body: string;
 }
 
@@ -96,11 +104,33 @@ export interface ProviderAdapter {
    * The upstream call for `body` (the client's request in the format of `op`: OpenAI for chat/completions/embeddings/
    * images, Anthropic for messages). `body.model` is already the upstream model; `stream` says whether to stream.
    */
-  buildRequest(op: Operation, body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
+  buildRequest(op: Operation, body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamPost;
   /** A 2xx upstream body (parsed JSON) as the response the client expects for `op`, and the usage it reports. */
   parseResponse(op: Operation, body: unknown, ctx: TranslateContext): { body: unknown; usage?: TokenUsage };
   /** A translator for one streamed response. */
   streamTranslator(op: Operation, ctx: TranslateContext): StreamTranslator;
   /** A non-2xx upstream answer as an OpenAI-style failure. The relay redacts the credential from `message` again. */
   parseError(status: number, bodyText: string): UpstreamFailure;
+  /** How to check a credential without spending tokens (supply account verification). */
+  probe: ProviderProbe;
+}
+
+/** Where and as whom to probe: an upstream without a model. */
+export type ProbeTarget = Pick<UpstreamTarget, 'baseUrl' | 'credential'>;
+
+/**
+ * The read-only calls that tell whether a credential works: the model list it may use and, where the provider reports
+ * one, its remaining balance. Pure like the rest of an adapter; the verifier (supply/verify.ts) does the I/O.
+ */
+export interface ProviderProbe {
+  /** A GET of the provider's model list, authenticated as the adapter authenticates chat calls. */
+  models(target: ProbeTarget): UpstreamRequest;
+  /** The model ids of a 2xx answer; a non-2xx answer, or a 2xx one that is not a model list, as a failure. */
+  parseModels(status: number, bodyText: string): { ok: true; models: string[] } | UpstreamFailure;
+  /** A GET of the remaining balance, for providers that report one. */
+  balance?(target: ProbeTarget): UpstreamRequest;
+  /** The remaining balance in `balanceCurrency`, or undefined when the answer holds none. */
+  parseBalance?(status: number, bodyText: string): number | undefined;
+  /** ISO 4217 code of the balance. */
+  balanceCurrency?: string;
 }

@@ -22,6 +22,31 @@ export interface Candidate {
   maxConcurrent?: number;
   /** Set for supplier packages: who earns. */
   supplierUserId?: number;
+  /** The circuit this candidate counts against when it is not `key` (a supplier's packages share their account's). */
+  healthKey?: string;
+  /** Set for supplier packages: the tokens left to sell, reserved per request before it is sent. */
+  quota?: QuotaGate;
+}
+
+/** Tokens a candidate may still serve. A request reserves its worst case; the charge settles what it used. */
+export interface QuotaGate {
+  /** A hold on `tokens`, or undefined when nothing is left (a hold may take less than asked: the last request may overshoot). */
+  reserve(tokens: number): QuotaHold | undefined;
+}
+
+export interface QuotaHold {
+  /** The charge for `usedTokens` is durable: count them as sold and drop the hold. */
+  settle(usedTokens: number): void;
+  /** Nothing was sold (a failed attempt): drop the hold. No-op after settle. */
+  release(): void;
+}
+
+export const healthKeyOf = (c: Candidate) => c.healthKey ?? c.key;
+
+/** Whether a model with these operations (undefined: a chat model) can serve `op`; `messages` is translated to chat. */
+export function servesOperation(operations: readonly Operation[] | undefined, op: Operation): boolean {
+  const ops = operations ?? ['chat'];
+  return ops.includes(op) || (op === 'messages' && ops.includes('chat'));
 }
 
 /**

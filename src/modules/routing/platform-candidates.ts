@@ -3,12 +3,12 @@ import type { Clock } from '../../platform/time.ts';
 import { PROVIDERS, type ProviderName } from '../providers/catalog.ts';
 import { ADAPTERS } from '../providers/registry.ts';
 import type { Operation } from '../providers/types.ts';
-import type { Candidate, CandidateSource } from './candidates.ts';
+import { servesOperation, type Candidate, type CandidateSource } from './candidates.ts';
 import type { CatalogModel, ModelCatalog } from './model-catalog.service.ts';
+import { createSnapshot } from './snapshot.ts';
 
 // Platform channels as router candidates: the operators' keys from `/1/keys` and the model registry's entries that
-// carry their own key. Answers from an in-memory snapshot; writes invalidate it, and it is rebuilt at least every
-// RELOAD_MS so a change made on another node arrives too.
+// carry their own key, answered from an in-memory snapshot (snapshot.ts) that writes invalidate.
 
 const RELOAD_MS = 5_000;
 
@@ -33,10 +33,7 @@ export interface PlatformCandidateDeps {
 }
 
 export function createPlatformCandidates(deps: PlatformCandidateDeps) {
-  let snapshot: { byModel: Map<string, Candidate[]>; builtAt: number; version: number } | undefined;
-  let version = 0;
-  let building: Promise<Map<string, Candidate[]>> | undefined;
-  let buildingVersion = -1;
+  const snapshot = createSnapshot(build, { clock: deps.clock, reloadMs: RELOAD_MS });
 
   const baseUrlOf = (u: PlatformUpstream) =>
     u.baseUrl ?? deps.providerBaseUrls[u.provider] ?? PROVIDERS[u.provider].defaultBaseUrl ?? '';
@@ -49,7 +46,6 @@ export function createPlatformCandidates(deps: PlatformCandidateDeps) {
   }
 
   async function build(): Promise<Map<string, Candidate[]>> {
-    const startedAt = version;
     const [upstreams, catalog] = await Promise.all([deps.upstreams(), deps.catalog.models()]);
     const byModel = new Map<string, Candidate[]>();
     for (const u of upstreams) {
@@ -73,44 +69,23 @@ export function createPlatformCandidates(deps: PlatformCandidateDeps) {
         byModel.set(model.id, list);
       }
     }
-    // A write during the build leaves the snapshot stale: the next call rebuilds.
-    snapshot = { byModel, builtAt: deps.clock.now().getTime(), version: startedAt };
     return byModel;
   }
 
-  function rebuild(): Promise<Map<string, Candidate[]>> {
-    if (building && buildingVersion === version) return building;
-    buildingVersion = version;
-    const run = build().finally(() => {
-      if (building === run) building = undefined;
-    });
-    building = run;
-    return run;
-  }
-
-  async function current(): Promise<Map<string, Candidate[]>> {
-    if (snapshot && snapshot.version === version) {
-      if (deps.clock.now().getTime() - snapshot.builtAt >= RELOAD_MS) rebuild().catch(() => undefined);
-      // Time-stale is still served while the rebuild runs: only a write must be seen at once.
-      return snapshot.byModel;
-    }
-    return rebuild();
-  }
+  const current = () => snapshot.current();
 
   const source: CandidateSource & { invalidate(): void } = {
     async candidates(model: string, op: Operation) {
       const list = (await current()).get(model) ?? [];
       const catalogModel = await deps.catalog.get(model);
-      if (!catalogModel?.operations.includes(op) && !(op === 'messages' && catalogModel?.operations.includes('chat'))) return [];
+      if (!catalogModel || !servesOperation(catalogModel.operations, op)) return [];
       return list.filter((c) => c.adapter.operations.has(op) || op === 'messages');
     },
     async models() {
       return [...(await current()).keys()];
     },
     /** Called after any write to channels, registry entries or prices. */
-    invalidate() {
-      version += 1;
-    },
+    invalidate: () => snapshot.invalidate(),
   };
   return source;
 }

@@ -1,5 +1,5 @@
 import type { Operation } from '../providers/types.ts';
-import { priceRank, type Candidate, type CandidateSource } from './candidates.ts';
+import { healthKeyOf, priceRank, type Candidate, type CandidateSource, type QuotaHold } from './candidates.ts';
 import type { Health } from './health.ts';
 import type { CandidateLimits, Lease } from './limits.ts';
 
@@ -8,7 +8,11 @@ import type { CandidateLimits, Lease } from './limits.ts';
 
 export interface Attempt {
   candidate: Candidate;
+  /** The circuit this attempt reports to. */
+  healthKey: string;
+  /** Caps and quota held for this attempt; `release()` drops them (the quota hold is settled through `quota`). */
   lease: Lease;
+  quota?: QuotaHold;
 }
 
 export function createRouter(deps: { sources: CandidateSource[]; health: Health; limits: CandidateLimits; random?: () => number }) {
@@ -33,7 +37,7 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
     plan(all: Candidate[]): Candidate[] {
       const groups = new Map<bigint, Candidate[]>();
       for (const c of all) {
-        if (c.weight <= 0 || deps.health.isOpen(c.key)) continue;
+        if (c.weight <= 0 || deps.health.isOpen(healthKeyOf(c))) continue;
         const rank = priceRank(c.price);
         groups.set(rank, [...(groups.get(rank) ?? []), c]);
       }
@@ -41,17 +45,31 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
     },
 
     /**
-     * Claims `candidate` for one attempt: its circuit and its caps must both allow it. The circuit is asked first: a
-     * lease counts towards the RPM limit even once released, so a refused pass must not have taken one.
+     * Claims `candidate` for one attempt of a request that may use up to `tokens`: its circuit, its caps and its quota
+     * must all allow it. The quota is asked first (it has no side effect when refused), then the circuit: a lease counts
+     * towards the RPM limit even once released, so a refused pass must not have taken one.
      */
-    claim(candidate: Candidate): Attempt | undefined {
-      if (!deps.health.tryPass(candidate.key)) return undefined;
-      const lease = deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
-      if (!lease) {
-        deps.health.abandon(candidate.key);
+    claim(candidate: Candidate, tokens = 0): Attempt | undefined {
+      const healthKey = healthKeyOf(candidate);
+      const quota = candidate.quota?.reserve(tokens);
+      if (candidate.quota && !quota) return undefined;
+      if (!deps.health.tryPass(healthKey)) {
+        quota?.release();
         return undefined;
       }
-      return { candidate, lease };
+      const caps = deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
+      if (!caps) {
+        quota?.release();
+        deps.health.abandon(healthKey);
+        return undefined;
+      }
+      const lease: Lease = {
+        release() {
+          caps.release();
+          quota?.release();
+        },
+      };
+      return { candidate, healthKey, lease, quota };
     },
 
     async models(): Promise<string[]> {

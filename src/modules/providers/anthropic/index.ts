@@ -1,4 +1,5 @@
 import { usdModel } from '../prices.ts';
+import { dataIds, modelListParser, probeGet } from '../probe.ts';
 import type { ModelInfo, Operation, ProviderAdapter } from '../types.ts';
 import { ANTHROPIC_VERSION, isRecord, tokenUsageOf } from './messages-api.ts';
 import { chatToAnthropicRequest } from './request.ts';
@@ -34,11 +35,7 @@ export const anthropicAdapter: ProviderAdapter = {
           : unsupported(op);
     return {
       url: `${target.baseUrl}/v1/messages`,
-      headers: {
-        'x-api-key': target.credential,
-        'anthropic-version': ANTHROPIC_VERSION,
-        'content-type': 'application/json',
-      },
+      headers: { ...authHeaders(target.credential), 'content-type': 'application/json' },
       body: JSON.stringify(upstreamBody),
     };
   },
@@ -56,7 +53,15 @@ export const anthropicAdapter: ProviderAdapter = {
   },
 
   parseError: parseAnthropicError,
+
+  // The Models API pages 20 by default; one page of up to 1000 is every model there is.
+  probe: {
+    models: (target) => probeGet(`${target.baseUrl}/v1/models?limit=1000`, authHeaders(target.credential)),
+    parseModels: modelListParser(dataIds, parseAnthropicError),
+  },
 };
+
+const authHeaders = (credential: string) => ({ 'x-api-key': credential, 'anthropic-version': ANTHROPIC_VERSION });
 
 /** The client's own Messages request; only `stream` is made to agree with how the relay will read the answer. */
 function nativeBody(body: Record<string, unknown>, stream: boolean): Record<string, unknown> {

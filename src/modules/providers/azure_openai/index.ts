@@ -12,11 +12,20 @@ export const azureOpenaiAdapter = openAiCompatible({
   models: OPENAI_MODELS,
   operations: ['chat', 'completions', 'embeddings', 'images'],
   url(op, target) {
-    const base = new URL(target.baseUrl);
-    const version = base.searchParams.get('api-version') ?? DEFAULT_API_VERSION;
-    const root = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+    const { root, version } = resource(target.baseUrl);
     const path = PATHS[op as keyof typeof PATHS];
-    return `${root}/openai/deployments/${encodeURIComponent(target.model)}/${path}?api-version=${encodeURIComponent(version)}`;
+    return `${root}/openai/deployments/${encodeURIComponent(target.model)}/${path}?api-version=${version}`;
   },
   auth: (credential) => ({ 'api-key': credential }),
+  // The resource's model list (base models it can deploy): it proves the key; deployments are not listed by key.
+  modelsUrl(target) {
+    const { root, version } = resource(target.baseUrl);
+    return `${root}/openai/models?api-version=${version}`;
+  },
 });
+
+function resource(baseUrl: string): { root: string; version: string } {
+  const base = new URL(baseUrl);
+  const version = base.searchParams.get('api-version') ?? DEFAULT_API_VERSION;
+  return { root: `${base.origin}${base.pathname.replace(/\/+$/, '')}`, version: encodeURIComponent(version) };
+}

@@ -1,5 +1,7 @@
+import { isRecord } from '../json.ts';
 import { usdModel as m } from '../prices.ts';
-import type { Operation, ProviderAdapter, TokenUsage, TranslateContext, UpstreamRequest, UpstreamTarget } from '../types.ts';
+import { fieldOfEach, modelListParser, probeGet } from '../probe.ts';
+import type { Operation, ProviderAdapter, TokenUsage, TranslateContext, UpstreamPost, UpstreamTarget } from '../types.ts';
 import { buildGeminiEmbeddingsRequest, buildGeminiRequest } from './request.ts';
 import { parseGeminiChat, parseGeminiEmbeddings, parseGeminiError } from './response.ts';
 import { geminiChatStream } from './stream.ts';
@@ -7,7 +9,7 @@ import { geminiChatStream } from './stream.ts';
 // Google Gemini (Generative Language API v1beta): a real translator, not an OpenAI-compatible pass-through.
 
 interface GeminiOperation {
-  build(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
+  build(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamPost;
   parse(body: unknown, ctx: TranslateContext): { body: unknown; usage?: TokenUsage };
 }
 
@@ -42,4 +44,14 @@ export const geminiAdapter: ProviderAdapter = {
     return geminiChatStream(ctx);
   },
   parseError: parseGeminiError,
+
+  // 50 models a page unless asked for more (at most 1000). Google's JSON leaves out empty lists, so `{}` is a
+  // credential that may use no model, not an unreadable answer.
+  probe: {
+    models: (target) => probeGet(`${target.baseUrl}/v1beta/models?pageSize=1000`, { 'x-goog-api-key': target.credential }),
+    parseModels: modelListParser(
+      (body) => (isRecord(body) ? (body.models === undefined ? [] : fieldOfEach(body.models, 'name')?.map((name) => name.replace(/^models\//, ''))) : undefined),
+      parseGeminiError,
+    ),
+  },
 };

@@ -1,4 +1,4 @@
-import type { UpstreamRequest, UpstreamTarget } from '../types.ts';
+import type { UpstreamPost, UpstreamTarget } from '../types.ts';
 import { isRecord, parseJson } from '../json.ts';
 import { toGeminiSchema } from './schema.ts';
 
@@ -33,17 +33,17 @@ interface ChatMessage {
   name?: string;
 }
 
-export function buildGeminiRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest {
+export function buildGeminiRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamPost {
   const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   return call(target, method, toGeminiChat(body));
 }
 
-export function buildGeminiEmbeddingsRequest(body: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest {
+export function buildGeminiEmbeddingsRequest(body: Record<string, unknown>, target: UpstreamTarget): UpstreamPost {
   return call(target, 'batchEmbedContents', toGeminiEmbeddings(body, target.model));
 }
 
 /** The key goes in `x-goog-api-key`, never in `?key=`: URLs end up in access logs. */
-function call(target: UpstreamTarget, method: string, payload: unknown): UpstreamRequest {
+function call(target: UpstreamTarget, method: string, payload: unknown): UpstreamPost {
   return {
     url: `${target.baseUrl}/v1beta/models/${bareModel(target.model)}:${method}`,
     headers: { 'content-type': 'application/json', 'x-goog-api-key': target.credential },

@@ -1,4 +1,6 @@
-import type { ModelInfo, Operation, ProviderAdapter, UpstreamFailure, UpstreamRequest, UpstreamTarget } from '../types.ts';
+import { parseJson } from '../json.ts';
+import { dataIds, modelListParser, probeGet } from '../probe.ts';
+import type { ModelInfo, Operation, ProbeTarget, ProviderAdapter, ProviderProbe, UpstreamFailure, UpstreamPost, UpstreamTarget } from '../types.ts';
 import { passthroughStream } from './stream.ts';
 import { usageOf } from './usage.ts';
 
@@ -22,19 +24,24 @@ export interface OpenAiCompatibleSpec {
   url?: (op: Operation, target: UpstreamTarget) => string;
   /** Auth headers; defaults to a bearer token. */
   auth?: (credential: string) => Record<string, string>;
+  /** The model list's URL; defaults to base + prefix + `/models`. */
+  modelsUrl?: (target: ProbeTarget) => string;
+  /** The balance endpoint, for the few that report one: its URL, and the balance read from a 2xx answer. */
+  balance?: { url: (target: ProbeTarget) => string; read: (body: unknown) => number | undefined; currency: string };
 }
 
 export function openAiCompatible(spec: OpenAiCompatibleSpec): ProviderAdapter {
   const prefix = spec.apiPrefix ?? '/v1';
   const url = spec.url ?? ((op: Operation, target: UpstreamTarget) => `${target.baseUrl}${prefix}${PATHS[op]}`);
   const auth = spec.auth ?? ((credential: string) => ({ authorization: `Bearer ${credential}` }));
+  const modelsUrl = spec.modelsUrl ?? ((target: ProbeTarget) => `${target.baseUrl}${prefix}/models`);
 
   return {
     name: spec.name,
     operations: new Set(spec.operations ?? ['chat', 'completions', 'embeddings']),
     models: spec.models,
 
-    buildRequest(op, body, target): UpstreamRequest {
+    buildRequest(op, body, target): UpstreamPost {
       return {
         url: url(op, target),
         headers: { 'content-type': 'application/json', ...auth(target.credential) },
@@ -51,6 +58,24 @@ export function openAiCompatible(spec: OpenAiCompatibleSpec): ProviderAdapter {
     streamTranslator: (_op, ctx) => passthroughStream(ctx),
 
     parseError: openAiError,
+
+    probe: openAiProbe(modelsUrl, auth, spec.balance),
+  };
+}
+
+function openAiProbe(
+  modelsUrl: (target: ProbeTarget) => string,
+  auth: (credential: string) => Record<string, string>,
+  balance: OpenAiCompatibleSpec['balance'],
+): ProviderProbe {
+  return {
+    models: (target) => probeGet(modelsUrl(target), auth(target.credential)),
+    parseModels: modelListParser(dataIds, openAiError),
+    ...(balance && {
+      balance: (target: ProbeTarget) => probeGet(balance.url(target), auth(target.credential)),
+      parseBalance: (status: number, bodyText: string) => (status >= 200 && status < 300 ? balance.read(parseJson(bodyText)) : undefined),
+      balanceCurrency: balance.currency,
+    }),
   };
 }
 

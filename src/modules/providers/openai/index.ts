@@ -1,3 +1,4 @@
+import { isRecord } from '../json.ts';
 import { usdModel as m } from '../prices.ts';
 import type { ModelInfo } from '../types.ts';
 import { openAiCompatible } from './adapter.ts';
@@ -23,4 +24,12 @@ export const openaiAdapter = openAiCompatible({
   name: 'openai',
   models: OPENAI_MODELS,
   operations: ['chat', 'completions', 'embeddings', 'images'],
+  // The one balance OpenAI has ever reported to an API key: the legacy dashboard's credit grants (US$ left of prepaid
+  // grants; the endpoint one-api reads), outside `/v1`. Current keys are usually refused there; the verifier then
+  // reports no balance.
+  balance: {
+    url: (target) => `${target.baseUrl}/dashboard/billing/credit_grants`,
+    currency: 'USD',
+    read: (body) => (isRecord(body) && typeof body.total_available === 'number' && Number.isFinite(body.total_available) ? body.total_available : undefined),
+  },
 });

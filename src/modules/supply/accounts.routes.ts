@@ -1,0 +1,145 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { supplyOk } from '../../platform/envelopes.ts';
+import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
+import { principalOf } from '../identity/auth.hooks.ts';
+import type { AuditLog } from '../admin/audit.service.ts';
+import {
+  AccountList, AccountListQuery, AccountParams, AccountResponse, AccountStatusResponse, AuditLogList, CreateBody, VerifyBody, VerifyResponse,
+} from './accounts.schema.ts';
+import type { AccountService } from './accounts.service.ts';
+import type { SupplyAuth } from './supply.auth.ts';
+import { isoTime, supplyList, supplyWindow } from './supply.schema.ts';
+import type { SupplyAccountRow } from './supply.tables.ts';
+
+// The supplier's side of supply accounts: verify, mount, activate, suspend, delete, audit log, list, detail.
+
+export function accountView(a: SupplyAccountRow) {
+  return {
+    account_id: a.id,
+    provider: a.provider,
+    account_type: a.accountType,
+    ...(a.alias === null ? {} : { account_alias: a.alias }),
+    status: a.status,
+    ...(a.availableQuota === null ? {} : { available_quota: a.availableQuota }),
+    risk_score: a.riskScore,
+    created_at: isoTime(a.createdAt),
+    verify_status: a.verifyStatus,
+    review_status: a.reviewStatus,
+    check_items: a.checkItems,
+    models: a.models,
+    updated_at: isoTime(a.updatedAt),
+  };
+}
+
+export const accountStatusView = (a: SupplyAccountRow) => ({ account_id: a.id, status: a.status, updated_at: isoTime(a.updatedAt) });
+
+export async function accountRoutes(root: FastifyInstance, deps: { accounts: AccountService; audit: AuditLog; supplyAuth: SupplyAuth; idempotency: Idempotency }) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { accounts, supplyAuth } = deps;
+  const tags = ['supply accounts'];
+  const actorOf = (req: { id: string }, userId: number) => ({ userId, requestId: req.id });
+
+  app.post(
+    '/api/v1/supply/accounts/verify',
+    {
+      ...supplyAuth.supplier,
+      schema: {
+        tags, body: VerifyBody, response: { 200: VerifyResponse },
+        description: 'Calls the provider with the credential (its model list, and its balance where it reports one) and scores the result. Nothing is stored.',
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const r = await accounts.verify({ provider: b.provider, accountType: b.account_type, credential: b.credential_input, minQuotaThreshold: b.min_quota_threshold });
+      return supplyOk(req.id, {
+        verify_status: r.verifyStatus,
+        ...(r.availableQuota === undefined ? {} : { available_quota: r.availableQuota }),
+        risk_score: r.riskScore,
+        check_items: r.checkItems,
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/supply/accounts',
+    {
+      ...supplyAuth.supplier,
+      schema: {
+        tags, body: CreateBody, response: { 201: AccountResponse },
+        description: 'Verifies and mounts an upstream account (`pending`). Needs an `Idempotency-Key` header (kept 24 h): a retry gets the same answer.',
+      },
+    },
+    async (req, reply) => {
+      const userId = principalOf(req).userId;
+      return deps.idempotency.run(req, reply, { scope: `user:${userId}:supply.account.create`, ttlMs: 24 * HOURS, required: true }, async () => {
+        const b = req.body;
+        const row = await accounts.create(actorOf(req, userId), {
+          provider: b.provider, accountType: b.account_type, credential: b.credential_input, minQuotaThreshold: b.min_quota_threshold, alias: b.account_alias,
+        });
+        reply.status(201);
+        return supplyOk(req.id, accountView(row));
+      });
+    },
+  );
+
+  app.get('/api/v1/supply/accounts', { ...supplyAuth.supplier, schema: { tags, querystring: AccountListQuery, response: { 200: AccountList } } }, async (req) => {
+    const userId = principalOf(req).userId;
+    const { rows, total } = await accounts.list({ owner: userId, status: req.query.status }, supplyWindow(req.query));
+    return supplyList(req, req.query, total, rows.map((a) => ({ ...accountView(a), supplier_user_id: a.supplierUserId })));
+  });
+
+  app.get('/api/v1/supply/accounts/:accountId', { ...supplyAuth.supplier, schema: { tags, params: AccountParams, response: { 200: AccountResponse } } }, async (req) =>
+    supplyOk(req.id, accountView(await accounts.get(req.params.accountId, principalOf(req).userId))),
+  );
+
+  for (const action of ['activate', 'suspend'] as const) {
+    app.post(
+      `/api/v1/supply/accounts/:accountId/${action}`,
+      { ...supplyAuth.supplier, schema: { tags, params: AccountParams, response: { 200: AccountStatusResponse } } },
+      async (req) => {
+        const userId = principalOf(req).userId;
+        const row = await accounts[action](actorOf(req, userId), req.params.accountId);
+        return supplyOk(req.id, accountStatusView(row));
+      },
+    );
+  }
+
+  app.delete(
+    '/api/v1/supply/accounts/:accountId',
+    { ...supplyAuth.supplier, schema: { tags, params: AccountParams, description: 'Refused (409 SUP_ACC_4092) while the account is active.' } },
+    async (req, reply) => {
+      await accounts.remove(actorOf(req, principalOf(req).userId), req.params.accountId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/supply/accounts/:accountId/audit-logs',
+    { ...supplyAuth.supplier, schema: { tags, params: AccountParams, querystring: AccountListQuery.pick({ page: true, page_size: true }), response: { 200: AuditLogList } } },
+    async (req) => {
+      const account = await accounts.get(req.params.accountId, principalOf(req).userId);
+      const { rows, total } = await deps.audit.page({ type: 'supply_account', id: String(account.id) }, supplyWindow(req.query));
+      return supplyList(req, req.query, total, rows.map(auditView));
+    },
+  );
+}
+
+const asObject = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+export function auditView(e: { id: number; actorUserId: number | null; tenantUserId: number | null; objectType: string; objectId: string; action: string; before: unknown; after: unknown; requestId: string | null; reason: string | null; createdAt: Date }) {
+  return {
+    event_id: String(e.id),
+    // 0 is the system (a job or the billing flush), not a user.
+    operator_id: e.actorUserId ?? 0,
+    tenant_id: e.tenantUserId ?? 0,
+    object_type: e.objectType,
+    object_id: e.objectId,
+    action: e.action,
+    before_state: asObject(e.before),
+    after_state: asObject(e.after),
+    request_id: e.requestId ?? '',
+    created_at: isoTime(e.createdAt),
+    ...(e.reason ? { reason: e.reason } : {}),
+  };
+}
