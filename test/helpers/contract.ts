@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import { OpenAPIBackend } from 'openapi-backend';
 import { parse } from 'yaml';
 
-// The supply console contract (`../shared/contracts/supply-console.openapi.yaml`), loaded once per test worker and
+// The supply console contract (`contracts/supply-console.openapi.yaml`, a copy of the shared one), loaded once per test worker and
 // checked with openapi-backend (Ajv underneath): every response a supply test receives is matched to its operation
 // and validated against the schema the contract declares for its status. A status the contract does not declare for
 // that operation is validated against the contract's ErrorResponse and reported, so the suites can assert that only
@@ -14,7 +14,8 @@ import { parse } from 'yaml';
 type AddFormats = (ajv: unknown) => unknown;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
 
-const CONTRACT_PATH = path.resolve(import.meta.dirname, '../../../shared/contracts/supply-console.openapi.yaml');
+/** The repository's copy of the shared contract (CI clones this repository alone); contract.test.ts keeps it in step. */
+export const CONTRACT_PATH = path.resolve(import.meta.dirname, '../../contracts/supply-console.openapi.yaml');
 
 export interface ContractCheck {
   operationId?: string;
