@@ -1,12 +1,10 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
+// Two projects: the service (Node; unit and integration suites, the browser suite in test/e2e) and the web console's
+// component tests (jsdom).
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    globalSetup: ['test/global-setup.ts'],
     // On a loaded 2-core CI machine the runner's own worker RPC can time out ("[vitest-worker]: Timeout calling
     // onTaskUpdate", vitest-dev/vitest#6479) after every test passed. That is the runner, not the product: it is
     // printed, not counted. Every other unhandled error still fails the run.
@@ -17,5 +15,27 @@ export default defineConfig({
       }
       return undefined;
     },
+    projects: [
+      {
+        test: {
+          name: 'server',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      {
+        plugins: [react()],
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.tsx'],
+          environment: 'jsdom',
+          setupFiles: ['web/src/test-setup.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
   },
 });

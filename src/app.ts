@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { createSecretBox } from './platform/crypto.ts';
 import type { Database } from './platform/db.ts';
 import { registerEdge, requestIdFor } from './platform/http.ts';
+import { registerWebConsole } from './platform/web.ts';
 import { createLogger } from './platform/logging.ts';
 import { registerMetrics } from './platform/metrics.ts';
 import { registerStudioRateLimits } from './platform/rate-limit.ts';
@@ -74,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerEdge(app);
+  registerEdge(app, { consolePages: await registerWebConsole(app) });
 
   await app.register(fastifySwagger, {
     openapi: {

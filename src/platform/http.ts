@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorCode } from './errors.ts';
 import { renderError } from './envelopes.ts';
+import { isConsolePage, sendConsole } from './web.ts';
 
 // Request ids, the error handler and the not-found handler: the edge conventions of DESIGN.md §3.
 
@@ -52,7 +53,8 @@ export function toAppError(err: unknown, req: FastifyRequest): AppError {
   return new AppError('INTERNAL', 'Internal server error');
 }
 
-export function registerEdge(app: FastifyInstance): void {
+/** `consolePages`: browsers' page loads outside the APIs get the web console's index.html instead of a 404. */
+export function registerEdge(app: FastifyInstance, opts: { consolePages?: boolean } = {}): void {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -79,6 +81,7 @@ export function registerEdge(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((req, reply) => {
+    if (opts.consolePages && isConsolePage(req)) return sendConsole(reply);
     const path = req.url.split('?')[0];
     const { status, body } = renderError(req.url, req.id, new AppError('NOT_FOUND', `No route for ${req.method} ${path}`));
     return reply.status(status).send(body);

@@ -1,0 +1,46 @@
+import { Button, Form, Input, Typography } from 'antd';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { useSession } from '../../auth/session.tsx';
+import { toast } from '../../components/toast.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+import { AuthFrame } from './Login.tsx';
+
+export default function Register() {
+  const { register } = useSession();
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  return (
+    <AuthFrame title={t('auth.create')}>
+      <Form
+        layout="vertical"
+        onFinish={async (v: { username: string; email: string; password: string }) => {
+          setBusy(true);
+          try {
+            await register(v.username, v.email, v.password);
+            navigate('/', { replace: true });
+          } catch (err) {
+            toast.error((err as Error).message);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Form.Item name="username" label={t('auth.newUsername')} rules={[{ required: true, min: 3, max: 32 }]}>
+          <Input autoComplete="username" />
+        </Form.Item>
+        <Form.Item name="email" label={t('auth.email')} rules={[{ required: true, type: 'email' }]}>
+          <Input autoComplete="email" />
+        </Form.Item>
+        <Form.Item name="password" label={t('auth.password')} rules={[{ required: true, min: 8, max: 128 }]}>
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" block loading={busy}>{t('auth.register')}</Button>
+      </Form>
+      <Typography.Paragraph style={{ marginTop: 16, marginBottom: 0 }}>
+        {t('auth.haveAccount')} <Link to="/login">{t('auth.login')}</Link>
+      </Typography.Paragraph>
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,6 @@
+import { Result } from 'antd';
+
+// Replaced by the page itself (work in progress in this session).
+export default function Accounts() {
+  return <Result status="info" title="Accounts" />;
+}
