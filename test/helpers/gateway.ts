@@ -42,7 +42,7 @@ let channelSeq = 0;
 
 export async function startGateway(tier: DbTier, options: TestAppOptions = {}): Promise<GatewayHarness> {
   const t = await startTestApp(tier, { ...options, env: { ...OPERATOR, ...options.env } });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  await t.app.listen({ port: Number(options.env?.PORT ?? 0), host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: OPERATOR.ADMIN_EMAIL, password: OPERATOR.ADMIN_PASSWORD } });
   const operator = bearer(login.json().data.access_token);

@@ -71,7 +71,7 @@ export async function paymentRoutes(
     if (!order || order.provider !== 'sandbox') throw new AppError('NOT_FOUND', 'Order not found');
     const action = order.status === 'pending'
       ? `<form method="post"><button name="status" value="success">支付 ¥${formatCny(order.payAmount)}</button> <button name="status" value="failed">模拟失败</button></form>`
-      : `<p>状态：${escapeHtml(order.status)}</p>`;
+      : `<p>状态：${escapeHtml(order.status)}</p><p><a href="/billing">返回控制台 / Back to the console</a></p>`;
     return reply
       .type('text/html; charset=utf-8')
       .send(`<!doctype html><meta charset="utf-8"><title>Tollgate sandbox payment</title><h1>沙箱支付</h1><p>${escapeHtml(order.orderNo)} · ${escapeHtml(orderDescription(order))}</p>${action}`);
