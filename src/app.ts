@@ -31,6 +31,7 @@ import { createModelRegistry } from './modules/studio/models.service.ts';
 import { registryRoutes } from './modules/studio/models.routes.ts';
 import { legacyRoutes } from './modules/admin/legacy.routes.ts';
 import { operatorRoutes } from './modules/admin/operator.routes.ts';
+import { operatorConsoleRoutes } from './modules/admin/operator-console.routes.ts';
 import { createAuditLog } from './modules/admin/audit.service.ts';
 import { commerceModule } from './modules/commerce/commerce.module.ts';
 import { supplyModule } from './modules/supply/supply.module.ts';
@@ -129,10 +130,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiKeyRoutes, { apiKeys, auth });
   await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
   await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency, apiKeys });
-  await gatewayModule(app, {
+  const gateway = await gatewayModule(app, {
     config, database, clock, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
     ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates, supply.candidates], chargeEffects: supply.chargeEffects, secrets,
   });
+  await app.register(operatorConsoleRoutes, { users, orders: commerce.orders, channels, health: gateway.health, audit, auth, apiKeys });
   await app.register(registryRoutes, { registry, auth });
   await app.register(modelPriceRoutes, { catalog, auth, onChange: onUpstreamChange });
   await app.register(usageRoutes, { usage, auth });

@@ -11,6 +11,7 @@ window.ResizeObserver ??= class {
   unobserve() {}
   disconnect() {}
 } as unknown as typeof ResizeObserver;
-window.getComputedStyle = ((orig) => (el: Element, pseudo?: string | null) => orig(el, pseudo ?? undefined))(window.getComputedStyle);
+// jsdom implements getComputedStyle without pseudo-elements (and says so on stderr): ask it for the element only.
+window.getComputedStyle = ((orig) => (el: Element) => orig(el))(window.getComputedStyle);
 
 afterEach(() => cleanup());

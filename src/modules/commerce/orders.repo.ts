@@ -57,6 +57,20 @@ export async function pageOwned(db: Db, userId: number, kind: OrderKind, limit: 
   return { rows, total: Number(total?.n ?? 0) };
 }
 
+/** Every user's orders, newest first (operators). */
+export async function pageAll(db: Db, f: { status?: OrderStatus; kind?: OrderKind; userId?: number }, limit: number, offset: number) {
+  const where = and(
+    f.status ? eq(orders.status, f.status) : undefined,
+    f.kind ? eq(orders.kind, f.kind) : undefined,
+    f.userId === undefined ? undefined : eq(orders.userId, f.userId),
+  );
+  const [rows, [total]] = await Promise.all([
+    db.select().from(orders).where(where).orderBy(desc(orders.id)).limit(limit).offset(offset),
+    db.select({ n: count() }).from(orders).where(where),
+  ]);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
 export async function duePending(db: Db, now: Date, limit: number): Promise<OrderRow[]> {
   return db.select().from(orders).where(and(eq(orders.status, 'pending'), lt(orders.expiresAt, now))).limit(limit);
 }

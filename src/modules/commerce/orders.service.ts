@@ -6,7 +6,7 @@ import type { Principal } from '../../platform/principal.ts';
 import { addMs, type Clock } from '../../platform/time.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import { InsufficientFunds, type Ledger, type Posting } from '../ledger/ledger.service.ts';
-import type { MembershipType, OrderKind, OrderRow, PaymentMethod } from './commerce.tables.ts';
+import type { MembershipType, OrderKind, OrderRow, OrderStatus, PaymentMethod } from './commerce.tables.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import type { CouponService } from './coupons.service.ts';
 import type { MembershipService } from './membership.service.ts';
@@ -171,6 +171,9 @@ export function createOrderService(deps: OrderDeps) {
     },
 
     page: (actor: Principal, kind: OrderKind, limit: number, offset: number) => repo.pageOwned(database.db, actor.userId, kind, limit, offset),
+
+    /** Operators: every user's orders, newest first. */
+    pageAll: (f: { status?: OrderStatus; kind?: OrderKind; userId?: number }, limit: number, offset: number) => repo.pageAll(database.db, f, limit, offset),
 
     async getOwned(actor: Principal, orderNo: string): Promise<OrderRow> {
       const order = await repo.findOwnedByNo(database.db, actor.userId, orderNo);

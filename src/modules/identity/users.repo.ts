@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { users, type BillingMode, type UserRole, type UserRow } from './identity.tables.ts';
 
@@ -83,4 +83,35 @@ export async function touch(db: Db, id: number, at: Date): Promise<UserRow | und
 export async function setCreditLimit(db: Db, id: number, limit: bigint | null, at: Date): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set({ creditLimitMicros: limit, updatedAt: at }).where(and(eq(users.id, id), live)).returning();
   return row;
+}
+
+/** `%`, `_` and `\` match themselves in a search (LIKE's default escape is the backslash). */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Live users, newest first; `q` finds a part of the username or the email, case-insensitively. */
+export async function search(db: Db, f: { q?: string; role?: UserRole }, window: { limit: number; offset: number }) {
+  // Folded by the database's lower() on both sides, as findLiveByLogin does.
+  const needle = f.q ? sql`lower(${`%${likeEscaped(f.q)}%`})` : undefined;
+  const where = and(
+    live,
+    f.role ? eq(users.role, f.role) : undefined,
+    needle ? or(sql`lower(${users.username}) LIKE ${needle}`, sql`lower(${users.email}) LIKE ${needle}`) : undefined,
+  );
+  const [rows, [total]] = await Promise.all([
+    db.select().from(users).where(where).orderBy(desc(users.id)).limit(window.limit).offset(window.offset),
+    db.select({ n: count() }).from(users).where(where),
+  ]);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+export async function setRole(db: Db, id: number, role: UserRole, at: Date): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set({ role, updatedAt: at }).where(and(eq(users.id, id), live)).returning();
+  return row;
+}
+
+/** Usernames by id (deleted users included: old orders still name them). */
+export async function usernames(db: Db, ids: number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, ids));
+  return new Map(rows.map((r) => [r.id, r.username]));
 }

@@ -101,6 +101,28 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
 
     listLive: () => usersRepo.listLive(database.db),
 
+    /** Operators' user list: live users, newest first, optionally by role and a part of the username or email. */
+    search: (f: { q?: string; role?: UserRole }, window: { limit: number; offset: number }) => usersRepo.search(database.db, f, window),
+
+    usernames: (ids: number[]) => usersRepo.usernames(database.db, [...new Set(ids)]),
+
+    /**
+     * An operator changes a user's role; `record` runs in the same transaction with the change (the audit event).
+     * Operators cannot take the role from themselves, so the console always keeps at least one operator.
+     * Setting the role a user already has changes nothing and records nothing.
+     */
+    async setRole(actor: Principal, userId: number, role: UserRole, record: (tx: Db, before: UserRow, after: UserRow) => Promise<void>): Promise<UserRow> {
+      if (userId === actor.userId && role !== 'admin') throw conflict('Operators cannot remove their own operator role', { field: 'body.role' });
+      return database.transaction(async (tx) => {
+        const before = await usersRepo.lockLive(tx, userId);
+        if (!before) throw notFound('User');
+        if (before.role === role) return before;
+        const after = (await usersRepo.setRole(tx, userId, role, clock.now())) as UserRow;
+        await record(tx, before, after);
+        return after;
+      });
+    },
+
     /** How much a postpaid user may owe for gateway use (µ¥); null lifts the cap. Prepaid users have no such line. */
     async setCreditLimit(userId: number, limit: bigint | null): Promise<UserRow> {
       const user = await this.getLive(userId);

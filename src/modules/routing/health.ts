@@ -38,6 +38,14 @@ export function createHealth(deps: {
   };
   const now = () => deps.clock.now().getTime();
 
+  function view(key: string): CircuitView {
+    const c = circuits.get(key);
+    if (!c) return { key, state: 'closed', consecutiveFailures: 0, errorRate: 0 };
+    const state = c.state === 'open' && now() - c.openedAt >= deps.cooldownMs ? 'half_open' : c.state;
+    const failed = c.recent.filter((ok) => !ok).length;
+    return { key, state, consecutiveFailures: c.consecutiveFailures, errorRate: c.recent.length ? failed / c.recent.length : 0 };
+  }
+
   function open(key: string, c: Circuit) {
     c.state = 'open';
     c.openedAt = now();
@@ -103,13 +111,10 @@ export function createHealth(deps: {
       if (c) c.probing = false;
     },
 
-    view(key: string): CircuitView {
-      const c = circuits.get(key);
-      if (!c) return { key, state: 'closed', consecutiveFailures: 0, errorRate: 0 };
-      const state = c.state === 'open' && now() - c.openedAt >= deps.cooldownMs ? 'half_open' : c.state;
-      const failed = c.recent.filter((ok) => !ok).length;
-      return { key, state, consecutiveFailures: c.consecutiveFailures, errorRate: c.recent.length ? failed / c.recent.length : 0 };
-    },
+    view,
+
+    /** Every circuit this node has seen, by key (read-only, for the operators' console); others read as closed. */
+    snapshot: (): CircuitView[] => [...circuits.keys()].sort().map(view),
   };
 }
 

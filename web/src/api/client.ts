@@ -86,18 +86,40 @@ function failure(status: number, body: unknown): ApiError {
   return new ApiError(status, `HTTP ${status}`);
 }
 
-export async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+/** Sends, refreshing the session once on a 401; throws the server's error for any other failure. */
+async function fetchOk(method: string, path: string, o: RequestOptions): Promise<Response> {
   let res = await send(method, path, o);
   if (res.status === 401 && !o.noRefresh && session && (await session.refresh())) res = await send(method, path, o);
+  if (!res.ok) {
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    throw failure(res.status, body);
+  }
+  return res;
+}
+
+/** A file from the API (CSV exports): its bytes, the name the server gave it, and its headers. */
+export async function download(path: string, query?: Query): Promise<{ blob: Blob; filename?: string; headers: Headers }> {
+  const res = await fetchOk('GET', path, { query });
+  const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+  return { blob: await res.blob(), filename, headers: res.headers };
+}
+
+export async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+  const res = await fetchOk(method, path, o);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
-    body = undefined;
+    body = text;
   }
-  if (!res.ok) throw failure(res.status, body);
   const b = body as { code?: number; data?: unknown; request_id?: string } | undefined;
   if (o.envelope) return body as T;
   if (b && typeof b === 'object' && 'data' in b && ('request_id' in b || 'code' in b)) return b.data as T;

@@ -50,12 +50,14 @@ export function AppLayout({ children, dark, onDark }: { children: ReactNode; dar
         </Layout.Sider>
       )}
       <Layout>
-        <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', paddingInline: 16, background: 'transparent' }}>
-          <Space>
+        <Layout.Header
+          style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 8, height: 'auto', minHeight: 56, lineHeight: 'normal', paddingBlock: 8, paddingInline: narrow ? 12 : 16, background: 'transparent' }}
+        >
+          <Space style={{ flexShrink: 0 }}>
             {narrow && <Button aria-label="menu" onClick={() => setDrawer(true)}>☰</Button>}
-            {narrow && <Typography.Text strong>{t('app.name')}</Typography.Text>}
+            {narrow && <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>{t('app.name')}</Typography.Text>}
           </Space>
-          <Space wrap>
+          <Space size={narrow ? 6 : 12} style={{ minWidth: 0 }}>
             <Select
               size="small"
               aria-label={t('common.language')}
@@ -65,13 +67,15 @@ export function AppLayout({ children, dark, onDark }: { children: ReactNode; dar
               style={{ width: 96 }}
             />
             <Switch size="small" checked={dark} onChange={onDark} aria-label={t('common.theme')} />
-            <Typography.Text type="secondary" data-testid="whoami">{me?.username}</Typography.Text>
+            <Typography.Text type="secondary" data-testid="whoami" ellipsis style={{ maxWidth: narrow ? 0 : 200, display: narrow ? 'none' : undefined }}>
+              {me?.username}
+            </Typography.Text>
             <Button size="small" icon={<LogoutOutlined />} onClick={() => void logout()}>{!narrow && t('auth.logout')}</Button>
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: narrow ? 12 : 24 }}>{children}</Layout.Content>
       </Layout>
-      <Drawer open={drawer} onClose={() => setDrawer(false)} placement="left" width={240} title={t('app.name')} styles={{ body: { padding: 0 } }}>
+      <Drawer open={drawer} onClose={() => setDrawer(false)} placement="left" size={240} title={t('app.name')} styles={{ body: { padding: 0 } }}>
         {menu}
       </Drawer>
     </Layout>

@@ -10,7 +10,7 @@ export function AuthFrame({ title, children }: { title: string; children: React.
   return (
     <div style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', padding: 16, background: 'linear-gradient(135deg, #eef2ff 0%, #f8fafc 100%)' }}>
       <Card style={{ width: '100%', maxWidth: 400 }}>
-        <Space direction="vertical" size={4} style={{ width: '100%', marginBottom: 16 }}>
+        <Space orientation="vertical" size={4} style={{ width: '100%', marginBottom: 16 }}>
           <Space style={{ width: '100%', justifyContent: 'space-between' }}>
             <Typography.Title level={3} style={{ margin: 0 }}>{t('app.name')}</Typography.Title>
             <Select size="small" value={locale} onChange={setLocale} options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} aria-label={t('common.language')} />

@@ -1,6 +1,140 @@
-import { Result } from 'antd';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { Card, Descriptions, Empty, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import { useMemo, useState } from 'react';
+import { exportUsageCsv, listKeys, listUsage, type UsageFilter, type UsageItem } from '../../api/buyer.ts';
+import { dateTime, tokens } from '../../components/format.ts';
+import { toast } from '../../components/toast.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+import { UsageFilters } from './Usage/UsageFilters.tsx';
+import { cost, PageTitle, StatusTag } from './shared.tsx';
 
-// Replaced by the page itself (work in progress in this session).
+// Every metered request of the user, newest first: filters, server-side pages, a row's details, CSV export.
+
+function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const ms = (v: number | null) => (v === null ? '—' : `${v.toLocaleString()} ms`);
+
 export default function Usage() {
-  return <Result status="info" title="Usage" />;
+  const { t } = useI18n();
+  const [filter, setFilter] = useState<UsageFilter>({});
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(20);
+
+  const usage = useQuery({
+    queryKey: ['buyer', 'usage', filter, page, pageSize],
+    queryFn: () => listUsage(filter, page, pageSize),
+    placeholderData: keepPreviousData,
+  });
+  const keys = useQuery({ queryKey: ['buyer', 'keys', 1, 100], queryFn: () => listKeys(1, 100) });
+  const keyNames = useMemo(() => new Map((keys.data?.items ?? []).map((k) => [k.id, k.name])), [keys.data]);
+
+  const exporting = useMutation({
+    mutationFn: exportUsageCsv,
+    onSuccess: ({ blob, filename, truncated }) => {
+      saveBlob(blob, filename);
+      if (truncated) toast.error(t('buyer.usage.truncated'));
+      else toast.success(t('buyer.usage.exported'));
+    },
+  });
+
+  const columns: ColumnsType<UsageItem> = [
+    { title: t('buyer.usage.time'), dataIndex: 'created_at', render: dateTime, width: 180 },
+    { title: t('buyer.usage.model'), dataIndex: 'model', render: (m: string) => <Tag>{m}</Tag> },
+    {
+      title: t('buyer.usage.key'),
+      dataIndex: 'key_id',
+      render: (id: number | null) => (id === null ? <Typography.Text type="secondary">{t('buyer.usage.studio')}</Typography.Text> : keyNames.get(id) ?? `#${id}`),
+    },
+    {
+      title: t('common.status'),
+      dataIndex: 'status',
+      render: (s: string, r) => (
+        <Tooltip title={r.error_message ?? undefined}>
+          <Space size={4}>
+            <StatusTag status={s} />
+            {r.http_status !== null && r.status !== 'success' && <Typography.Text type="secondary">{r.http_status}</Typography.Text>}
+          </Space>
+        </Tooltip>
+      ),
+    },
+    { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', render: tokens },
+    {
+      title: t('buyer.usage.tokensOut'),
+      dataIndex: 'completion_tokens',
+      align: 'right',
+      render: (n: number, r) => (r.usage_estimated ? <Tooltip title={t('buyer.usage.estimated')}>{tokens(n)}*</Tooltip> : tokens(n)),
+    },
+    { title: t('buyer.usage.cost'), dataIndex: 'cost', align: 'right', render: cost },
+    { title: t('buyer.usage.latency'), dataIndex: 'latency_ms', align: 'right', render: ms },
+    { title: t('buyer.usage.firstByte'), dataIndex: 'first_byte_ms', align: 'right', render: ms },
+  ];
+
+  return (
+    <>
+      <PageTitle>{t('nav.usage')}</PageTitle>
+      <Card style={{ marginBottom: 16 }}>
+        <UsageFilters
+          onApply={(f) => {
+            setFilter(f);
+            setPage(1);
+          }}
+          onExport={(f) => exporting.mutate(f)}
+          exporting={exporting.isPending}
+        />
+      </Card>
+      <Card>
+        <Table
+          rowKey="id"
+          size="middle"
+          loading={usage.isFetching}
+          dataSource={usage.data?.items ?? []}
+          columns={columns}
+          scroll={{ x: 'max-content' }}
+          onRow={(r) => ({ 'data-testid': `usage-row-${r.id}` }) as React.HTMLAttributes<HTMLElement>}
+          locale={{ emptyText: <Empty description={t('buyer.usage.empty')} /> }}
+          expandable={{ expandedRowRender: (r) => <UsageDetails item={r} /> }}
+          pagination={{
+            current: page,
+            pageSize,
+            total: usage.data?.total ?? 0,
+            showSizeChanger: true,
+            showTotal: (total) => t('buyer.usage.total', { total }),
+            onChange: (p, s) => {
+              setPage(s === pageSize ? p : 1);
+              setPageSize(s);
+            },
+          }}
+        />
+      </Card>
+    </>
+  );
+}
+
+function UsageDetails({ item }: { item: UsageItem }) {
+  const { t } = useI18n();
+  return (
+    <Descriptions
+      size="small"
+      column={{ xs: 1, md: 2, xl: 3 }}
+      items={[
+        { key: 'rid', label: t('buyer.usage.requestId'), children: <Typography.Text copyable code>{item.request_id}</Typography.Text> },
+        { key: 'op', label: t('buyer.usage.operation'), children: item.operation ?? '—' },
+        { key: 'up', label: t('buyer.usage.upstream'), children: item.upstream ?? '—' },
+        { key: 'total', label: t('buyer.usage.totalTokens'), children: tokens(item.total_tokens) },
+        { key: 'attempts', label: t('buyer.usage.attempts'), children: item.attempts },
+        { key: 'http', label: t('buyer.usage.httpStatus'), children: item.http_status ?? '—' },
+        ...(item.error_message ? [{ key: 'err', label: t('buyer.usage.error'), children: item.error_message, span: 3 }] : []),
+      ]}
+    />
+  );
 }

@@ -1,6 +1,191 @@
-import { Result } from 'antd';
+import { DollarOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Button, Card, Empty, Flex, Modal, Popconfirm, Progress, Select, Space, Table, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { supplyApi, type PackageAction, type PackageStatus, type SupplyPackage } from '../../api/supply.ts';
+import { dateTime, tokens, yuan } from '../../components/format.ts';
+import { toast } from '../../components/toast.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+import { BatchPriceEditor } from './Packages/BatchPriceEditor.tsx';
+import { PackageDraftForm } from './Packages/PackageDraftForm.tsx';
+import { packageActions, pageProps, rowTestId, StatusTag } from './shared.tsx';
 
-// Replaced by the page itself (work in progress in this session).
+// Token packages: save a draft, publish / pause / unlist / clone as the state allows, and reprice several at once.
+
+const STATUSES: PackageStatus[] = ['draft', 'active', 'paused', 'sold_out', 'expired'];
+type Action = PackageAction | 'clone';
+
 export default function Packages() {
-  return <Result status="info" title="Packages" />;
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const [page, setPage] = useState({ page: 1, page_size: 20 });
+  const [status, setStatus] = useState<PackageStatus>();
+  const [drafting, setDrafting] = useState(false);
+  const [selected, setSelected] = useState<SupplyPackage[]>([]);
+  const [repricing, setRepricing] = useState<SupplyPackage[]>();
+
+  const packages = useQuery({ queryKey: ['supply', 'packages', page, status], queryFn: () => supplyApi.packages({ ...page, status }) });
+  const accounts = useQuery({ queryKey: ['supply', 'accounts', 'all'], queryFn: () => supplyApi.accounts({ page_size: 200 }) });
+  const accountName = useMemo(
+    () => new Map((accounts.data?.data ?? []).map((a) => [a.account_id, a.account_alias ?? `${t(`supply.provider.${a.provider}`)} #${a.account_id}`])),
+    [accounts.data, t],
+  );
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['supply', 'packages'] });
+
+  const act = useMutation({
+    mutationFn: ({ id, action }: { id: number; action: Action }) => (action === 'clone' ? supplyApi.clonePackage(id) : supplyApi.packageAction(id, action)),
+    onSuccess: (_, { action }) => {
+      toast.success(t(action === 'clone' ? 'supply.packages.cloned' : 'common.done'));
+      void refresh();
+    },
+  });
+  const actionButton = (p: SupplyPackage, action: Action) => (
+    <Button
+      size="small"
+      type="link"
+      danger={action === 'unlist'}
+      data-testid={`${action}-${p.package_id}`}
+      loading={act.isPending && act.variables?.id === p.package_id && act.variables.action === action}
+      onClick={action === 'unlist' ? undefined : () => act.mutate({ id: p.package_id, action })}
+    >
+      {t(`supply.packages.${action}`)}
+    </Button>
+  );
+
+  return (
+    <Card title={t('supply.packages.title')}>
+      <Flex wrap gap={12} justify="space-between" align="start" style={{ marginBottom: 16 }}>
+        <Typography.Paragraph type="secondary" style={{ flex: '1 1 320px', margin: 0 }}>
+          {t('supply.packages.intro')}
+        </Typography.Paragraph>
+        <Space wrap>
+          <Select
+            allowClear
+            placeholder={t('supply.filter.status')}
+            aria-label={t('supply.filter.status')}
+            style={{ width: 140 }}
+            value={status}
+            onChange={(v?: PackageStatus) => {
+              setStatus(v);
+              setPage((p) => ({ ...p, page: 1 }));
+            }}
+            options={STATUSES.map((s) => ({ value: s, label: t(`supply.package.${s}`) }))}
+          />
+          <Button icon={<ReloadOutlined />} onClick={() => void refresh()} aria-label={t('common.refresh')} />
+          <Button data-testid="batch-price" icon={<DollarOutlined />} disabled={selected.length === 0} onClick={() => setRepricing(selected)}>
+            {t('supply.packages.batchPrice', { n: selected.length })}
+          </Button>
+          <Button data-testid="new-package" type="primary" icon={<PlusOutlined />} onClick={() => setDrafting(true)}>
+            {t('supply.packages.new')}
+          </Button>
+        </Space>
+      </Flex>
+      <Table<SupplyPackage>
+        rowKey="package_id"
+        loading={packages.isLoading}
+        dataSource={packages.data?.data ?? []}
+        scroll={{ x: 'max-content' }}
+        onRow={(p) => rowTestId(`package-row-${p.package_id}`)}
+        locale={{ emptyText: <Empty description={t('supply.packages.empty')} /> }}
+        rowSelection={{
+          selectedRowKeys: selected.map((p) => p.package_id),
+          onChange: (_, rows) => setSelected(rows),
+          getCheckboxProps: (p) => ({ disabled: !packageActions(p).reprice, 'aria-label': t('supply.packages.select', { id: p.package_id }) }),
+        }}
+        pagination={pageProps(page, packages.data?.pagination.total, (p, size) => setPage({ page: size === page.page_size ? p : 1, page_size: size }))}
+        columns={[
+          { title: 'ID', dataIndex: 'package_id', width: 70 },
+          {
+            title: t('supply.packages.model'),
+            key: 'model',
+            render: (_, p) => (
+              <Space orientation="vertical" size={0}>
+                <Typography.Text strong>{p.model}</Typography.Text>
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {accountName.get(p.supply_account_id) ?? `#${p.supply_account_id}`}
+                </Typography.Text>
+              </Space>
+            ),
+          },
+          { title: t('common.status'), dataIndex: 'status', render: (s: string) => <StatusTag kind="package" value={s} /> },
+          {
+            title: t('supply.packages.quota'),
+            key: 'quota',
+            render: (_, p) => (
+              <div style={{ minWidth: 160 }}>
+                <Progress
+                  percent={p.total_quota > 0 ? Math.round((p.available_quota / p.total_quota) * 1000) / 10 : 0}
+                  size="small"
+                  status={p.available_quota === 0 ? 'exception' : 'normal'}
+                  aria-label={t('supply.packages.quota')}
+                />
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('supply.packages.quotaOf', { available: tokens(p.available_quota), total: tokens(p.total_quota) })}
+                </Typography.Text>
+              </div>
+            ),
+          },
+          {
+            title: t('supply.packages.prices'),
+            key: 'prices',
+            render: (_, p) => (
+              <Typography.Text style={{ whiteSpace: 'nowrap' }}>
+                {yuan(p.price_per_1m_input, 4)} / {yuan(p.price_per_1m_output, 4)}
+              </Typography.Text>
+            ),
+          },
+          { title: t('supply.packages.limits'), key: 'limits', render: (_, p) => t('supply.packages.limitsValue', { c: p.max_concurrent, rpm: p.rate_limit_rpm }) },
+          { title: t('supply.packages.valid_days'), dataIndex: 'valid_days' },
+          { title: t('supply.packages.expiresAt'), dataIndex: 'expires_at', render: dateTime },
+          {
+            title: t('common.actions'),
+            key: 'actions',
+            fixed: 'right',
+            render: (_, p) => {
+              const can = packageActions(p);
+              return (
+                <Space size={0} wrap>
+                  {can.publish && actionButton(p, 'publish')}
+                  {can.pause && actionButton(p, 'pause')}
+                  {can.unlist && (
+                    <Popconfirm title={t('supply.packages.unlistConfirm')} onConfirm={() => act.mutateAsync({ id: p.package_id, action: 'unlist' }).catch(() => undefined)}>
+                      {actionButton(p, 'unlist')}
+                    </Popconfirm>
+                  )}
+                  {can.clone && actionButton(p, 'clone')}
+                </Space>
+              );
+            },
+          },
+        ]}
+      />
+      <Modal open={drafting} onCancel={() => setDrafting(false)} footer={null} destroyOnHidden width={680} title={t('supply.packages.newTitle')}>
+        <PackageDraftForm
+          onSaved={(pkg) => {
+            setDrafting(false);
+            toast.success(t('supply.packages.saved', { id: pkg.package_id }));
+            void refresh();
+          }}
+        />
+      </Modal>
+      <Modal
+        open={repricing !== undefined}
+        onCancel={() => setRepricing(undefined)}
+        footer={null}
+        destroyOnHidden
+        width={960}
+        title={t('supply.packages.batchTitle')}
+      >
+        {repricing && (
+          <BatchPriceEditor
+            packages={repricing}
+            onDone={() => {
+              setSelected([]);
+              void refresh();
+            }}
+          />
+        )}
+      </Modal>
+    </Card>
+  );
 }

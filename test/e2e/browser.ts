@@ -1,0 +1,57 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+// The browser for the console's end-to-end suite: Debian's chromium driven by playwright-core, screenshots written
+// to test-results/ and checked to show something.
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A full-page screenshot to test-results/<name>.png, checked to be a real page: enough text and a non-trivial image. */
+export async function snap(page: Page, name: string): Promise<string> {
+  mkdirSync(RESULTS, { recursive: true });
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => document.querySelectorAll('.ant-spin-spinning').length === 0, undefined, { timeout: 10_000 }).catch(() => undefined);
+  const file = path.join(RESULTS, `${name}.png`);
+  const png = await page.screenshot({ path: file, fullPage: true });
+  const text = await page.evaluate(() => document.body.innerText.trim().length);
+  expect(text, `${name}: the page shows no text`).toBeGreaterThan(20);
+  expect(png.length, `${name}: the screenshot is blank`).toBeGreaterThan(8_000);
+  return file;
+}
+
+export function writeResult(name: string, value: unknown): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(path.join(RESULTS, name), JSON.stringify(value, null, 2));
+}
+
+/** Signs in through the login page. */
+export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel(/用户名或邮箱|Username or email/).fill(username);
+  await page.getByLabel(/^(密码|Password)$/).fill(password);
+  await page.getByRole('button', { name: /登\s*录|Sign in/ }).click();
+  await page.getByTestId('whoami').waitFor({ state: 'attached' });
+}

@@ -1,0 +1,228 @@
+import { eq } from 'drizzle-orm';
+import OpenAI from 'openai';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { supplyAccounts, supplyPackages, supplySettlements } from '../../src/modules/supply/supply.tables.ts';
+import { DB_TIERS } from '../helpers/database.ts';
+import { SANDBOX_ENV } from '../helpers/payments.ts';
+import { startSupply, type SupplyHarness } from '../helpers/supply.ts';
+import { availableRecord, verifiedSupplier, withdraw, withdrawCode, yuan } from '../helpers/withdrawals.ts';
+import { OPERATOR } from '../helpers/gateway.ts';
+import { freePort, hasChromium, launch, signIn, snap, writeResult } from './browser.ts';
+
+// The console in a real browser against the real server (PGlite, a fake OpenAI-compatible provider): a supplier
+// mounts an account, drafts and publishes a package; a buyer registers, recharges through the sandbox page, creates a
+// key, and sees a request made with it in the usage log with its cost; the supplier sees the package serve it and the
+// earning appear; an operator approves a review and processes a withdrawal. Screenshots of each main page go to
+// test-results/, and the first page's load time is measured with the browser's navigation timing.
+
+const MODEL = 'gpt-4o-mini';
+const PASSWORD = 'correct horse 1';
+
+describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 }, () => {
+  let h: SupplyHarness;
+  let browser: Browser;
+  let base = '';
+  const unique = Date.now().toString(36);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    h = await startSupply(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { ...SANDBOX_ENV, PORT: String(port), PUBLIC_BASE_URL: base } });
+    browser = await launch();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    return context.newPage();
+  }
+
+  async function register(page: Page, username: string): Promise<void> {
+    await page.goto(`${base}/register`);
+    await page.getByLabel(/^(用户名|Username)$/).fill(username);
+    await page.getByLabel(/^(邮箱|Email)$/).fill(`${username}@example.com`);
+    await page.getByLabel(/^(密码|Password)$/).fill(PASSWORD);
+    await page.getByRole('button', { name: /注\s*册|Sign up/ }).click();
+    await page.getByTestId('whoami').waitFor({ state: 'attached' });
+  }
+
+  let supplierPage: Page;
+  let packageId = 0;
+
+  it('lets a supplier mount an account, then draft and publish a package', async () => {
+    supplierPage = await newPage();
+    const page = supplierPage;
+    await register(page, `sup${unique}`);
+    await page.goto(`${base}/supply/accounts`);
+    await page.getByTestId('mount-account').click();
+    await page.getByTestId('provider-select').click();
+    await page.getByTitle('OpenAI').click();
+    await page.getByTestId('credential-input').fill(h.credential());
+    await page.getByTestId('verify-account').click();
+    await page.locator('[data-testid="verify-result"][data-status="pass"]').waitFor();
+    await page.getByTestId('risk-ack').check();
+    await page.getByTestId('create-account').click();
+    const [account] = await waitForRows(() => h.t.database.db.select().from(supplyAccounts));
+    await page.getByTestId(`activate-${account?.id}`).click();
+    await expectEventually(async () => (await h.t.database.db.select().from(supplyAccounts).where(eq(supplyAccounts.id, account?.id ?? 0)))[0]?.status === 'active');
+    await snap(page, 'supplier-accounts');
+
+    await page.goto(`${base}/supply/packages`);
+    await page.getByTestId('new-package').click();
+    await page.getByTestId('draft-account').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+    await page.getByTestId('draft-model').click();
+    await page.getByTitle(MODEL, { exact: true }).click();
+    await page.getByTestId('draft-total_quota').fill('1000000');
+    await page.getByTestId('draft-price_per_1m_input').fill('200000');
+    await page.getByTestId('draft-price_per_1m_output').fill('400000');
+    await page.getByTestId('package-form-submit').click();
+    const [pkg] = await waitForRows(() => h.t.database.db.select().from(supplyPackages));
+    packageId = pkg?.id ?? 0;
+    await page.getByTestId(`publish-${packageId}`).click();
+    await expectEventually(async () => (await h.t.database.db.select().from(supplyPackages).where(eq(supplyPackages.id, packageId)))[0]?.status === 'active');
+    await snap(page, 'supplier-packages');
+  });
+
+  it('lets a buyer register, recharge through the sandbox page, create a key and see its request in the usage log', async () => {
+    const page = await newPage();
+    const started = Date.now();
+    await register(page, `buy${unique}`);
+    await page.getByTestId('whoami').waitFor({ state: 'attached' });
+    writeResult('first-page-load.json', await firstLoadTimings(page, base, Date.now() - started));
+    await snap(page, 'buyer-dashboard-new');
+
+    await page.goto(`${base}/billing`);
+    await page.getByTestId('recharge-amount').fill('100');
+    await page.getByTestId('recharge-submit').click();
+    await page.waitForURL(/\/pay\/sandbox\//);
+    await page.getByRole('button', { name: /支付/ }).click();
+    await page.getByText(/paid/).waitFor();
+    await page.getByRole('link', { name: /返回控制台/ }).click();
+    await page.waitForURL(/\/billing/);
+    await snap(page, 'buyer-billing');
+
+    await page.goto(`${base}/keys`);
+    await page.getByTestId('create-key').click();
+    await page.getByRole('dialog').getByLabel(/名称|Name/).fill('e2e key');
+    await page.getByRole('dialog').getByRole('button', { name: /确\s*定|OK|创\s*建|Create/ }).last().click();
+    const key = (await page.getByTestId('new-key-value').textContent())?.trim() ?? '';
+    expect(key).toMatch(/^sk-/);
+    await page.keyboard.press('Escape');
+    await snap(page, 'buyer-keys');
+
+    const openai = new OpenAI({ apiKey: key, baseURL: `${base}/v1`, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 12 });
+    expect(completion.usage?.total_tokens).toBe(13);
+
+    await page.goto(`${base}/usage`);
+    await page.getByText(MODEL).first().waitFor();
+    await page.getByText('¥5.00').first().waitFor();
+    await snap(page, 'buyer-usage');
+    await page.goto(base);
+    await page.getByText(MODEL).first().waitFor();
+    await snap(page, 'buyer-dashboard');
+    await page.goto(`${base}/quickstart`);
+    await snap(page, 'buyer-quickstart');
+  });
+
+  it('shows the supplier the package serving traffic and the earning', async () => {
+    const page = supplierPage;
+    await page.goto(`${base}/supply/packages`);
+    await page.getByTestId(`package-row-${packageId}`).getByText(/999,987|999987/).waitFor();
+    await page.goto(`${base}/supply/earnings`);
+    await page.getByText('4.50').first().waitFor();
+    await snap(page, 'supplier-earnings');
+  });
+
+  it('lets an operator approve a review and process a withdrawal', async () => {
+    // A second supplier with an account waiting for review and a withdrawal waiting for payment, set up through the API.
+    const other = await verifiedSupplier(h);
+    const flagged = await h.call(other, 'POST', '/api/v1/supply/accounts', {
+      payload: { provider: 'openai', account_type: 'api_key', credential_input: h.credential('))))'), min_quota_threshold: 10, risk_ack: true },
+      headers: { 'idempotency-key': `e2e-flagged-${unique}` },
+    });
+    expect(flagged.status, flagged.raw).toBe(201);
+    await availableRecord(h, other.id, yuan(100), new Date(Date.now() - 86_400_000));
+    const created = await withdraw(h, other, { withdraw_amount: 50, sms_code: await withdrawCode(h, other) });
+    expect(created.status, created.raw).toBe(201);
+
+    const page = await newPage();
+    await signIn(page, base, OPERATOR.ADMIN_EMAIL, OPERATOR.ADMIN_PASSWORD);
+    await page.goto(`${base}/admin/supply-review`);
+    const accountId = flagged.body.data.account_id as number;
+    await page.getByTestId(`approve-${accountId}`).click();
+    await page.getByTestId('review-reason').fill('balance confirmed by phone');
+    await page.getByTestId('review-confirm').click();
+    await expectEventually(async () => (await h.t.database.db.select().from(supplyAccounts).where(eq(supplyAccounts.id, accountId)))[0]?.reviewStatus === 'approved');
+    await snap(page, 'operator-supply-review');
+
+    const settlementId = created.body.data.settlement_id as number;
+    await page.goto(`${base}/admin/withdrawals`);
+    await page.getByTestId(`process-${settlementId}`).click();
+    await page.getByTestId('settlement-confirm').click();
+    await expectEventually(async () => (await settlement(settlementId))?.status === 'processing');
+    await page.getByTestId(`complete-${settlementId}`).click();
+    await page.getByTestId('settlement-reference').fill('BANK-TX-0001');
+    await page.getByTestId('settlement-confirm').click();
+    await expectEventually(async () => (await settlement(settlementId))?.status === 'completed');
+    await snap(page, 'operator-withdrawals');
+
+    for (const [path, name] of [['/admin/users', 'operator-users'], ['/admin/channels', 'operator-channels'], ['/admin/coupons', 'operator-coupons'], ['/admin/orders', 'operator-orders'], ['/admin/health', 'operator-health']]) {
+      await page.goto(`${base}${path}`);
+      await snap(page, name as string);
+    }
+  });
+
+  it('works in English and on a phone-sized screen, and answers unknown pages with a 404 page', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.evaluate(() => localStorage.setItem('tollgate.locale', 'en'));
+    await signIn(page, base, OPERATOR.ADMIN_EMAIL, OPERATOR.ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'menu' }).waitFor();
+    await snap(page, 'phone-dashboard-en');
+    await page.goto(`${base}/no/such/page`);
+    await page.getByText('404').first().waitFor();
+    await snap(page, 'not-found');
+  });
+
+  const settlement = async (id: number) => (await h.t.database.db.select().from(supplySettlements).where(eq(supplySettlements.id, id)))[0];
+});
+
+async function waitForRows<T>(read: () => Promise<T[]>, timeoutMs = 10_000): Promise<T[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await read();
+    if (rows.length > 0 || Date.now() > until) return rows;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function expectEventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A fresh load of the console's first page in a new tab: navigation timing, and when the app became usable. */
+async function firstLoadTimings(page: Page, base: string, registerMs: number) {
+  const fresh = await page.context().newPage();
+  const t0 = Date.now();
+  await fresh.goto(base);
+  await fresh.getByTestId('whoami').waitFor();
+  const usableMs = Date.now() - t0;
+  const nav = await fresh.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return { domInteractive: Math.round(n.domInteractive), domContentLoaded: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) };
+  });
+  await fresh.close();
+  expect(nav.domInteractive).toBeLessThan(2_000);
+  return { ...nav, appUsableMs: usableMs, registerFlowMs: registerMs };
+}

@@ -1,0 +1,157 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { MemoryRouter } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SessionProvider } from '../../auth/session.tsx';
+import { I18nProvider } from '../../i18n/i18n.tsx';
+import { buyer } from '../../i18n/messages/buyer.ts';
+import Billing from './Billing.tsx';
+import { dailySeries, spendSince } from './Dashboard/spend.ts';
+import Keys from './Keys.tsx';
+import { isIpRule } from './Keys/KeyFormModal.tsx';
+import { cost } from './shared.tsx';
+
+// The buyer pages against a stubbed fetch that answers in the server's envelopes.
+
+const ok = (data: unknown) => new Response(JSON.stringify({ code: 200, message: 'success', data }), { status: 200, headers: { 'content-type': 'application/json' } });
+const page = <T,>(items: T[]) => ({ total: items.length, page: 1, page_size: 20, items });
+
+type Route = (url: URL, init: RequestInit) => Response | undefined;
+
+function stubApi(route: Route) {
+  const calls: { url: URL; init: RequestInit }[] = [];
+  vi.stubGlobal('fetch', vi.fn(async (input: string, init: RequestInit = {}) => {
+    const url = new URL(input, 'http://console.test');
+    calls.push({ url, init });
+    return route(url, init) ?? new Response(JSON.stringify({ code: 404, message: `no stub for ${url.pathname}`, data: null }), { status: 404 });
+  }));
+  return calls;
+}
+
+function renderPage(ui: ReactNode) {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <I18nProvider initial="en">
+      <QueryClientProvider client={client}>
+        <MemoryRouter>
+          <SessionProvider>{ui}</SessionProvider>
+        </MemoryRouter>
+      </QueryClientProvider>
+    </I18nProvider>,
+  );
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('buyer messages', () => {
+  const sources = import.meta.glob('./**/*.tsx', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+  it('has every key in both languages', () => {
+    expect(Object.keys(buyer.en).sort()).toEqual(Object.keys(buyer['zh-CN']).sort());
+  });
+
+  it('defines every buyer key the pages use, the computed status, plan and method keys included', () => {
+    const used = new Set<string>();
+    for (const [file, text] of Object.entries(sources)) {
+      if (file.endsWith('.test.tsx')) continue;
+      for (const m of text.matchAll(/t\(\s*'(buyer\.[\w.]+)'/g)) used.add(m[1] as string);
+    }
+    for (const s of ['success', 'error', 'aborted', 'pending', 'paid', 'failed', 'expired', 'refunded', 'unused', 'used', 'active', 'disabled']) used.add(`buyer.status.${s}`);
+    for (const p of ['monthly', 'quarterly', 'yearly']) used.add(`buyer.plan.${p}`);
+    for (const m of ['alipay', 'wechat', 'balance']) used.add(`buyer.method.${m}`);
+    const missing = [...used].filter((k) => !(k in buyer['zh-CN']) || !(k in buyer.en));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('spend over the usage summary', () => {
+  const daily = {
+    start_date: '2026-10-28',
+    end_date: '2026-11-26',
+    days: [
+      { date: '2026-10-28', requests: 1, prompt_tokens: 1, completion_tokens: 1, cost: 1, success: 1, errors: 0, aborted: 0 },
+      { date: '2026-11-20', requests: 2, prompt_tokens: 1, completion_tokens: 1, cost: 0.1, success: 2, errors: 0, aborted: 0 },
+      { date: '2026-11-26', requests: 3, prompt_tokens: 1, completion_tokens: 1, cost: 0.2, success: 3, errors: 0, aborted: 0 },
+    ],
+    by_model: [],
+  };
+
+  it('fills the days the server left out with zeros', () => {
+    const series = dailySeries(daily);
+    expect(series).toHaveLength(30);
+    expect(series[0]).toEqual({ date: '2026-10-28', cost: 1, requests: 1 });
+    expect(series[1]).toEqual({ date: '2026-10-29', cost: 0, requests: 0 });
+    expect(series.at(-1)).toEqual({ date: '2026-11-26', cost: 0.2, requests: 3 });
+  });
+
+  it('sums today, the last 7 and the last 30 days without float noise', () => {
+    expect(spendSince(daily, 1)).toBe(0.2);
+    expect(spendSince(daily, 7)).toBe(0.3);
+    expect(spendSince(daily, 30)).toBe(1.3);
+  });
+
+  it('shows costs with 2 to 6 decimals', () => {
+    expect(cost(5)).toBe('¥5.00');
+    expect(cost(0.000058)).toBe('¥0.000058');
+    expect(cost(1.2345)).toBe('¥1.2345');
+    expect(cost(null)).toBe('—');
+  });
+});
+
+describe('IP allow-list rules', () => {
+  it('accepts addresses and CIDR ranges as the server does', () => {
+    for (const ok of ['203.0.113.7', '10.0.0.0/8', '0.0.0.0/0', '::1', '2001:db8::/32', '::/0']) expect(isIpRule(ok), ok).toBe(true);
+    for (const bad of ['999.1.1.1', '10.0.0.0/33', '2001:db8::/129', 'example.com', '10.0.0.0/8/1', '1.2.3', '']) expect(isIpRule(bad), bad).toBe(false);
+  });
+});
+
+describe('the API keys page', () => {
+  it('creates a key and shows it once', async () => {
+    const created = { id: 7, name: 'ci', key_mask: 'sk-…abcd', enabled: true, expires_at: null, allowed_models: null, allowed_ips: null, spend_limit: null, spent: 0, rate_limit_rpm: null, last_used_at: null, created_at: '2026-11-26T09:00:00' };
+    const calls = stubApi((url, init) => {
+      if (url.pathname === '/api/v1/keys' && init.method === 'POST') return ok({ ...created, key: 'sk-THEWHOLEKEY' });
+      if (url.pathname === '/api/v1/keys') return ok(page([]));
+      return undefined;
+    });
+    renderPage(<Keys />);
+    expect(await screen.findByText('No API keys yet')).toBeTruthy();
+
+    fireEvent.click(screen.getByTestId('create-key'));
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: ' ci ' } });
+    fireEvent.click(screen.getByTestId('key-form-submit'));
+
+    await waitFor(() => expect(screen.getByTestId('new-key-value').textContent).toBe('sk-THEWHOLEKEY'));
+    const post = calls.find((c) => c.init.method === 'POST');
+    expect(JSON.parse(String(post?.init.body))).toEqual({ name: 'ci' });
+  }, 20_000);
+});
+
+describe('the billing page', () => {
+  it('creates a recharge order with an Idempotency-Key and hands off to the payment page', async () => {
+    const assign = vi.fn();
+    vi.stubGlobal('location', { ...window.location, assign, origin: 'http://console.test' });
+    const calls = stubApi((url, init) => {
+      if (url.pathname === '/api/v1/credit/balance') return ok({ credit_balance: 10, is_member: false, membership_type: null, membership_end_date: null });
+      if (url.pathname.endsWith('/orders')) return ok(page([]));
+      if (url.pathname === '/api/v1/operation/my-coupons') return ok({ total: 0, items: [] });
+      if (url.pathname === '/api/v1/operation/coupons') return ok(page([]));
+      if (url.pathname === '/api/v1/credit/recharge' && init.method === 'POST') {
+        return ok({ order_id: 'R1', amount: 50, original_amount: 50, discount: 0, credits: 500, bonus_credits: 0, payment_url: 'http://console.test/pay/sandbox/R1', expires_at: '2026-11-26T10:00:00' });
+      }
+      return undefined;
+    });
+    renderPage(<Billing />);
+
+    fireEvent.change(await screen.findByTestId('recharge-amount'), { target: { value: '50' } });
+    fireEvent.click(screen.getByTestId('recharge-submit'));
+
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('http://console.test/pay/sandbox/R1'));
+    const post = calls.find((c) => c.url.pathname === '/api/v1/credit/recharge');
+    expect(JSON.parse(String(post?.init.body))).toEqual({ amount: 50, payment_method: 'alipay' });
+    expect((post?.init.headers as Record<string, string>)['idempotency-key']).toMatch(/^web-/);
+  }, 20_000);
+});

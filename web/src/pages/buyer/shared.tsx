@@ -1,0 +1,60 @@
+import { CheckOutlined, CopyOutlined } from '@ant-design/icons';
+import { Button, Tag, Typography } from 'antd';
+import { useState, type ReactNode } from 'react';
+import { toast } from '../../components/toast.ts';
+import { yuan } from '../../components/format.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+
+// Pieces the buyer pages share: a page title, a copy button, the colour of a status.
+
+export function PageTitle({ children, extra }: { children: ReactNode; extra?: ReactNode }) {
+  return (
+    <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', justifyContent: 'space-between', marginBottom: 16 }}>
+      <Typography.Title level={3} style={{ margin: 0 }}>{children}</Typography.Title>
+      {extra}
+    </div>
+  );
+}
+
+export function CopyButton({ text, testId, label, type = 'default' }: { text: string; testId?: string; label?: string; type?: 'default' | 'primary' }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      toast.success(t('common.copied'));
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      toast.error(t('buyer.copyFailed'));
+    }
+  };
+  return (
+    <Button type={type} icon={copied ? <CheckOutlined /> : <CopyOutlined />} onClick={() => void copy()} data-testid={testId} aria-label={label ?? t('common.copy')}>
+      {label ?? t('common.copy')}
+    </Button>
+  );
+}
+
+const STATUS_COLORS: Record<string, string> = {
+  success: 'success', paid: 'success', unused: 'success', active: 'success', enabled: 'success',
+  error: 'error', failed: 'error', disabled: 'default', expired: 'default', used: 'default', refunded: 'purple',
+  aborted: 'warning', pending: 'processing',
+};
+
+/** A status word in its colour, translated under `buyer.status.<status>`. */
+export function StatusTag({ status }: { status: string }) {
+  const { t } = useI18n();
+  return <Tag color={STATUS_COLORS[status] ?? 'default'}>{t(`buyer.status.${status}`)}</Tag>;
+}
+
+/**
+ * A metered cost: at least 2 decimals, up to the 6 the API gives (a short request costs fractions of a fen), without
+ * trailing zeros past the second.
+ */
+export function cost(amount: number | null | undefined): string {
+  if (amount === null || amount === undefined) return yuan(amount);
+  const text = amount.toFixed(6).replace(/0+$/, '');
+  const decimals = Math.max(2, text.length - text.indexOf('.') - 1);
+  return yuan(amount, decimals);
+}

@@ -1,0 +1,161 @@
+import { Form, Grid, Input, Modal, Tag, Tooltip, Typography } from 'antd';
+import { useEffect, useState, type ReactNode } from 'react';
+import type { Circuit, CircuitState } from '../../api/operator.ts';
+import { percent } from '../../components/format.ts';
+import { toast } from '../../components/toast.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+
+// Pieces the operator pages share: the page title, status and circuit tags, a paging state, and the dialog that asks
+// for a reason (or a reference) before an action.
+
+export function PageTitle({ children, extra }: { children: ReactNode; extra?: ReactNode }) {
+  return (
+    <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', justifyContent: 'space-between', marginBottom: 16 }}>
+      <Typography.Title level={3} style={{ margin: 0 }}>{children}</Typography.Title>
+      {extra}
+    </div>
+  );
+}
+
+/** A toolbar of filters that wraps on phones. */
+export function Filters({ children }: { children: ReactNode }) {
+  return <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 16 }}>{children}</div>;
+}
+
+const STATUS_COLORS: Record<string, string> = {
+  active: 'success', paid: 'success', completed: 'success', approved: 'success', pass: 'success', ready: 'success', ok: 'success',
+  pending: 'processing', processing: 'processing', required: 'warning', review_required: 'warning', suspended: 'warning', upcoming: 'blue',
+  failed: 'error', rejected: 'error', reject: 'error', disabled: 'default', expired: 'default', used_up: 'default', not_required: 'default',
+  refunded: 'purple', unavailable: 'error',
+  admin: 'red', supplier: 'gold', user: 'default',
+};
+
+/** A status (or role) word in its colour, translated under `op.status.<status>`. */
+export function StatusTag({ status }: { status: string }) {
+  const { t } = useI18n();
+  return <Tag color={STATUS_COLORS[status] ?? 'default'}>{t(`op.status.${status}`)}</Tag>;
+}
+
+const CIRCUIT_COLORS: Record<CircuitState, string> = { closed: 'success', open: 'error', half_open: 'warning' };
+
+const isFull = (c: Circuit | { state: CircuitState }): c is Circuit => 'key' in c;
+
+/** A circuit breaker's state; the tooltip tells its recent failures. */
+export function CircuitTag({ circuit, testId }: { circuit?: Circuit | { state: CircuitState }; testId?: string }) {
+  const { t } = useI18n();
+  const c = circuit ?? { state: 'closed' as const };
+  const tag = <Tag color={CIRCUIT_COLORS[c.state]} data-testid={testId}>{t(`op.circuit.${c.state}`)}</Tag>;
+  if (!isFull(c)) return tag;
+  return <Tooltip title={t('op.circuit.detail', { failures: c.consecutive_failures, rate: percent(c.error_rate) })}>{tag}</Tooltip>;
+}
+
+/** The actions column stays in view on wide screens; on phones a pinned column would cover the whole table. */
+export function useActionsFixed(): 'right' | undefined {
+  return Grid.useBreakpoint().md ? 'right' : undefined;
+}
+
+/** Page and page size of a paged table; `reset` goes back to page 1 (a filter changed). */
+export function usePaging(initialSize = 20) {
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(initialSize);
+  return {
+    page,
+    pageSize,
+    reset: () => setPage(1),
+    pagination: (total: number | undefined) => ({
+      current: page,
+      pageSize,
+      total: total ?? 0,
+      showSizeChanger: true,
+      onChange: (p: number, s: number) => {
+        setPage(s === pageSize ? p : 1);
+        setPageSize(s);
+      },
+    }),
+  };
+}
+
+export interface TextPrompt {
+  title: string;
+  description?: ReactNode;
+  label: string;
+  /** The server's bounds for the text (reasons: 2–500; references: 1–128). */
+  min: number;
+  max: number;
+  inputTestId: string;
+  confirmTestId: string;
+  okText?: string;
+  danger?: boolean;
+  multiline?: boolean;
+}
+
+/**
+ * Asks for a text (a reason, a payout reference) and runs `onSubmit` with it (a plain promise, not a mutation); stays
+ * open, with the server's message in a toast, when the action fails. While it fades out it keeps its text but drops
+ * its test ids, so the next dialog's are the only ones on the page.
+ */
+export function TextPromptModal({ prompt, onSubmit, onClose }: {
+  prompt?: TextPrompt;
+  onSubmit(text: string): Promise<unknown>;
+  onClose(): void;
+}) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<{ text: string }>();
+  const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState(prompt);
+  const open = prompt !== undefined;
+  useEffect(() => {
+    if (!prompt) return;
+    setShown(prompt);
+    form.resetFields();
+  }, [prompt, form]);
+
+  const submit = async () => {
+    let values;
+    try {
+      values = await form.validateFields();
+    } catch {
+      return; // the form shows what to correct
+    }
+    setBusy(true);
+    try {
+      await onSubmit(values.text.trim());
+      onClose();
+    } catch (err) {
+      // The server's own message; the dialog stays open for a correction.
+      toast.error((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const p = prompt ?? shown;
+  const inputProps = { 'aria-label': p?.label, 'data-testid': open ? p?.inputTestId : undefined, maxLength: p?.max };
+  return (
+    <Modal
+      open={open}
+      title={p?.title}
+      onCancel={onClose}
+      onOk={() => void submit()}
+      okText={p?.okText ?? t('common.confirm')}
+      cancelText={t('common.cancel')}
+      confirmLoading={busy}
+      okButtonProps={{ danger: p?.danger, ...(open && p ? { 'data-testid': p.confirmTestId } : {}) }}
+      destroyOnHidden
+    >
+      {p?.description && <Typography.Paragraph type="secondary">{p.description}</Typography.Paragraph>}
+      <Form form={form} layout="vertical" onFinish={() => void submit()}>
+        <Form.Item
+          name="text"
+          label={p?.label}
+          rules={[
+            { required: true, whitespace: true, message: t('op.form.required') },
+            { min: p?.min ?? 0, max: p?.max, transform: (v: string) => v?.trim(), message: t('op.form.length', { min: p?.min ?? 0, max: p?.max ?? 0 }) },
+          ]}
+        >
+          {p?.multiline === false ? <Input {...inputProps} /> : <Input.TextArea {...inputProps} rows={3} />}
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
