@@ -33,7 +33,10 @@ export function freePort(): Promise<number> {
 export async function snap(page: Page, name: string): Promise<string> {
   mkdirSync(RESULTS, { recursive: true });
   await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => document.querySelectorAll('.ant-spin-spinning').length === 0, undefined, { timeout: 10_000 }).catch(() => undefined);
+  // Spinners done, and no dialog still fading out over the page.
+  await page
+    .waitForFunction(() => document.querySelectorAll('.ant-spin-spinning, .ant-modal-mask, .ant-zoom-leave').length === 0, undefined, { timeout: 10_000 })
+    .catch(() => undefined);
   const file = path.join(RESULTS, `${name}.png`);
   const png = await page.screenshot({ path: file, fullPage: true });
   const text = await page.evaluate(() => document.body.innerText.trim().length);

@@ -19,6 +19,8 @@ import { freePort, hasChromium, launch, signIn, snap, writeResult } from './brow
 const MODEL = 'gpt-4o-mini';
 const PASSWORD = 'correct horse 1';
 
+if (!hasChromium) console.info('[tests] /usr/bin/chromium is missing: the browser suite is skipped (apt-get install chromium)');
+
 describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 }, () => {
   let h: SupplyHarness;
   let browser: Browser;

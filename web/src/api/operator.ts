@@ -1,4 +1,5 @@
-import { api, ApiError, idempotencyKey, type StudioPage, type SupplyPage } from './client.ts';
+import type { Order } from './buyer.ts';
+import { api, ApiError, download, idempotencyKey, type StudioPage, type SupplyPage } from './client.ts';
 
 // The operators' API. Types mirror the server's zod schemas: src/modules/admin/operator-console.schema.ts (users,
 // orders, channels, circuits), admin/operator.routes.ts (credits, refunds), studio/models.schema.ts (registry),
@@ -36,25 +37,14 @@ export const ORDER_KINDS = ['recharge', 'membership'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type OrderKind = (typeof ORDER_KINDS)[number];
 
-export interface AdminOrder {
-  order_id: string;
+/** An order as operators see it: the buyer's view plus whose it is and how it ended. */
+export interface AdminOrder extends Omit<Order, 'status'> {
   status: OrderStatus;
   kind: OrderKind;
-  payment_method: string;
   provider: string;
-  amount: number;
-  original_amount: number;
-  discount: number;
-  credits: number;
-  bonus_credits: number;
-  membership_type: string | null;
-  payment_url: string | null;
   user_id: number;
   username: string | null;
   failure_reason: string | null;
-  created_at: string;
-  expires_at: string;
-  paid_at: string | null;
   refunded_at: string | null;
 }
 
@@ -276,11 +266,9 @@ export async function getReadiness(): Promise<Readiness> {
   }
 }
 
-/** The Prometheus text of `/metrics` (not JSON, so not through the JSON client). */
+/** The Prometheus text of `/metrics` (not JSON: fetched as a file). */
 export async function getMetricsText(): Promise<string> {
-  const res = await fetch('/metrics');
-  if (!res.ok) throw new ApiError(res.status, `/metrics: HTTP ${res.status}`);
-  return res.text();
+  return (await download('/metrics')).blob.text();
 }
 
 export { idempotencyKey };

@@ -1,20 +1,13 @@
 import { CheckOutlined, CopyOutlined } from '@ant-design/icons';
-import { Button, Tag, Typography } from 'antd';
-import { useState, type ReactNode } from 'react';
+import { Button, Tag } from 'antd';
+import { useState } from 'react';
 import { toast } from '../../components/toast.ts';
 import { yuan } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 
 // Pieces the buyer pages share: a page title, a copy button, the colour of a status.
 
-export function PageTitle({ children, extra }: { children: ReactNode; extra?: ReactNode }) {
-  return (
-    <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', justifyContent: 'space-between', marginBottom: 16 }}>
-      <Typography.Title level={3} style={{ margin: 0 }}>{children}</Typography.Title>
-      {extra}
-    </div>
-  );
-}
+export { PageTitle } from '../../components/PageTitle.tsx';
 
 export function CopyButton({ text, testId, label, type = 'default' }: { text: string; testId?: string; label?: string; type?: 'default' | 'primary' }) {
   const { t } = useI18n();

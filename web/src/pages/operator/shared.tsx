@@ -8,14 +8,7 @@ import { useI18n } from '../../i18n/i18n.tsx';
 // Pieces the operator pages share: the page title, status and circuit tags, a paging state, and the dialog that asks
 // for a reason (or a reference) before an action.
 
-export function PageTitle({ children, extra }: { children: ReactNode; extra?: ReactNode }) {
-  return (
-    <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', justifyContent: 'space-between', marginBottom: 16 }}>
-      <Typography.Title level={3} style={{ margin: 0 }}>{children}</Typography.Title>
-      {extra}
-    </div>
-  );
-}
+export { PageTitle } from '../../components/PageTitle.tsx';
 
 /** A toolbar of filters that wraps on phones. */
 export function Filters({ children }: { children: ReactNode }) {
