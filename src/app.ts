@@ -124,7 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const idempotency = createIdempotency({ database, clock });
   const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency });
 
-  const supply = await supplyModule(app, { config, database, clock, ledger, audit, auth, idempotency, secrets, usage, catalog });
+  const supply = await supplyModule(app, {
+    config, database, clock, ledger, audit, auth, idempotency, secrets, usage, catalog, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
+  });
 
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
   await app.register(apiKeyRoutes, { apiKeys, auth });

@@ -98,7 +98,8 @@ export function createRelay(deps: { router: Router; health: Health; client: Retu
       let lastCandidate: Candidate | undefined;
       for (const candidate of router.plan(r.candidates)) {
         if (tries >= deps.maxTries) break;
-        const claimed = router.claim(candidate, r.tokenBudget);
+        const quota = await router.reserve(candidate, r.tokenBudget);
+        const claimed = quota === false ? undefined : router.claim(candidate, quota);
         if (!claimed) {
           capped = true;
           continue;

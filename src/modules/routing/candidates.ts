@@ -30,8 +30,11 @@ export interface Candidate {
 
 /** Tokens a candidate may still serve. A request reserves its worst case; the charge settles what it used. */
 export interface QuotaGate {
-  /** A hold on `tokens`, or undefined when nothing is left (a hold may take less than asked: the last request may overshoot). */
-  reserve(tokens: number): QuotaHold | undefined;
+  /**
+   * A hold on `tokens`, or undefined when nothing is left (a hold may take less than asked: the last request may
+   * overshoot). In memory it answers at once; shared through Redis it is a round trip.
+   */
+  reserve(tokens: number): QuotaHold | undefined | Promise<QuotaHold | undefined>;
 }
 
 export interface QuotaHold {

@@ -45,14 +45,12 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
     },
 
     /**
-     * Claims `candidate` for one attempt of a request that may use up to `tokens`: its circuit, its caps and its quota
-     * must all allow it. The quota is asked first (it has no side effect when refused), then the circuit: a lease counts
-     * towards the RPM limit even once released, so a refused pass must not have taken one.
+     * Claims `candidate` for one attempt: its circuit and its caps must both allow it. The circuit is asked first: a
+     * lease counts towards the RPM limit even once released, so a refused pass must not have taken one. `quota`, the
+     * hold a package's quota gave this request (see `reserve`), rides on the attempt and is dropped if the claim fails.
      */
-    claim(candidate: Candidate, tokens = 0): Attempt | undefined {
+    claim(candidate: Candidate, quota?: QuotaHold): Attempt | undefined {
       const healthKey = healthKeyOf(candidate);
-      const quota = candidate.quota?.reserve(tokens);
-      if (candidate.quota && !quota) return undefined;
       if (!deps.health.tryPass(healthKey)) {
         quota?.release();
         return undefined;
@@ -70,6 +68,15 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
         },
       };
       return { candidate, healthKey, lease, quota };
+    },
+
+    /**
+     * A hold on `tokens` of the candidate's quota, taken before `claim` (it may ask Redis, shared by all nodes):
+     * `undefined` when the candidate has no quota, `false` when nothing is left.
+     */
+    async reserve(candidate: Candidate, tokens: number): Promise<QuotaHold | undefined | false> {
+      if (!candidate.quota) return undefined;
+      return (await candidate.quota.reserve(tokens)) ?? false;
     },
 
     async models(): Promise<string[]> {

@@ -7,14 +7,24 @@ import type { QuotaGate, QuotaHold } from '../routing/candidates.ts';
 // package in the same statement, flipping it to `sold_out` at zero (package-charges.ts).
 //
 // Quotas only ever go down, so a snapshot from the database can only lower what this node counts (another node sold
-// tokens), never raise it back.
+// tokens), never raise it back. With one node this book is exact; several nodes share one in Redis
+// (package-quota-redis.ts), each keeping the same interface.
+
+export interface QuotaBook {
+  /** The gate of package `id`, which the database says has `known` tokens left. */
+  gate(id: number, known: number): QuotaGate;
+  /** Tokens not yet sold, as this node knows (0 for a package it has not seen). */
+  remaining(id: number): number;
+  /** Forgets packages no longer published. */
+  retain(ids: Set<number>): void;
+}
 
 interface PackageQuota {
   remaining: number;
   reserved: number;
 }
 
-export function createQuotaBook() {
+export function createQuotaBook(): QuotaBook {
   const quotas = new Map<number, PackageQuota>();
 
   function reserveFrom(q: PackageQuota, tokens: number): QuotaHold | undefined {
@@ -38,7 +48,6 @@ export function createQuotaBook() {
   }
 
   return {
-    /** The gate of package `id`, which the database says has `known` tokens left. */
     gate(id: number, known: number): QuotaGate {
       let q = quotas.get(id);
       if (!q) quotas.set(id, (q = { remaining: known, reserved: 0 }));
@@ -46,13 +55,10 @@ export function createQuotaBook() {
       const quota = q;
       return { reserve: (tokens) => reserveFrom(quota, tokens) };
     },
-    /** Tokens not yet sold, as this node knows (0 for a package it has not seen). */
     remaining: (id: number): number => quotas.get(id)?.remaining ?? 0,
-    /** Forgets packages no longer published (keeps the map from growing without bound). */
     retain(ids: Set<number>): void {
       for (const id of quotas.keys()) if (!ids.has(id)) quotas.delete(id);
     },
   };
 }
 
-export type QuotaBook = ReturnType<typeof createQuotaBook>;

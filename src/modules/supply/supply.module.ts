@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
@@ -21,6 +22,7 @@ import { createAccountService, type AccountService } from './accounts.service.ts
 import { createPackageCandidates } from './package-candidates.ts';
 import { packageChargeEffect } from './package-charges.ts';
 import { createQuotaBook } from './package-quota.ts';
+import { createSharedQuotaBook } from './package-quota-redis.ts';
 import { packageRoutes } from './packages.routes.ts';
 import { createPackageService } from './packages.service.ts';
 import { createVerifier } from './verify.ts';
@@ -51,13 +53,17 @@ export interface SupplyModuleDeps {
   secrets: SecretBox;
   usage: UsageService;
   catalog: ModelCatalog;
+  redis?: Redis;
+  /** Prefix of shared Redis keys. */
+  namespace: string;
 }
 
 export async function supplyModule(app: FastifyInstance, d: SupplyModuleDeps) {
   const supplyAuth = createSupplyAuth({ auth: d.auth, database: d.database });
   const jobs: JobDefinition<object>[] = [];
   // ---- accounts & packages (accounts.*, packages.*) ----
-  const book = createQuotaBook();
+  // One node counts quotas in memory; nodes sharing a Redis count them there together.
+  const book = d.redis ? createSharedQuotaBook({ redis: d.redis, namespace: d.namespace, log: app.log }) : createQuotaBook();
   const candidates = createPackageCandidates({
     routable: () => packages.routable(), catalog: d.catalog, secrets: d.secrets, providerBaseUrls: d.config.providerBaseUrls, book, clock: d.clock,
   });
