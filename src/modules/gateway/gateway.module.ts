@@ -14,6 +14,7 @@ import type { CandidateSource } from '../routing/candidates.ts';
 import { createHealth } from '../routing/health.ts';
 import { shareHealth } from '../routing/health-sync.ts';
 import { createCandidateLimits } from '../routing/limits.ts';
+import { createSharedCandidateLimits } from '../routing/limits-redis.ts';
 import type { ModelCatalog } from '../routing/model-catalog.service.ts';
 import { createRouter } from '../routing/router.ts';
 import { gatewayRoutes } from './gateway.routes.ts';
@@ -45,7 +46,9 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
   const sync = d.redis ? await shareHealth({ redis: d.redis, namespace: d.namespace, log: app.log }) : undefined;
   const health = createHealth({ clock: d.clock, ...d.config.gateway.circuit, onOpen: sync?.publish });
   sync?.attach(health);
-  const router = createRouter({ sources: d.sources, health, limits: createCandidateLimits({ clock: d.clock }) });
+  // Caps counted by this node alone, or by all nodes together when they share a Redis.
+  const limits = d.redis ? createSharedCandidateLimits({ redis: d.redis, namespace: d.namespace, clock: d.clock, log: app.log }) : createCandidateLimits({ clock: d.clock });
+  const router = createRouter({ sources: d.sources, health, limits });
   const client = createUpstreamClient({ ...d.config.gateway, allowPrivateUpstreams: d.config.allowPrivateUpstreams });
   const relay = createRelay({ router, health, client, maxTries: d.config.gateway.maxTries, now });
   const keySpend: ChargeEffect = (items) => {

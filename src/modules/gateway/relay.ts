@@ -99,7 +99,7 @@ export function createRelay(deps: { router: Router; health: Health; client: Retu
       for (const candidate of router.plan(r.candidates)) {
         if (tries >= deps.maxTries) break;
         const quota = await router.reserve(candidate, r.tokenBudget);
-        const claimed = quota === false ? undefined : router.claim(candidate, quota);
+        const claimed = quota === false ? undefined : await router.claim(candidate, quota);
         if (!claimed) {
           capped = true;
           continue;

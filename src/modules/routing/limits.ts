@@ -9,6 +9,14 @@ export interface Lease {
 
 const MINUTE = 60_000;
 
+/** The caps of candidates: counted in this process (below), or shared by every node through Redis (limits-redis.ts). */
+export interface CandidateLimiter {
+  /** A lease on `key`, or undefined when it is at one of its caps. */
+  acquire(key: string, caps: { rpmLimit?: number; maxConcurrent?: number }): Lease | undefined | Promise<Lease | undefined>;
+  /** Requests in flight this process counted (tests). */
+  inFlight(key: string): number;
+}
+
 export function createCandidateLimits(deps: { clock: Clock }) {
   const inFlight = new Map<string, number>();
   const starts = new Map<string, number[]>();
@@ -47,4 +55,4 @@ export function createCandidateLimits(deps: { clock: Clock }) {
   };
 }
 
-export type CandidateLimits = ReturnType<typeof createCandidateLimits>;
+export type CandidateLimits = CandidateLimiter;

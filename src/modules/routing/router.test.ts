@@ -135,97 +135,97 @@ describe('router.plan', () => {
 });
 
 describe('router.claim', () => {
-  it('refuses a candidate at its maxConcurrent until a lease is released', () => {
+  it('refuses a candidate at its maxConcurrent until a lease is released', async () => {
     const { router, limits } = routerWith();
     const c = candidate(1, { maxConcurrent: 2 });
-    const first = router.claim(c);
-    const second = router.claim(c);
+    const first = await router.claim(c);
+    const second = await router.claim(c);
     expect(first?.candidate).toBe(c);
     expect(second).toBeDefined();
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeUndefined();
     expect(limits.inFlight(c.key)).toBe(2);
     first?.lease.release();
     first?.lease.release(); // releasing twice frees one slot, not two
     expect(limits.inFlight(c.key)).toBe(1);
-    expect(router.claim(c)).toBeDefined();
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeDefined();
+    expect(await router.claim(c)).toBeUndefined();
   });
 
-  it('refuses a candidate at its rpmLimit until the minute slides past the oldest request', () => {
+  it('refuses a candidate at its rpmLimit until the minute slides past the oldest request', async () => {
     const { router } = routerWith();
     const c = candidate(1, { rpmLimit: 2 });
-    router.claim(c)?.lease.release();
+    (await router.claim(c))?.lease.release();
     clock.advance(20_000);
-    router.claim(c)?.lease.release();
+    (await router.claim(c))?.lease.release();
     // Released leases still count: the limit is on requests started in the last minute.
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeUndefined();
     clock.advance(39_999);
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeUndefined();
     clock.advance(1);
-    expect(router.claim(c)).toBeDefined();
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeDefined();
+    expect(await router.claim(c)).toBeUndefined();
     clock.advance(20_000);
-    expect(router.claim(c)).toBeDefined();
+    expect(await router.claim(c)).toBeDefined();
   });
 
-  it('keeps the caps of each candidate apart', () => {
+  it('keeps the caps of each candidate apart', async () => {
     const { router } = routerWith();
     const a = candidate(1, { maxConcurrent: 1 });
     const b = candidate(2, { maxConcurrent: 1 });
-    expect(router.claim(a)).toBeDefined();
-    expect(router.claim(a)).toBeUndefined();
-    expect(router.claim(b)).toBeDefined();
+    expect(await router.claim(a)).toBeDefined();
+    expect(await router.claim(a)).toBeUndefined();
+    expect(await router.claim(b)).toBeDefined();
   });
 
-  it('claims without limits when a candidate has no caps', () => {
+  it('claims without limits when a candidate has no caps', async () => {
     const { router } = routerWith();
     const c = candidate(1);
-    for (let i = 0; i < 500; i += 1) expect(router.claim(c)).toBeDefined();
+    for (let i = 0; i < 500; i += 1) expect(await router.claim(c)).toBeDefined();
   });
 
-  it('refuses a candidate whose circuit is open, without holding a lease', () => {
+  it('refuses a candidate whose circuit is open, without holding a lease', async () => {
     const { router, limits } = routerWith();
     const c = candidate(1);
     health.failure(c.key);
     health.failure(c.key);
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeUndefined();
     expect(limits.inFlight(c.key)).toBe(0);
   });
 
-  it('gives a half-open candidate to one claim only (the probe)', () => {
+  it('gives a half-open candidate to one claim only (the probe)', async () => {
     const { router } = routerWith();
     const c = candidate(1);
     health.failure(c.key);
     health.failure(c.key);
     clock.advance(COOLDOWN);
-    expect(router.claim(c)).toBeDefined();
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeDefined();
+    expect(await router.claim(c)).toBeUndefined();
   });
 
-  it('does not spend the RPM allowance on claims the circuit refused', () => {
+  it('does not spend the RPM allowance on claims the circuit refused', async () => {
     const { router } = routerWith();
     const c = candidate(1, { rpmLimit: 2 });
     health.failure(c.key);
     health.failure(c.key);
     clock.advance(COOLDOWN);
-    const probe = router.claim(c);
+    const probe = await router.claim(c);
     expect(probe).toBeDefined();
-    for (let i = 0; i < 5; i += 1) expect(router.claim(c)).toBeUndefined();
+    for (let i = 0; i < 5; i += 1) expect(await router.claim(c)).toBeUndefined();
     health.success(c.key);
     probe?.lease.release();
-    expect(router.claim(c)).toBeDefined();
+    expect(await router.claim(c)).toBeDefined();
   });
 
-  it('does not take the half-open probe when the candidate is at its cap', () => {
+  it('does not take the half-open probe when the candidate is at its cap', async () => {
     const { router } = routerWith();
     const c = candidate(1, { maxConcurrent: 1 });
-    const running = router.claim(c);
+    const running = await router.claim(c);
     health.failure(c.key);
     health.failure(c.key);
     clock.advance(COOLDOWN);
-    expect(router.claim(c)).toBeUndefined();
+    expect(await router.claim(c)).toBeUndefined();
     running?.lease.release();
-    expect(router.claim(c)).toBeDefined();
+    expect(await router.claim(c)).toBeDefined();
   });
 });
 

@@ -49,13 +49,13 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
      * lease counts towards the RPM limit even once released, so a refused pass must not have taken one. `quota`, the
      * hold a package's quota gave this request (see `reserve`), rides on the attempt and is dropped if the claim fails.
      */
-    claim(candidate: Candidate, quota?: QuotaHold): Attempt | undefined {
+    async claim(candidate: Candidate, quota?: QuotaHold): Promise<Attempt | undefined> {
       const healthKey = healthKeyOf(candidate);
       if (!deps.health.tryPass(healthKey)) {
         quota?.release();
         return undefined;
       }
-      const caps = deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
+      const caps = await deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
       if (!caps) {
         quota?.release();
         deps.health.abandon(healthKey);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { createBroadcast } from '../../platform/broadcast.ts';
 import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
@@ -67,7 +68,15 @@ export async function supplyModule(app: FastifyInstance, d: SupplyModuleDeps) {
   const candidates = createPackageCandidates({
     routable: () => packages.routable(), catalog: d.catalog, secrets: d.secrets, providerBaseUrls: d.config.providerBaseUrls, book, clock: d.clock,
   });
-  const onChange = () => candidates.invalidate();
+  // A change here reaches this node's router at once, and the other nodes' through Redis (else within 5 s).
+  const changes = d.redis
+    ? await createBroadcast<'candidates'>({ redis: d.redis, channel: `${d.namespace}:supply:changed`, log: app.log, onMessage: () => candidates.invalidate() })
+    : undefined;
+  if (changes) app.addHook('onClose', () => changes.close());
+  const onChange = () => {
+    candidates.invalidate();
+    changes?.publish('candidates');
+  };
   const packages = createPackageService({ database: d.database, clock: d.clock, audit: d.audit, onChange });
   const accounts: AccountService = createAccountService({
     database: d.database, clock: d.clock, secrets: d.secrets, audit: d.audit, onChange,

@@ -10,15 +10,16 @@ import { startSupply, type SupplyHarness } from '../../../test/helpers/supply.ts
 import { auditEvents } from '../admin/audit.tables.ts';
 import { supplyPackages } from './supply.tables.ts';
 
-// Two gateway nodes on one database, sharing a Redis: a package's quota is counted once for both, so together they
-// sell no more than it holds, and it sells out exactly once. (Each node alone would only learn of the other's sales
-// from the database, seconds later.)
+// Two gateway nodes on one database, sharing a Redis: a package's quota and its caps are counted once for both, so
+// together they sell no more than it holds (and it sells out exactly once), start no more requests a minute than its
+// RPM and run no more at once than its concurrency. (Each node alone would only learn of the other's sales from the
+// database, seconds later, and would never see the other's requests at all.)
 
 const TOKENS_PER_REQUEST = 13;
 
-if (!redisUrl) console.info('[tests] REDIS_URL is not set: the shared package quota suite is skipped (CI runs it).');
+if (!redisUrl) console.info('[tests] REDIS_URL is not set: the shared quota and caps suite is skipped (CI runs it).');
 
-describe.skipIf(!redisUrl).each(DB_TIERS)('package quotas shared by two nodes on $name', (tier) => {
+describe.skipIf(!redisUrl).each(DB_TIERS)('package quotas and caps shared by two nodes on $name', (tier) => {
   let h: SupplyHarness;
   let nodeB: FastifyInstance;
   const redises: Redis[] = [];
@@ -38,20 +39,32 @@ describe.skipIf(!redisUrl).each(DB_TIERS)('package quotas shared by two nodes on
     for (const r of redises) r.disconnect();
   });
 
-  it('sells a package with quota for 10 requests exactly 10 times across both nodes, and sells out once', async () => {
+  /** Publishes a package of its own model (each test its own), returns its id and a chat against a node. */
+  async function published(model: string, extra: Record<string, unknown>) {
     const supplier = await h.supplier();
     const account = await h.activeAccount(supplier);
     const draft = await h.call(supplier, 'POST', '/api/v1/supply/packages/draft', {
-      payload: { supply_account_id: account, model: 'gpt-4o-mini', total_quota: 10 * TOKENS_PER_REQUEST, price_per_1m_input: 2, price_per_1m_output: 4, valid_days: 30 },
+      payload: { supply_account_id: account, model, total_quota: 1_000_000, price_per_1m_input: 2, price_per_1m_output: 4, valid_days: 30, ...extra },
     });
     const id = draft.body.data.package_id as number;
     expect((await h.call(supplier, 'POST', `/api/v1/supply/packages/${id}/publish`)).status).toBe(200);
     const buyer = await h.buyer(100);
-    const chat = (node: FastifyInstance) =>
+    const chat = (node: FastifyInstance, content = 'hi') =>
       node.inject({
         method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${buyer.key}` },
-        payload: { model: 'gpt-4o-mini', max_tokens: 12, messages: [{ role: 'user', content: 'hi' }] },
+        payload: { model, max_tokens: 12, messages: [{ role: 'user', content }] },
       });
+    // Node B hears of the new package through Redis: wait until it routes the model.
+    for (let i = 0; i < 40; i += 1) {
+      const models = await nodeB.inject({ method: 'GET', url: '/v1/models', headers: { authorization: `Bearer ${buyer.key}` } });
+      if ((models.json().data as { id: string }[]).some((m) => m.id === model)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { id, chat };
+  }
+
+  it('sells a package with quota for 10 requests exactly 10 times across both nodes, and sells out once', async () => {
+    const { id, chat } = await published('gpt-4o-mini', { total_quota: 10 * TOKENS_PER_REQUEST });
 
     // Rounds go on after the package sold out: a node that counted only its own sales would keep selling.
     let served = 0;
@@ -70,5 +83,24 @@ describe.skipIf(!redisUrl).each(DB_TIERS)('package quotas shared by two nodes on
     expect(rows.reduce((sum, r) => sum + r.tokensIn + r.tokensOut, 0)).toBe(10 * TOKENS_PER_REQUEST);
     const flips = await h.t.database.db.select().from(auditEvents).where(and(eq(auditEvents.objectId, String(id)), eq(auditEvents.action, 'sold_out')));
     expect(flips).toHaveLength(1);
+  });
+
+  it("holds the package's RPM across both nodes", async () => {
+    const { chat } = await published('gpt-4o', { rate_limit_rpm: 2 });
+    expect((await chat(h.t.app)).statusCode).toBe(200);
+    expect((await chat(nodeB)).statusCode).toBe(200);
+    expect((await chat(h.t.app)).statusCode).toBe(429);
+    expect((await chat(nodeB)).statusCode).toBe(429);
+  });
+
+  it("holds the package's concurrency across both nodes", async () => {
+    // gpt-4o-mini's first package has sold out: this one is the only candidate.
+    const { chat } = await published('gpt-4o-mini', { max_concurrent: 1 });
+    // The first request is slow on the upstream: while it runs, the other node must not start a second one.
+    const slow = chat(h.t.app, 'hi [[slow:800]]');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await chat(nodeB)).statusCode).toBe(429);
+    expect((await slow).statusCode).toBe(200);
+    expect((await chat(nodeB)).statusCode).toBe(200);
   });
 });
