@@ -3,7 +3,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
 import { ACCOUNTS } from '../../src/modules/ledger/accounts.ts';
 import { createLedger } from '../../src/modules/ledger/ledger.service.ts';
-import { supplyEarnings } from '../../src/modules/supply/supply.tables.ts';
+import { supplyEarnings, type EarningType, type SupplyEarningRow } from '../../src/modules/supply/supply.tables.ts';
 import { systemClock } from '../../src/platform/time.ts';
 import { startFakeOpenAi } from '../fakes/openai-upstream.ts';
 import type { FakeUpstream } from '../fakes/upstream.ts';
@@ -59,8 +59,15 @@ export interface SupplyHarness extends GatewayHarness {
   credential(marker?: string): string;
   /** Mounts and activates an openai account for `who`; returns its id. */
   activeAccount(who: Actor): Promise<number>;
-  /** Puts `micros` of available earnings on a supplier (a bonus record plus its ledger transfer). */
-  grantAvailable(supplierId: number, micros: bigint): Promise<void>;
+  /**
+   * Puts `micros` of available earnings on a supplier — a record (a bonus unless said otherwise; negative: a refund)
+   * plus its money, as the earnings module writes them.
+   */
+  grantAvailable(
+    supplierId: number,
+    micros: bigint,
+    o?: { earnedAt?: Date; type?: EarningType; requests?: number; tokens?: number; description?: string },
+  ): Promise<SupplyEarningRow>;
   assertNoLeaks(): void;
 }
 
@@ -126,19 +133,25 @@ export async function startSupply(tier: DbTier, options: TestAppOptions = {}): P
       expect(activated.status, activated.raw).toBe(200);
       return id;
     },
-    async grantAvailable(supplierId, micros) {
-      const key = `test-grant:${crypto.randomUUID()}`;
-      await ledger.prepareAccounts([ACCOUNTS.promoExpense, ACCOUNTS.supplierAvailable(supplierId)]);
-      await g.t.database.transaction(async (tx) => {
-        await ledger.transferMany(
-          [{ idempotencyKey: key, kind: 'supply_bonus', postings: [{ account: ACCOUNTS.promoExpense, amount: -micros }, { account: ACCOUNTS.supplierAvailable(supplierId), amount: micros }] }],
+    async grantAvailable(supplierId, micros, o = {}) {
+      const earnedAt = o.earnedAt ?? new Date();
+      const type = o.type ?? 'bonus';
+      return g.t.database.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(supplyEarnings)
+          .values({
+            supplierUserId: supplierId, earningsType: type, amountMicros: micros, status: 'available', earnDay: earnedAt.toISOString().slice(0, 10),
+            requests: o.requests ?? 0, tokens: o.tokens ?? 0, description: o.description ?? 'test grant', earnedAt,
+          })
+          .returning();
+        await ledger.transfer(
+          {
+            idempotencyKey: `test-grant:${crypto.randomUUID()}`, kind: 'test_earnings',
+            postings: [{ account: ACCOUNTS.promoExpense, amount: -micros }, { account: ACCOUNTS.supplierAvailable(supplierId), amount: micros }],
+          },
           tx,
         );
-        const now = new Date();
-        await tx.insert(supplyEarnings).values({
-          supplierUserId: supplierId, earningsType: 'bonus', amountMicros: micros, status: 'available',
-          earnDay: now.toISOString().slice(0, 10), earnedAt: now, description: 'test grant',
-        });
+        return row as SupplyEarningRow;
       });
     },
     assertNoLeaks() {

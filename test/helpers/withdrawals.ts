@@ -60,25 +60,8 @@ export function withdraw(
 }
 
 /** An available earnings record earned at `earnedAt` (negative: a refund), with its money, as the earnings module writes them. */
-export async function availableRecord(h: SupplyHarness, supplierId: number, micros: bigint, earnedAt: Date, type: 'usage' | 'bonus' | 'refund' = micros < 0n ? 'refund' : 'usage') {
-  const ledger = createLedger({ database: h.t.database, clock: systemClock });
-  return h.t.database.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(supplyEarnings)
-      .values({
-        supplierUserId: supplierId, earningsType: type, amountMicros: micros, status: 'available', earnDay: earnedAt.toISOString().slice(0, 10),
-        requests: 7, tokens: 4200, description: `${type} record`, earnedAt,
-      })
-      .returning();
-    await ledger.transfer(
-      {
-        idempotencyKey: `test-record:${crypto.randomUUID()}`, kind: 'test_earnings',
-        postings: [{ account: ACCOUNTS.promoExpense, amount: -micros }, { account: ACCOUNTS.supplierAvailable(supplierId), amount: micros }],
-      },
-      tx,
-    );
-    return row as typeof supplyEarnings.$inferSelect;
-  });
+export function availableRecord(h: SupplyHarness, supplierId: number, micros: bigint, earnedAt: Date, type: 'usage' | 'bonus' | 'refund' = micros < 0n ? 'refund' : 'usage') {
+  return h.grantAvailable(supplierId, micros, { earnedAt, type, requests: 7, tokens: 4200, description: `${type} record` });
 }
 
 /** Σ records per status and the ledger's balances: the two must always agree. */
