@@ -3,7 +3,7 @@ import { bearer, registerUser } from '../../../test/helpers/actors.ts';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { formatStudioTime } from '../../platform/time.ts';
-import { csvField } from './usage.routes.ts';
+import { csvField } from '../../platform/csv.ts';
 import { createUsageService } from './usage.service.ts';
 import type { NewUsageRecord } from './usage.tables.ts';
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pageOf, pageWindow, studioOk } from '../../platform/envelopes.ts';
+import { csvField } from '../../platform/csv.ts';
 import { cnyNumber, formatCny } from '../../platform/money.ts';
 import { formatStudioTime } from '../../platform/time.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
@@ -50,17 +51,6 @@ const CSV_COLUMNS = [
   'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost', 'usage_estimated', 'latency_ms', 'first_byte_ms',
   'attempts', 'error_message',
 ] as const satisfies readonly (keyof UsageItem)[];
-
-/**
- * One CSV field. Text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading tab/CR) gets a
- * leading `'`: model names and upstream error messages are not ours and may carry `=HYPERLINK(…)`.
- */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value !== 'string') return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 function usageCsv(rows: UsageRecordRow[], withUser: boolean): string {
   const columns = CSV_COLUMNS.filter((c) => withUser || c !== 'user_id');

@@ -1,3 +1,4 @@
+import { csvField } from '../../platform/csv.ts';
 import { formatCny } from '../../platform/money.ts';
 import type { UrlSigner } from '../../platform/signed-urls.ts';
 import { addMs } from '../../platform/time.ts';
@@ -23,16 +24,6 @@ export function statementLink(signer: UrlSigner, publicBaseUrl: string, s: Suppl
   };
 }
 
-/**
- * One CSV field. Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'`; amounts are
- * written by us and pass as they are.
- */
-function field(value: string | number | null | undefined, o: { text?: boolean } = {}): string {
-  let text = value === null || value === undefined ? '' : String(value);
-  if (o.text && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 const row = (...fields: string[]) => `${fields.join(',')}\r\n`;
 
 /** Header rows for the settlement, a blank line, then one row per earnings record it holds. */
@@ -51,13 +42,13 @@ export function statementCsv(s: SupplySettlementRow, records: SupplyEarningRow[]
     ['created_at', s.createdAt.toISOString()],
     ['completed_at', s.completedAt?.toISOString() ?? null],
   ];
-  let csv = header.map(([name, value]) => row(name, field(value, { text: true }))).join('');
+  let csv = header.map(([name, value]) => row(name, csvField(value))).join('');
   csv += row();
   csv += row('record_id', 'earnings_type', 'amount', 'status', 'earn_day', 'earned_at', 'requests', 'tokens', 'description');
   for (const r of records) {
     csv += row(
       String(r.id), r.earningsType, formatCny(r.amountMicros), r.status, r.earnDay, r.earnedAt.toISOString(), String(r.requests), String(r.tokens),
-      field(r.description, { text: true }),
+      csvField(r.description),
     );
   }
   return csv;
