@@ -10,6 +10,7 @@ import { useI18n } from '../../i18n/i18n.tsx';
 import { KeyFormModal } from './Keys/KeyFormModal.tsx';
 import { NewKeyModal } from './Keys/NewKeyModal.tsx';
 import { cost, PageTitle, StatusTag } from './shared.tsx';
+import { rowTestId } from '../../components/rows.ts';
 
 // The buyer's API keys: list, create (the key is shown once), edit limits, enable/disable, revoke.
 
@@ -133,7 +134,7 @@ export default function Keys() {
           dataSource={keys.data?.items ?? []}
           columns={columns}
           scroll={{ x: 'max-content' }}
-          onRow={(k) => ({ 'data-testid': `key-row-${k.id}` }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(k) => rowTestId(`key-row-${k.id}`)}
           locale={{
             emptyText: (
               <Empty description={t('buyer.keys.empty')}>

@@ -8,6 +8,7 @@ import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { UsageFilters } from './Usage/UsageFilters.tsx';
 import { cost, PageTitle, StatusTag } from './shared.tsx';
+import { rowTestId } from '../../components/rows.ts';
 
 // Every metered request of the user, newest first: filters, server-side pages, a row's details, CSV export.
 
@@ -100,7 +101,7 @@ export default function Usage() {
           dataSource={usage.data?.items ?? []}
           columns={columns}
           scroll={{ x: 'max-content' }}
-          onRow={(r) => ({ 'data-testid': `usage-row-${r.id}` }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(r) => rowTestId(`usage-row-${r.id}`)}
           locale={{ emptyText: <Empty description={t('buyer.usage.empty')} /> }}
           expandable={{ expandedRowRender: (r) => <UsageDetails item={r} /> }}
           pagination={{

@@ -1,14 +1,15 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Empty, Progress, Segmented, Space, Table, Typography } from 'antd';
+import { Button, Card, Empty, Progress, Space, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { COUPON_FILTERS, listCoupons, type Coupon, type CouponFilter } from '../../api/operator.ts';
 import { dateTime, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { Filters, PageTitle, StatusTag, usePaging } from './shared.tsx';
+import { Filters, PageTitle, StatusFilter, StatusTag, usePaging } from './shared.tsx';
 import { CouponFormModal } from './Coupons/CouponFormModal.tsx';
+import { rowTestId } from '../../components/rows.ts';
 
 // Coupons: every coupon with where it stands in its window (active, upcoming, used up, expired, disabled) and how
 // often it was claimed and used; operators create new ones.
@@ -82,18 +83,15 @@ export default function Coupons() {
       </PageTitle>
       <Card>
         <Filters>
-          {/* Scrolls sideways on phones rather than overflowing the card. */}
-          <div style={{ maxWidth: '100%', overflowX: 'auto' }}>
-            <Segmented
-              value={status}
-              onChange={(v) => {
-                setStatus(v as CouponFilter | 'all');
-                paging.reset();
-              }}
-              options={[{ value: 'all', label: t('op.withdrawals.all') }, ...COUPON_FILTERS.map((s) => ({ value: s, label: t(`op.status.${s}`) }))]}
-              data-testid="coupon-status-filter"
-            />
-          </div>
+          <StatusFilter
+            value={status}
+            statuses={COUPON_FILTERS}
+            onChange={(v) => {
+              setStatus(v);
+              paging.reset();
+            }}
+            testId="coupon-status-filter"
+          />
         </Filters>
         <Table
           rowKey="id"
@@ -101,7 +99,7 @@ export default function Coupons() {
           dataSource={coupons.data?.items ?? []}
           columns={columns}
           scroll={{ x: 'max-content' }}
-          onRow={(c) => ({ 'data-testid': `coupon-row-${c.code}` }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(c) => rowTestId(`coupon-row-${c.code}`)}
           locale={{
             emptyText: (
               <Empty description={t('op.coupons.empty')}>

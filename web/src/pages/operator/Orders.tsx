@@ -11,6 +11,7 @@ import { dateTime, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { Filters, PageTitle, StatusTag, TextPromptModal, useActionsFixed, usePaging, type TextPrompt } from './shared.tsx';
+import { rowTestId } from '../../components/rows.ts';
 
 // Every user's orders, newest first, filtered by status, kind and user (`?user_id=` comes from the Users page).
 // A paid order can be refunded with a reason while its credits are unspent (the server says so when not).
@@ -159,7 +160,7 @@ export default function Orders() {
           dataSource={orders.data?.items ?? []}
           columns={columns}
           scroll={{ x: 'max-content' }}
-          onRow={(o) => ({ 'data-testid': `order-row-${o.order_id}` }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(o) => rowTestId(`order-row-${o.order_id}`)}
           locale={{ emptyText: <Empty description={t('op.orders.empty')} /> }}
           pagination={paging.pagination(orders.data?.total)}
         />

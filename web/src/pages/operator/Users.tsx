@@ -11,6 +11,7 @@ import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { Filters, PageTitle, StatusTag, useActionsFixed, usePaging } from './shared.tsx';
 import { AdjustCreditsModal } from './Users/AdjustCreditsModal.tsx';
+import { rowTestId } from '../../components/rows.ts';
 
 // Operators find users (a part of the username or email, a role), change a user's role after a confirmation, adjust
 // a user's credits with a reason, and jump to the user's orders. Operators cannot take their own operator role.
@@ -152,7 +153,7 @@ export default function Users() {
           dataSource={users.data?.items ?? []}
           columns={columns}
           scroll={{ x: 'max-content' }}
-          onRow={(u) => ({ 'data-testid': `user-row-${u.id}` }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(u) => rowTestId(`user-row-${u.id}`)}
           locale={{ emptyText: <Empty description={search || role ? t('op.users.noMatch') : t('common.empty')} /> }}
           pagination={paging.pagination(users.data?.total)}
         />

@@ -1,6 +1,6 @@
 import { CheckOutlined, CloseOutlined, SendOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Empty, Segmented, Space, Table, Tooltip, Typography } from 'antd';
+import { Button, Card, Empty, Space, Table, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import {
@@ -9,8 +9,9 @@ import {
 import { dateTime, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { Filters, PageTitle, StatusTag, TextPromptModal, useActionsFixed, usePaging, type TextPrompt } from './shared.tsx';
+import { Filters, PageTitle, StatusFilter, StatusTag, TextPromptModal, useActionsFixed, usePaging, type TextPrompt } from './shared.tsx';
 import { ProcessModal } from './Withdrawals/ProcessModal.tsx';
+import { rowTestId } from '../../components/rows.ts';
 
 // Suppliers' withdrawals: pending → processing (manual or sandbox payout) → completed (with the payout reference) or
 // failed (with a reason; the funds return to the supplier's available earnings). Pending ones can fail directly.
@@ -124,18 +125,15 @@ export default function Withdrawals() {
       <PageTitle>{t('nav.withdrawals')}</PageTitle>
       <Card>
         <Filters>
-          {/* Scrolls sideways on phones rather than overflowing the card. */}
-          <div style={{ maxWidth: '100%', overflowX: 'auto' }}>
-            <Segmented
-              value={status}
-              onChange={(v) => {
-                setStatus(v as SettlementStatus | 'all');
-                paging.reset();
-              }}
-              options={[{ value: 'all', label: t('op.withdrawals.all') }, ...SETTLEMENT_STATUSES.map((s) => ({ value: s, label: t(`op.status.${s}`) }))]}
-              data-testid="settlement-status-filter"
-            />
-          </div>
+          <StatusFilter
+            value={status}
+            statuses={SETTLEMENT_STATUSES}
+            onChange={(v) => {
+              setStatus(v);
+              paging.reset();
+            }}
+            testId="settlement-status-filter"
+          />
         </Filters>
         <Table
           rowKey="settlement_id"
@@ -143,7 +141,7 @@ export default function Withdrawals() {
           dataSource={settlements.data?.data ?? []}
           columns={columns}
           scroll={{ x: 'max-content' }}
-          onRow={(s) => ({ 'data-testid': `settlement-row-${s.settlement_id}` }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(s) => rowTestId(`settlement-row-${s.settlement_id}`)}
           locale={{ emptyText: <Empty description={t('op.withdrawals.empty')} /> }}
           pagination={paging.pagination(settlements.data?.pagination.total)}
         />

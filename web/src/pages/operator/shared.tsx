@@ -1,4 +1,4 @@
-import { Form, Grid, Input, Modal, Tag, Tooltip, Typography } from 'antd';
+import { Form, Grid, Input, Modal, Segmented, Tag, Tooltip, Typography } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Circuit, CircuitState } from '../../api/operator.ts';
 import { percent } from '../../components/format.ts';
@@ -13,6 +13,21 @@ export { PageTitle } from '../../components/PageTitle.tsx';
 /** A toolbar of filters that wraps on phones. */
 export function Filters({ children }: { children: ReactNode }) {
   return <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 16 }}>{children}</div>;
+}
+
+/** "All" and each status as a segmented filter; it scrolls sideways on phones rather than overflowing the card. */
+export function StatusFilter<S extends string>(p: { value: S | 'all'; statuses: readonly S[]; onChange(v: S | 'all'): void; testId: string }) {
+  const { t } = useI18n();
+  return (
+    <div style={{ maxWidth: '100%', overflowX: 'auto' }}>
+      <Segmented
+        value={p.value}
+        onChange={(v) => p.onChange(v as S | 'all')}
+        options={[{ value: 'all', label: t('op.withdrawals.all') }, ...p.statuses.map((s) => ({ value: s, label: t(`op.status.${s}`) }))]}
+        data-testid={p.testId}
+      />
+    </div>
+  );
 }
 
 const STATUS_COLORS: Record<string, string> = {

@@ -1,6 +1,6 @@
-import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Empty, Flex, Modal, Popconfirm, Select, Space, Table, Tooltip, Typography } from 'antd';
+import { Button, Card, Empty, Modal, Popconfirm, Space, Table, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { supplyApi, type AccountStatus, type SupplyAccount } from '../../api/supply.ts';
 import { dateTime } from '../../components/format.ts';
@@ -9,6 +9,7 @@ import { useI18n } from '../../i18n/i18n.tsx';
 import { AuditDrawer } from './Accounts/AuditDrawer.tsx';
 import { MountAccountForm } from './Accounts/MountAccountForm.tsx';
 import { RiskScore } from './Accounts/VerifyResultView.tsx';
+import { ListToolbar } from './ListToolbar.tsx';
 import { accountActions, pageProps, rowTestId, StatusTag } from './shared.tsx';
 
 // Supply accounts: mount (verify → acknowledge → create), the list with the actions each state allows, and the audit log.
@@ -40,29 +41,21 @@ export default function Accounts() {
 
   return (
     <Card title={t('supply.accounts.title')}>
-      <Flex wrap gap={12} justify="space-between" align="start" style={{ marginBottom: 16 }}>
-        <Typography.Paragraph type="secondary" style={{ flex: '1 1 320px', margin: 0 }}>
-          {t('supply.accounts.intro')}
-        </Typography.Paragraph>
-        <Space wrap>
-          <Select
-            allowClear
-            placeholder={t('supply.filter.status')}
-            aria-label={t('supply.filter.status')}
-            style={{ width: 140 }}
-            value={status}
-            onChange={(v?: AccountStatus) => {
-              setStatus(v);
-              setPage((p) => ({ ...p, page: 1 }));
-            }}
-            options={STATUSES.map((s) => ({ value: s, label: t(`supply.account.${s}`) }))}
-          />
-          <Button icon={<ReloadOutlined />} onClick={() => void refresh()} aria-label={t('common.refresh')} />
-          <Button data-testid="mount-account" type="primary" icon={<PlusOutlined />} onClick={() => setMounting(true)}>
-            {t('supply.accounts.mount')}
-          </Button>
-        </Space>
-      </Flex>
+      <ListToolbar
+        intro={t('supply.accounts.intro')}
+        statuses={STATUSES}
+        statusLabel="supply.account."
+        status={status}
+        onStatus={(v) => {
+          setStatus(v);
+          setPage((p) => ({ ...p, page: 1 }));
+        }}
+        onRefresh={() => void refresh()}
+      >
+        <Button data-testid="mount-account" type="primary" icon={<PlusOutlined />} onClick={() => setMounting(true)}>
+          {t('supply.accounts.mount')}
+        </Button>
+      </ListToolbar>
       <Table<SupplyAccount>
         rowKey="account_id"
         loading={accounts.isLoading}

@@ -1,6 +1,6 @@
-import { DollarOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { DollarOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Empty, Flex, Modal, Popconfirm, Progress, Select, Space, Table, Typography } from 'antd';
+import { Button, Card, Empty, Modal, Popconfirm, Progress, Space, Table, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { supplyApi, type PackageAction, type PackageStatus, type SupplyPackage } from '../../api/supply.ts';
 import { dateTime, tokens, yuan } from '../../components/format.ts';
@@ -8,6 +8,7 @@ import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { BatchPriceEditor } from './Packages/BatchPriceEditor.tsx';
 import { PackageDraftForm } from './Packages/PackageDraftForm.tsx';
+import { ListToolbar } from './ListToolbar.tsx';
 import { packageActions, pageProps, rowTestId, StatusTag } from './shared.tsx';
 
 // Token packages: save a draft, publish / pause / unlist / clone as the state allows, and reprice several at once.
@@ -54,32 +55,24 @@ export default function Packages() {
 
   return (
     <Card title={t('supply.packages.title')}>
-      <Flex wrap gap={12} justify="space-between" align="start" style={{ marginBottom: 16 }}>
-        <Typography.Paragraph type="secondary" style={{ flex: '1 1 320px', margin: 0 }}>
-          {t('supply.packages.intro')}
-        </Typography.Paragraph>
-        <Space wrap>
-          <Select
-            allowClear
-            placeholder={t('supply.filter.status')}
-            aria-label={t('supply.filter.status')}
-            style={{ width: 140 }}
-            value={status}
-            onChange={(v?: PackageStatus) => {
-              setStatus(v);
-              setPage((p) => ({ ...p, page: 1 }));
-            }}
-            options={STATUSES.map((s) => ({ value: s, label: t(`supply.package.${s}`) }))}
-          />
-          <Button icon={<ReloadOutlined />} onClick={() => void refresh()} aria-label={t('common.refresh')} />
-          <Button data-testid="batch-price" icon={<DollarOutlined />} disabled={selected.length === 0} onClick={() => setRepricing(selected)}>
-            {t('supply.packages.batchPrice', { n: selected.length })}
-          </Button>
-          <Button data-testid="new-package" type="primary" icon={<PlusOutlined />} onClick={() => setDrafting(true)}>
-            {t('supply.packages.new')}
-          </Button>
-        </Space>
-      </Flex>
+      <ListToolbar
+        intro={t('supply.packages.intro')}
+        statuses={STATUSES}
+        statusLabel="supply.package."
+        status={status}
+        onStatus={(v) => {
+          setStatus(v);
+          setPage((p) => ({ ...p, page: 1 }));
+        }}
+        onRefresh={() => void refresh()}
+      >
+        <Button data-testid="batch-price" icon={<DollarOutlined />} disabled={selected.length === 0} onClick={() => setRepricing(selected)}>
+          {t('supply.packages.batchPrice', { n: selected.length })}
+        </Button>
+        <Button data-testid="new-package" type="primary" icon={<PlusOutlined />} onClick={() => setDrafting(true)}>
+          {t('supply.packages.new')}
+        </Button>
+      </ListToolbar>
       <Table<SupplyPackage>
         rowKey="package_id"
         loading={packages.isLoading}

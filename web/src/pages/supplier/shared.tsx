@@ -1,6 +1,6 @@
 import { Tag } from 'antd';
 import dayjs from 'dayjs';
-import { useMemo, useRef, type HTMLAttributes } from 'react';
+import { useMemo, useRef } from 'react';
 import { idempotencyKey } from '../../api/client.ts';
 import type { SupplyAccount, SupplyPackage } from '../../api/supply.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -52,8 +52,7 @@ export function packageActions(p: Pick<SupplyPackage, 'status'>) {
   };
 }
 
-/** `data-testid` on a table row (AntD's `onRow`). */
-export const rowTestId = (id: string) => ({ 'data-testid': id }) as HTMLAttributes<HTMLElement>;
+export { rowTestId } from '../../components/rows.ts';
 
 /**
  * The Idempotency-Key of one submit attempt: made on the first submit, reused when the same form is sent again (a

@@ -6,6 +6,7 @@ import { listOrders, type Order, type OrderKind } from '../../../api/buyer.ts';
 import { dateTime, yuan } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { StatusTag } from '../shared.tsx';
+import { rowTestId } from '../../../components/rows.ts';
 
 // The user's recharge and membership orders, newest first; a pending one can still be paid.
 
@@ -59,7 +60,7 @@ function OrderTable({ kind }: { kind: OrderKind }) {
       dataSource={orders.data?.items ?? []}
       columns={columns}
       scroll={{ x: 'max-content' }}
-      onRow={(o) => ({ 'data-testid': `order-row-${o.order_id}` }) as React.HTMLAttributes<HTMLElement>}
+      onRow={(o) => rowTestId(`order-row-${o.order_id}`)}
       locale={{ emptyText: <Empty description={t('buyer.orders.empty')} /> }}
       pagination={{
         current: page,

@@ -5,6 +5,7 @@ import { listChannels, type AdminChannel } from '../../../api/operator.ts';
 import { dateTime } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { CircuitTag } from '../shared.tsx';
+import { rowTestId } from '../../../components/rows.ts';
 
 // The platform channels, read only: never a credential, only our fingerprint id (`key_hint`).
 
@@ -62,7 +63,7 @@ export function ChannelsTab() {
         dataSource={channels.data ?? []}
         columns={columns}
         scroll={{ x: 'max-content' }}
-        onRow={(c) => ({ 'data-testid': `channel-row-${c.id}` }) as React.HTMLAttributes<HTMLElement>}
+        onRow={(c) => rowTestId(`channel-row-${c.id}`)}
         locale={{ emptyText: <Empty description={t('op.channels.empty')} /> }}
       />
     </>

@@ -9,6 +9,7 @@ import { toast } from '../../../components/toast.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { CircuitTag, useActionsFixed } from '../shared.tsx';
 import { ModelFormModal } from './ModelFormModal.tsx';
+import { rowTestId } from '../../../components/rows.ts';
 
 // The studio's model registry (`/api/v1/models`): what the writing tools offer, what each costs in credits, and an
 // optional upstream key of its own (then the model is a router candidate too, with its own circuit).
@@ -121,7 +122,7 @@ export function ModelsTab({ circuits }: { circuits?: Circuit[] }) {
         dataSource={models.data ?? []}
         columns={columns}
         scroll={{ x: 'max-content' }}
-        onRow={(m) => ({ 'data-testid': `model-row-${m.id}` }) as React.HTMLAttributes<HTMLElement>}
+        onRow={(m) => rowTestId(`model-row-${m.id}`)}
         locale={{ emptyText: <Empty description={t('op.models.empty')} /> }}
       />
       <ModelFormModal

@@ -9,6 +9,7 @@ import { toast } from '../../../components/toast.ts';
 import { useActionsFixed } from '../shared.tsx';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { PriceFormModal } from './PriceFormModal.tsx';
+import { rowTestId } from '../../../components/rows.ts';
 
 // What API buyers pay per model (CNY per 1M tokens; per image for image models): the built-in defaults and the
 // operators' own prices. Removing an operator price brings the default back (or drops a model that has none).
@@ -95,7 +96,7 @@ export function PricesTab() {
         dataSource={shown}
         columns={columns}
         scroll={{ x: 'max-content' }}
-        onRow={(p) => ({ 'data-testid': `price-row-${p.model}` }) as React.HTMLAttributes<HTMLElement>}
+        onRow={(p) => rowTestId(`price-row-${p.model}`)}
         locale={{ emptyText: <Empty description={t('common.empty')} /> }}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
       />

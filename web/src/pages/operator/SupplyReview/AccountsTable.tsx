@@ -9,6 +9,7 @@ import {
 import { dateTime } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { CircuitTag, Filters, StatusTag, useActionsFixed, usePaging } from '../shared.tsx';
+import { rowTestId } from '../../../components/rows.ts';
 
 // Supply accounts for operators: the review queue (verification asked for a person) or every account, with the
 // decisions each row allows. Expanding a row shows the verification's checks.
@@ -128,7 +129,7 @@ export function AccountsTable({ queue, onDecide }: { queue: boolean; onDecide(ac
         columns={columns}
         scroll={{ x: 'max-content' }}
         expandable={{ expandedRowRender: (a) => <Checks items={a.check_items} /> }}
-        onRow={(a) => ({ 'data-testid': `account-row-${a.account_id}` }) as React.HTMLAttributes<HTMLElement>}
+        onRow={(a) => rowTestId(`account-row-${a.account_id}`)}
         locale={{ emptyText: <Empty description={queue ? t('op.review.queueEmpty') : t('common.empty')} /> }}
         pagination={paging.pagination(accounts.data?.pagination.total)}
       />
