@@ -1,4 +1,4 @@
-import type { Order } from './buyer.ts';
+import type { ClaimableCoupon, CouponType, Order } from './buyer.ts';
 import { api, ApiError, download, idempotencyKey, type StudioPage, type SupplyPage } from './client.ts';
 
 // The operators' API. Types mirror the server's zod schemas: src/modules/admin/operator-console.schema.ts (users,
@@ -211,38 +211,16 @@ export const failSettlement = (id: number, reason: string) => settlementAction(i
 
 // ---- coupons ------------------------------------------------------------------------------------
 
-export const COUPON_TYPES = ['discount', 'deduction', 'credit_bonus'] as const;
-export type CouponType = (typeof COUPON_TYPES)[number];
+export type { CouponType };
+export const COUPON_TYPES = ['discount', 'deduction', 'credit_bonus'] as const satisfies readonly CouponType[];
 export const COUPON_FILTERS = ['active', 'used_up', 'upcoming', 'expired', 'disabled'] as const;
 export type CouponFilter = (typeof COUPON_FILTERS)[number];
 
-export interface Coupon {
-  id: number;
-  code: string;
-  name: string;
-  type: CouponType;
-  /** discount: percent off; deduction: CNY off; credit_bonus: credits added. */
-  value: number;
-  min_amount: number;
-  max_usage: number;
-  claimed_count: number;
-  used_count: number;
-  valid_from: string;
-  valid_until: string;
-  status: string;
-}
+/** The coupons list is one endpoint for everyone; operators see every coupon in the same shape. */
+export type Coupon = ClaimableCoupon;
 
-export interface CouponInput {
-  code: string;
-  name: string;
-  type: CouponType;
-  value: number;
-  min_amount: number;
-  max_usage: number;
-  /** ISO 8601 date-times. */
-  valid_from: string;
-  valid_until: string;
-}
+/** A new coupon; `valid_from` / `valid_until` are ISO 8601 date-times. */
+export type CouponInput = Omit<Coupon, 'id' | 'claimed_count' | 'used_count' | 'status'>;
 
 export const listCoupons = (q: { status?: CouponFilter; page: number; page_size: number }) => api.get<StudioPage<Coupon>>('/api/v1/operation/coupons', q);
 export const createCoupon = (body: CouponInput) => api.post<{ id: number; code: string; status: string }>('/api/v1/operation/coupons', body);
@@ -272,3 +250,4 @@ export async function getMetricsText(): Promise<string> {
 }
 
 export { idempotencyKey };
+
