@@ -20,7 +20,9 @@ export async function registerWebConsole(app: FastifyInstance, dist = WEB_DIST):
     prefix: '/',
     wildcard: false,
     index: ['index.html'],
-    // Hashed assets never change; index.html must always be fresh.
+    // Our own Cache-Control (the plugin's default, `public, max-age=0`, would replace it): hashed assets never change;
+    // index.html must always be fresh.
+    cacheControl: false,
     setHeaders(res, file) {
       res.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
