@@ -89,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerMetrics(app);
+  const metrics = registerMetrics(app);
   registerStudioRateLimits(app, { redis: deps.redis, namespace: deps.namespace ?? 'tollgate', limits: config.rateLimits });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -122,10 +122,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ledger = createLedger({ database, clock });
   const audit = createAuditLog({ database });
   const idempotency = createIdempotency({ database, clock });
-  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency });
+  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency, users });
 
   const supply = await supplyModule(app, {
     config, database, clock, ledger, audit, auth, idempotency, secrets, usage, catalog, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
+    passwordMatches: (userId, password) => users.passwordMatches(userId, password),
   });
 
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
@@ -134,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency, apiKeys });
   const gateway = await gatewayModule(app, {
     config, database, clock, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
-    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates, supply.candidates], chargeEffects: supply.chargeEffects, secrets,
+    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates, supply.candidates], chargeEffects: supply.chargeEffects, secrets, audit, metrics,
   });
   await app.register(operatorConsoleRoutes, { users, orders: commerce.orders, channels, health: gateway.health, audit, auth, apiKeys });
   await app.register(registryRoutes, { registry, auth });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, startupWarnings } from './config.ts';
 
 const KEY = 'ab'.repeat(32);
 const SECRET = 'j'.repeat(40);
@@ -58,7 +58,9 @@ describe('loadConfig', () => {
       PLATFORM_FEE_RATE: '0.15',
       EARNINGS_HOLD_HOURS: '48',
       ALLOW_PRIVATE_UPSTREAMS: 'true',
-      PAYMENT_PROVIDERS: 'sandbox, alipay',
+      PAYMENT_PROVIDERS: 'alipay, wechat',
+      WECHATPAY_MCH_ID: '1900000001', WECHATPAY_APP_ID: 'wx0000', WECHATPAY_SERIAL_NO: 'SERIAL', WECHATPAY_PRIVATE_KEY: 'k',
+      WECHATPAY_APIV3_KEY: 'v'.repeat(32), WECHATPAY_PLATFORM_PUBLIC_KEY: 'p', WECHATPAY_PLATFORM_SERIAL: 'PSERIAL',
       ALIPAY_APP_ID: '2021000000000000',
       ALIPAY_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----',
       ALIPAY_PUBLIC_KEY: 'MIIBIjANBgkq',
@@ -82,7 +84,7 @@ describe('loadConfig', () => {
       platformFeeRate: 0.15,
       earningsHoldHours: 48,
       allowPrivateUpstreams: true,
-      paymentProviders: ['sandbox', 'alipay'],
+      paymentProviders: ['alipay', 'wechat'],
       payments: {
         alipay: {
           appId: '2021000000000000',
@@ -103,6 +105,28 @@ describe('loadConfig', () => {
     for (const v of ['WECHATPAY_MCH_ID', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL']) {
       expect(attempt).toThrow(new RegExp(`${v}: required when PAYMENT_PROVIDERS includes wechat`));
     }
+  });
+
+  describe('sandbox payments (they credit orders without money)', () => {
+    const production = { NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET, PUBLIC_BASE_URL: 'https://pay.example.com' };
+
+    it.each(['sandbox', 'alipay,sandbox', ' sandbox '])('refuses to start in production with PAYMENT_PROVIDERS=%s, naming the variable', (providers) => {
+      const env = { ...production, PAYMENT_PROVIDERS: providers, ALIPAY_APP_ID: 'a', ALIPAY_PRIVATE_KEY: 'k', ALIPAY_PUBLIC_KEY: 'p' };
+      expect(configError(env).message).toMatch(/PAYMENT_PROVIDERS: sandbox is not allowed when NODE_ENV=production/);
+    });
+
+    it('enables no payment provider in production when PAYMENT_PROVIDERS is unset, and sandbox elsewhere', () => {
+      expect(loadConfig(production).paymentProviders).toEqual([]);
+      expect(loadConfig({ NODE_ENV: 'test' }).paymentProviders).toEqual(['sandbox']);
+      expect(loadConfig({ NODE_ENV: 'development', PAYMENT_PROVIDERS: 'sandbox' }).paymentProviders).toEqual(['sandbox']);
+    });
+
+    it('is a startup warning whenever it is enabled, and only then', () => {
+      expect(startupWarnings(loadConfig({}))).toEqual([expect.stringMatching(/^Sandbox payments are enabled \(PAYMENT_PROVIDERS includes sandbox\)/)]);
+      const alipay = { PAYMENT_PROVIDERS: 'alipay', ALIPAY_APP_ID: 'a', ALIPAY_PRIVATE_KEY: 'k', ALIPAY_PUBLIC_KEY: 'p' };
+      expect(startupWarnings(loadConfig(alipay))).toEqual([]);
+      expect(startupWarnings(loadConfig(production))).toEqual([]);
+    });
   });
 
   it('requires a public https PUBLIC_BASE_URL in production when a real payment provider is on', () => {

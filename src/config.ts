@@ -31,7 +31,8 @@ const EnvSchema = z.object({
   PLATFORM_FEE_RATE: decimalNumber.pipe(z.number().max(1)).default(0.1),
   EARNINGS_HOLD_HOURS: wholeNumber.default(24),
   ALLOW_PRIVATE_UPSTREAMS: bool.default(false),
-  PAYMENT_PROVIDERS: z.string().default('sandbox'),
+  /** Unset: `sandbox` outside production, none in production. */
+  PAYMENT_PROVIDERS: z.string().optional(),
   SMS_PROVIDER: z.enum(['sandbox']).default('sandbox'),
   REFRESH_TOKEN_ROTATION: bool.default(false),
   RATE_LIMIT_AUTH_PER_MIN: positiveInt.default(10),
@@ -130,6 +131,18 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** What `npm start` warns about once the configuration is loaded: settings that must never reach production. */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.paymentProviders.includes('sandbox')) {
+    warnings.push(
+      'Sandbox payments are enabled (PAYMENT_PROVIDERS includes sandbox): orders can be marked paid without money, by a signed ' +
+        'callback or by their owner on the sandbox checkout page. For development and tests only.',
+    );
+  }
+  return warnings;
+}
+
 /** Parses the environment once; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -148,8 +161,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`);
     }
   }
-  const paymentProviders = e.PAYMENT_PROVIDERS.split(',').map((s) => s.trim()).filter(Boolean);
+  const paymentProviders = (e.PAYMENT_PROVIDERS ?? (e.NODE_ENV === 'production' ? '' : 'sandbox')).split(',').map((s) => s.trim()).filter(Boolean);
   const problems: string[] = [];
+  if (e.NODE_ENV === 'production' && paymentProviders.includes('sandbox')) {
+    // The sandbox marks orders paid without money (a signed callback or its checkout page): never where money is real.
+    problems.push('  PAYMENT_PROVIDERS: sandbox is not allowed when NODE_ENV=production (it credits orders without payment); use alipay and/or wechat');
+  }
   for (const name of paymentProviders) {
     if (!(name in PAYMENT_PROVIDER_VARS)) problems.push(`  PAYMENT_PROVIDERS: unknown provider "${name}" (sandbox, alipay, wechat)`);
     for (const v of PAYMENT_PROVIDER_VARS[name as keyof typeof PAYMENT_PROVIDER_VARS] ?? []) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, startupWarnings, type Config } from './config.ts';
 import { openDatabase, type Database } from './platform/db.ts';
 import { withDevelopmentSecrets } from './platform/dev-secrets.ts';
 import { startJobs, type JobRunner } from './platform/jobs.ts';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const bootLog = pino({ level: config.logLevel });
+  for (const warning of startupWarnings(config)) bootLog.warn(warning);
   config = withDevelopmentSecrets(config, bootLog);
 
   const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });

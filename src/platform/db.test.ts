@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireDataDirLock, openDatabase } from './db.ts';
+import { acquireDataDirLock, afterCommit, openDatabase } from './db.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -99,4 +99,45 @@ describe('openDatabase on a PGlite data directory', () => {
     await second.close();
     await expect(second.ping()).rejects.toThrow();
   }, 60_000);
+});
+
+describe('afterCommit', () => {
+  it('runs a hook once its transaction commits, before transaction() returns, and never after a rollback', async () => {
+    const database = await openDatabase({ memory: true });
+    try {
+      const heard: string[] = [];
+      const result = await database.transaction(async (tx) => {
+        afterCommit(tx, () => void heard.push('committed'));
+        heard.push('in transaction');
+        return 'done';
+      });
+      expect(result).toBe('done');
+      expect(heard).toEqual(['in transaction', 'committed']);
+
+      await expect(
+        database.transaction(async (tx) => {
+          afterCommit(tx, () => void heard.push('rolled back'));
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(heard).toEqual(['in transaction', 'committed']);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('keeps the commit when a hook fails', async () => {
+    const database = await openDatabase({ memory: true });
+    try {
+      const result = await database.transaction(async (tx) => {
+        afterCommit(tx, () => {
+          throw new Error('listener broke');
+        });
+        return 1;
+      });
+      expect(result).toBe(1);
+    } finally {
+      await database.close();
+    }
+  });
 });

@@ -24,6 +24,42 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Work to run once the transaction `db` belongs to has committed (a cache to drop, a node to tell), in the order it
+ * was added; nothing runs if it rolls back. Outside a transaction opened by `Database.transaction` (autocommit: the
+ * write is already durable) it runs at once. The commit stands whatever a hook does: one that throws is reported as a
+ * process warning, never as the transaction's failure.
+ */
+export function afterCommit(db: Db, hook: CommitHook): void {
+  const hooks = commitHooks.get(db);
+  if (hooks) hooks.push(hook);
+  else void runHook(hook);
+}
+
+type CommitHook = () => void | Promise<void>;
+const commitHooks = new WeakMap<object, CommitHook[]>();
+
+async function runHook(hook: CommitHook): Promise<void> {
+  try {
+    await hook();
+  } catch (err) {
+    process.emitWarning(`after-commit hook failed: ${(err as Error).message}`);
+  }
+}
+
+/** `transaction` with the hooks of `afterCommit`: they have run (and been awaited) when it returns. */
+function withCommitHooks(db: Db): Database['transaction'] {
+  return async (fn) => {
+    const hooks: CommitHook[] = [];
+    const result = await db.transaction((tx) => {
+      commitHooks.set(tx, hooks);
+      return fn(tx as unknown as Db);
+    });
+    for (const hook of hooks) await runHook(hook);
+    return result;
+  };
+}
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 // Any constant works; it only has to be the same for every Tollgate process migrating one database.
@@ -70,7 +106,7 @@ async function openPostgres(connectionString: string): Promise<Database> {
   return {
     kind: 'postgres',
     db,
-    transaction: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
+    transaction: withCommitHooks(db),
     ping: async () => void (await pool.query('SELECT 1')),
     executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }),
     close: () => pool.end(),
@@ -92,7 +128,7 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
   return {
     kind: 'pglite',
     db,
-    transaction: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
+    transaction: withCommitHooks(db),
     ping: async () => void (await client.query('SELECT 1')),
     async executeSql(text, values) {
       if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };

@@ -8,6 +8,10 @@ describe('envelopeKindFor', () => {
     ['/v1/chat/completions', 'openai'],
     ['/v1', 'openai'],
     ['/v1?x=1', 'openai'],
+    ['/v1/messages', 'anthropic'],
+    ['/v1/messages?beta=true', 'anthropic'],
+    ['/v1/messages/count_tokens', 'anthropic'],
+    ['/v1/messagesx', 'openai'],
     ['/1?x=/api/v1/supply/', 'legacy'],
     ['/v10/x', 'studio'],
     ['/api/v1/supply/accounts/1', 'supply'],
@@ -37,6 +41,29 @@ describe('renderError', () => {
       error: { type: 'rate_limit_error' },
     });
     expect(renderError('/v1/x', 'req_1', new AppError('INTERNAL', 'boom')).body).toMatchObject({ error: { type: 'server_error' } });
+  });
+
+  it('renders Anthropic’s shape on /v1/messages, with the type Anthropic uses for each status', () => {
+    expect(renderError('/v1/messages', 'req_1', invalid)).toEqual({
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'Invalid request: body.email: bad' } },
+    });
+    const typeOf = (code: ConstructorParameters<typeof AppError>[0]) =>
+      (renderError('/v1/messages', 'r', new AppError(code, 'm')).body as { error: { type: string } }).error.type;
+    expect(typeOf('UNAUTHENTICATED')).toBe('authentication_error');
+    expect(typeOf('PAYMENT_REQUIRED')).toBe('billing_error');
+    expect(typeOf('FORBIDDEN')).toBe('permission_error');
+    expect(typeOf('NOT_FOUND')).toBe('not_found_error');
+    expect(typeOf('PAYLOAD_TOO_LARGE')).toBe('request_too_large');
+    expect(typeOf('RATE_LIMITED')).toBe('rate_limit_error');
+    expect(typeOf('INTERNAL')).toBe('api_error');
+    expect(typeOf('BAD_GATEWAY')).toBe('api_error');
+    expect(typeOf('SERVICE_UNAVAILABLE')).toBe('overloaded_error');
+    expect(typeOf('GATEWAY_TIMEOUT')).toBe('timeout_error');
+    expect(typeOf('UNPROCESSABLE')).toBe('invalid_request_error');
+    // OpenAI's fields never leak into Anthropic's shape; an explicit Anthropic type wins over the status's.
+    const upstream = new AppError('BAD_GATEWAY', 'm', { openaiCode: 'upstream_error', openaiType: 'server_error', anthropicType: 'overloaded_error' });
+    expect(renderError('/v1/messages', 'r', upstream).body).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'm' } });
   });
 
   it('renders the supply shape with the request id and a SUP_<AREA>_<status>1 code', () => {

@@ -3,10 +3,13 @@ import { AppError, STUDIO_BUSINESS_CODES } from './errors.ts';
 
 // The one place that knows which response shape a path prefix uses (DESIGN.md §3).
 
-export type EnvelopeKind = 'openai' | 'supply' | 'legacy' | 'studio';
+export type EnvelopeKind = 'openai' | 'anthropic' | 'supply' | 'legacy' | 'studio';
 
 export function envelopeKindFor(url: string): EnvelopeKind {
   const path = url.split('?', 1)[0] ?? '';
+  // Anthropic's Messages API (and its sub-paths, e.g. count_tokens) is called by Anthropic's SDKs, which read only
+  // Anthropic's error shape.
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
   if (path.startsWith('/v1/') || path === '/v1') return 'openai';
   if (path.startsWith('/api/v1/supply/') || path.startsWith('/api/v1/supplier/')) return 'supply';
   if (path.startsWith('/1/') || path === '/1') return 'legacy';
@@ -41,8 +44,27 @@ const OPENAI_TYPES: Record<number, string> = {
   409: 'invalid_request_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',
+  422: 'invalid_request_error',
   429: 'rate_limit_error',
 };
+
+/** Anthropic's error types by HTTP status, as its API documents them; 503 is how Tollgate says "overloaded". */
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  503: 'overloaded_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+export const anthropicErrorType = (status: number): string =>
+  ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 
 export interface RenderedError {
   status: number;
@@ -61,6 +83,17 @@ export function renderError(url: string, requestId: string, err: AppError): Rend
             type: typeof err.details?.openaiType === 'string' ? err.details.openaiType : (OPENAI_TYPES[status] ?? 'server_error'),
             code: typeof err.details?.openaiCode === 'string' ? err.details.openaiCode : err.code.toLowerCase(),
             param: err.details?.field ?? null,
+          },
+        },
+      };
+    case 'anthropic':
+      return {
+        status,
+        body: {
+          type: 'error',
+          error: {
+            type: typeof err.details?.anthropicType === 'string' ? err.details.anthropicType : anthropicErrorType(status),
+            message: err.message,
           },
         },
       };

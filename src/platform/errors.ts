@@ -30,9 +30,14 @@ export const ERROR_STATUS = {
   ACTIVITY_ENDED: 400,
   // Supply console codes with a meaning of their own (DESIGN.md §6); generic ones render as SUP_<AREA>_<status>1.
   SUP_ACC_4092: 409,
-  SUP_ACC_4093: 409,
+  // createSupplyAccount declares 422 (not 409) for its business refusals: a credential already mounted, an
+  // Idempotency-Key reused with another body (or still in flight), a credential that failed verification.
+  SUP_ACC_4221: 422,
+  SUP_ACC_4222: 422,
+  SUP_ACC_4223: 422,
   SUP_PKG_4092: 409,
   SUP_PKG_4093: 409,
+  SUP_PKG_4094: 409,
   SUP_SET_4001: 400,
   SUP_SET_4002: 400,
   SUP_SET_4003: 400,

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorCode } from './errors.ts';
+import { registerControlCharacterGuard } from './control-chars.ts';
 import { renderError } from './envelopes.ts';
 import { isConsolePage, sendConsole } from './web.ts';
 
@@ -58,6 +59,7 @@ export function registerEdge(app: FastifyInstance, opts: { consolePages?: boolea
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  registerControlCharacterGuard(app);
 
   // Node's server.close() reaps only connections idle at that moment, and Fastify marks only requests that
   // arrive later: a keep-alive connection whose request was in flight would hold shutdown open until the

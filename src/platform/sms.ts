@@ -9,6 +9,8 @@ import type { Clock } from './time.ts';
 export const SMS_TEMPLATES = {
   phone_verification: (p: Record<string, string>) => `【Tollgate】您正在验证手机号，验证码 ${p.code}，${p.minutes} 分钟内有效。如非本人操作请忽略。`,
   withdraw_verification: (p: Record<string, string>) => `【Tollgate】您正在申请提现，验证码 ${p.code}，${p.minutes} 分钟内有效。请勿告诉任何人。`,
+  phone_change_verification: (p: Record<string, string>) =>
+    `【Tollgate】您正在更换提现手机号，验证码 ${p.code}，${p.minutes} 分钟内有效。如非本人操作，请立即修改密码。`,
 } as const;
 
 export type SmsTemplate = keyof typeof SMS_TEMPLATES;

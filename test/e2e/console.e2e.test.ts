@@ -31,6 +31,8 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     h = await startSupply(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { ...SANDBOX_ENV, PORT: String(port), PUBLIC_BASE_URL: base } });
+    // The supplier's package sells at ¥200 000 / ¥400 000 per 1M tokens: the buyers' price must allow it.
+    await h.t.request({ method: 'PUT', url: `/api/v1/admin/model-prices/${MODEL}`, headers: h.operator, payload: { provider: 'openai', input_price: 200_000, output_price: 400_000 } });
     browser = await launch();
   }, 120_000);
   afterAll(async () => {

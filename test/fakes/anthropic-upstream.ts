@@ -5,6 +5,7 @@ import {
   type Directives,
   directivesIn,
   type FakeUpstream,
+  leakyMessage,
   markerOf,
   type RecordedRequest,
   replyWords,
@@ -52,6 +53,13 @@ export function anthropicErrorBody(status: number, message: string): Json {
   const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   return { type: 'error', error: { type, message }, request_id: 'req_fake0000000000000000' };
 }
+
+/** Anthropic's error shape with the key in every field, and in fields Anthropic does not have. */
+export const leakyAnthropicError = (_status: number, key: string): Json => ({
+  type: 'error',
+  error: { type: key, message: leakyMessage(key), code: key, param: key },
+  request_id: key,
+});
 
 export async function startFakeAnthropic(): Promise<FakeUpstream> {
   let served = 0;
@@ -105,7 +113,7 @@ async function answerMessages(req: RecordedRequest, res: http.ServerResponse, n:
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   const prompt = textOf(lastUser?.content);
   const d = directivesIn(prompt);
-  if (await applyDirectives(d, req, res, anthropicErrorBody)) return;
+  if (await applyDirectives(d, req, res, anthropicErrorBody, leakyAnthropicError)) return;
   const reply = planReply(body, prompt, d, n);
   const message = {
     id: `msg_fake${String(n).padStart(6, '0')}`,
@@ -117,7 +125,7 @@ async function answerMessages(req: RecordedRequest, res: http.ServerResponse, n:
     stop_sequence: reply.stopSequence,
     ...(d.noUsage ? {} : { usage: usageOf(reply.inputTokens, reply.outputTokens) }),
   };
-  if (body.stream === true) return streamMessage(res, message, reply, d, prompt.includes('[[stream-error]]'));
+  if (body.stream === true) return streamMessage(res, message, reply, d, prompt.includes('[[stream-error]]'), credentialOf(req));
   if (d.stall) {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"id":"msg_');
@@ -202,7 +210,7 @@ function event(res: http.ServerResponse, data: Json & { type: string }): void {
   writeSse(res, data, data.type);
 }
 
-function streamMessage(res: http.ServerResponse, message: Json, reply: Reply, d: Directives, failMidway: boolean): void {
+function streamMessage(res: http.ServerResponse, message: Json, reply: Reply, d: Directives, failMidway: boolean, key: string): void {
   startSse(res);
   const usage = d.noUsage ? {} : { usage: usageOf(reply.inputTokens, 1) };
   event(res, { type: 'message_start', message: { ...message, content: [], stop_reason: null, stop_sequence: null, ...usage } });
@@ -215,6 +223,10 @@ function streamMessage(res: http.ServerResponse, message: Json, reply: Reply, d:
       event(res, { type: 'content_block_delta', index, delta });
       if (failMidway) {
         event(res, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+        return void res.end();
+      }
+      if (d.leakStream) {
+        writeSse(res, leakyAnthropicError(500, key), 'error');
         return void res.end();
       }
     }

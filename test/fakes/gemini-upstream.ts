@@ -3,8 +3,10 @@ import type http from 'node:http';
 import {
   applyDirectives,
   type Directives,
+  credentialOf,
   directivesIn,
   type FakeUpstream,
+  leakyMessage,
   markerOf,
   type RecordedRequest,
   replyWords,
@@ -49,6 +51,16 @@ const STATUS_NAMES: Record<number, string> = {
 
 export const geminiError = (code: number, message: string) => ({
   error: { code, message, status: STATUS_NAMES[code] ?? 'UNKNOWN' },
+});
+
+/** Gemini's error shape with the key in every field (its `code` too, in a stream, where no HTTP status checks it). */
+export const leakyGeminiError = (status: number, key: string) => ({
+  error: {
+    code: status,
+    message: leakyMessage(key),
+    status: key,
+    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: key, metadata: { key } }],
+  },
 });
 
 /** What Gemini answers a wrong key with: no 401, a 400 whose details name the reason. */
@@ -126,7 +138,7 @@ async function generate(req: RecordedRequest, res: http.ServerResponse, model: s
   const body = (req.body ?? {}) as GenerateRequest;
   const prompt = lastUserText(body);
   const d = directivesIn(prompt);
-  if (await applyDirectives(d, req, res, geminiError)) return;
+  if (await applyDirectives(d, req, res, geminiError, leakyGeminiError)) return;
   const fragments = replyFragments(body, prompt, d);
   const reply = fragments.flat();
   const usage = d.noUsage ? {} : { usageMetadata: usageMetadata(body, model, reply) };
@@ -140,6 +152,11 @@ async function generate(req: RecordedRequest, res: http.ServerResponse, model: s
     const last = i === fragments.length - 1;
     writeSse(res, { candidates: [candidate(parts, last ? 'STOP' : undefined)], ...(last ? usage : {}), modelVersion: model });
     if (d.stall) return; // one fragment, then silence: the socket stays open until the client gives up
+    if (d.leakStream) {
+      const key = credentialOf(req);
+      writeSse(res, { error: { ...leakyGeminiError(500, key).error, code: key } });
+      return void res.end();
+    }
   }
   res.end();
 }

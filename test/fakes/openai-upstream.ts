@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import {
-  applyDirectives, directivesIn, markerOf, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
+  applyDirectives, credentialOf, directivesIn, leakyMessage, markerOf, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
   type FakeUpstream, type RecordedRequest,
 } from './upstream.ts';
 
@@ -8,7 +8,8 @@ import {
 // embeddings (float or base64), image generations and the model list. It answers on any path prefix, so the same fake
 // stands in for OpenAI (`/v1`), Qianfan (`/v2`), DashScope compatible mode and Azure deployments
 // (`/openai/deployments/<name>/…?api-version=`). Shared directives are in upstream.ts; `[[pace:N]]` waits N ms
-// between streamed chunks.
+// between streamed chunks. Chat and text completions stream. `[[fill]]` answers with all the output the request
+// allows (see `fill`).
 //
 // The key must come as OpenAI wants it, `Authorization: Bearer <key>` (or Azure's `api-key` header). The credential
 // markers of upstream.ts steer the model list (`GET …/models`) and the legacy balance endpoint
@@ -21,6 +22,12 @@ type Json = Record<string, unknown>;
 
 const errorBody = (status: number, message: string) => ({
   error: { message, type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', code: status === 401 ? 'invalid_api_key' : null, param: null },
+});
+
+/** OpenAI's error shape with the key in every field, and in one OpenAI does not have. */
+export const leakyErrorBody = (_status: number, key: string) => ({
+  error: { message: leakyMessage(key), type: key, code: key, param: key, key_hint: key.slice(-6) },
+  detail: key,
 });
 
 export function textOf(value: unknown): string {
@@ -52,9 +59,10 @@ export async function startFakeOpenAi(options: { requireKey?: string } = {}): Pr
     if (req.method === 'GET' && req.path.endsWith('/dashboard/billing/credit_grants')) return creditGrants(req, res);
     const body = (req.body ?? {}) as Json;
     const d = directivesIn(textOf(body));
-    if (await applyDirectives(d, req, res, errorBody)) return;
-    if (req.path.endsWith('/chat/completions')) return chat(req, res, body, d.stall, d.noUsage, d.tool, pace(body));
-    if (req.path.endsWith('/completions')) return completion(res, body, d.noUsage);
+    if (await applyDirectives(d, req, res, errorBody, leakyErrorBody)) return;
+    if (textOf(body).includes('[[fill]]') && body.stream !== true) return fill(req, res, body);
+    if (req.path.endsWith('/chat/completions')) return chat(req, res, body, d.stall, d.noUsage, d.tool, pace(body), d.leakStream);
+    if (req.path.endsWith('/completions')) return completion(req, res, body, d.noUsage, d.leakStream);
     if (req.path.endsWith('/embeddings')) return embeddings(res, body, d.noUsage);
     if (req.path.endsWith('/images/generations')) return images(res, body);
     sendJson(res, 404, errorBody(404, `Unknown path ${req.path}`));
@@ -92,7 +100,7 @@ function creditGrants(req: RecordedRequest, res: http.ServerResponse) {
 
 const pace = (body: Json) => Number(/\[\[pace:(\d+)\]\]/.exec(textOf(body))?.[1] ?? 0);
 
-async function chat(req: RecordedRequest, res: http.ServerResponse, body: Json, stall: boolean, noUsage: boolean, tool: boolean, paceMs: number) {
+async function chat(req: RecordedRequest, res: http.ServerResponse, body: Json, stall: boolean, noUsage: boolean, tool: boolean, paceMs: number, leak: boolean) {
   const promptTokens = wordCount(textOf(body.messages));
   const words = replyWords(lastUserText(body));
   const tools = (body.tools as { function?: { name?: string } }[] | undefined) ?? [];
@@ -114,6 +122,10 @@ async function chat(req: RecordedRequest, res: http.ServerResponse, body: Json, 
   startSse(res);
   writeSse(res, { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
   if (stall) return; // headers and one chunk, then silence: the gateway's idle timeout must end it.
+  if (leak) {
+    writeSse(res, leakyErrorBody(500, credentialOf(req)));
+    return void res.end();
+  }
   if (callTool) {
     writeSse(res, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...toolCall, function: { name: toolCall.function.name, arguments: '' } }] }, finish_reason: null }] });
     for (const part of ['{"city":', '"Paris"}']) {
@@ -133,14 +145,27 @@ async function chat(req: RecordedRequest, res: http.ServerResponse, body: Json, 
   res.end();
 }
 
-function completion(res: http.ServerResponse, body: Json, noUsage: boolean) {
+function completion(req: RecordedRequest, res: http.ServerResponse, body: Json, noUsage: boolean, leak: boolean) {
   const promptTokens = wordCount(textOf(body.prompt));
   const words = replyWords(textOf(body.prompt));
-  sendJson(res, 200, {
-    id: 'cmpl-fake', object: 'text_completion', created: 1_700_000_000, model: body.model,
-    choices: [{ index: 0, text: words.join(' '), finish_reason: 'stop', logprobs: null }],
-    ...(noUsage ? {} : { usage: { prompt_tokens: promptTokens, completion_tokens: words.length, total_tokens: promptTokens + words.length } }),
-  });
+  const usage = { prompt_tokens: promptTokens, completion_tokens: words.length, total_tokens: promptTokens + words.length };
+  const base = { id: 'cmpl-fake', object: 'text_completion', created: 1_700_000_000, model: body.model };
+  if (body.stream !== true) {
+    return sendJson(res, 200, { ...base, choices: [{ index: 0, text: words.join(' '), finish_reason: 'stop', logprobs: null }], ...(noUsage ? {} : { usage }) });
+  }
+  startSse(res);
+  for (const [i, word] of words.entries()) {
+    writeSse(res, { ...base, choices: [{ index: 0, text: i === 0 ? word : ` ${word}`, finish_reason: null, logprobs: null }] });
+    if (leak) {
+      writeSse(res, leakyErrorBody(500, credentialOf(req)));
+      return void res.end();
+    }
+  }
+  writeSse(res, { ...base, choices: [{ index: 0, text: '', finish_reason: 'stop', logprobs: null }] });
+  const wantsUsage = (body.stream_options as Json | undefined)?.include_usage === true;
+  if (wantsUsage && !noUsage) writeSse(res, { ...base, choices: [], usage });
+  writeSse(res, '[DONE]');
+  res.end();
 }
 
 function embeddings(res: http.ServerResponse, body: Json, noUsage: boolean) {
@@ -161,5 +186,26 @@ function images(res: http.ServerResponse, body: Json) {
   sendJson(res, 200, {
     created: 1_700_000_000,
     data: Array.from({ length: n }, (_, i) => ({ url: `https://images.example.invalid/fake-${i}.png`, revised_prompt: String(body.prompt) })),
+  });
+}
+
+/**
+ * `[[fill]]`: the most the request allows, as a real upstream may generate it — every choice runs to its limit
+ * (`max_completion_tokens`, else `max_tokens`, else 16, OpenAI's completions default), `n` choices, and for completions
+ * `best_of` of them generated and billed while `n` are returned. Non-streamed chat and text completions.
+ */
+function fill(req: RecordedRequest, res: http.ServerResponse, body: Json) {
+  const limit = Number(body.max_completion_tokens ?? body.max_tokens ?? 16);
+  const n = Number(body.n ?? 1);
+  const generated = Math.max(n, Number(body.best_of ?? 1));
+  const chatRequest = req.path.endsWith('/chat/completions');
+  const promptTokens = wordCount(textOf(chatRequest ? body.messages : body.prompt));
+  const text = replyWords('fill', limit).join(' ');
+  const choices = Array.from({ length: n }, (_, index) =>
+    chatRequest ? { index, message: { role: 'assistant', content: text }, finish_reason: 'length' } : { index, text, finish_reason: 'length', logprobs: null },
+  );
+  sendJson(res, 200, {
+    id: 'cmpl-fill', object: chatRequest ? 'chat.completion' : 'text_completion', created: 1_700_000_000, model: body.model, choices,
+    usage: { prompt_tokens: promptTokens, completion_tokens: limit * generated, total_tokens: promptTokens + limit * generated },
   });
 }

@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 // Directives: a prompt containing `[[status:503]]` gets that HTTP status (with the provider's error body);
 // `[[slow:1500]]` waits that many ms before answering; `[[stall]]` sends headers and one chunk, then goes silent;
 // `[[echo-key]]` answers 401 with the credential it received inside the error message (upstreams do this).
+// `[[leak-key:400]]` answers that status (200 included: some upstreams report errors with a 200) with the provider's
+// error body quoting the credential in every field it has — message, code, type, param — and in one of its own;
+// `[[leak-key-stream]]` streams one chunk, then such an error inside the stream.
 // `[[no-usage]]` omits usage from the answer. `[[tool]]` makes the model call the first tool it was given.
 
 export interface RecordedRequest {
@@ -22,6 +25,8 @@ export interface Directives {
   slowMs?: number;
   stall: boolean;
   echoKey: boolean;
+  leakStatus?: number;
+  leakStream: boolean;
   noUsage: boolean;
   tool: boolean;
 }
@@ -29,11 +34,14 @@ export interface Directives {
 export function directivesIn(text: string): Directives {
   const status = /\[\[status:(\d{3})\]\]/.exec(text)?.[1];
   const slow = /\[\[slow:(\d+)\]\]/.exec(text)?.[1];
+  const leak = /\[\[leak-key:(\d{3})\]\]/.exec(text)?.[1];
   return {
     status: status ? Number(status) : undefined,
     slowMs: slow ? Number(slow) : undefined,
     stall: text.includes('[[stall]]'),
     echoKey: text.includes('[[echo-key]]'),
+    leakStatus: leak ? Number(leak) : undefined,
+    leakStream: text.includes('[[leak-key-stream]]'),
     noUsage: text.includes('[[no-usage]]'),
     tool: text.includes('[[tool]]'),
   };
@@ -136,14 +144,25 @@ export function markerOf(req: RecordedRequest): CredentialMarker | undefined {
   return (Object.keys(CREDENTIAL_MARKERS) as CredentialMarker[]).find((m) => credential.startsWith(CREDENTIAL_MARKERS[m]));
 }
 
+/**
+ * What a leaky upstream says about a key: the whole key (which a redactor can cut out) and its last four characters
+ * (which it cannot: only a check for pieces of the credential catches them).
+ */
+export const leakyMessage = (key: string) => `Incorrect API key provided: ${key}. Your key ends in ${key.slice(-4)}.`;
+
 /** Applies the shared directives; returns true when the answer has been sent (an error status or an echo). */
 export async function applyDirectives(
   d: Directives,
   req: RecordedRequest,
   res: http.ServerResponse,
   errorBody: (status: number, message: string) => unknown,
+  leakyBody?: (status: number, key: string) => unknown,
 ): Promise<boolean> {
   if (d.slowMs) await sleep(d.slowMs);
+  if (d.leakStatus && leakyBody) {
+    sendJson(res, d.leakStatus, leakyBody(d.leakStatus, credentialOf(req)));
+    return true;
+  }
   if (d.echoKey) {
     sendJson(res, 401, errorBody(401, `Incorrect API key provided: ${credentialOf(req)}. You can find your API key in your account.`));
     return true;

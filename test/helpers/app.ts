@@ -26,6 +26,8 @@ export interface TestAppOptions {
   redis?: Redis;
   /** Shared Redis counters: two apps given the same namespace count together, as two nodes would. */
   namespace?: string;
+  /** Wraps the suite's database before the app gets it (e.g. to inject a failure, see commit-failures.ts). */
+  wrapDatabase?: (database: Database) => Database;
 }
 
 /** Settable clock for expiry tests. */
@@ -77,7 +79,8 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
 }
 
 export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await tier.open();
+  const opened = await tier.open();
+  const database = options.wrapDatabase ? options.wrapDatabase(opened) : opened;
   const { app, config, logs } = await buildTestApp(database, options);
   const responses: string[] = [];
   await app.ready();

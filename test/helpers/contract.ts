@@ -7,8 +7,8 @@ import { parse } from 'yaml';
 // The supply console contract (`contracts/supply-console.openapi.yaml`, a copy of the shared one), loaded once per test worker and
 // checked with openapi-backend (Ajv underneath): every response a supply test receives is matched to its operation
 // and validated against the schema the contract declares for its status. A status the contract does not declare for
-// that operation is validated against the contract's ErrorResponse and reported, so the suites can assert that only
-// the documented exceptions occur.
+// that operation is validated against the contract's ErrorResponse and reported, so the suites can assert that none
+// occurs (the contract is exact: there are no documented exceptions).
 
 // ajv-formats is CommonJS: its default export arrives wrapped.
 type AddFormats = (ajv: unknown) => unknown;

@@ -92,6 +92,9 @@ export interface Standing {
   is_member: boolean;
   membership_type: string | null;
   membership_end_date: string | null;
+  /** CNY owed (a prepaid user's debt, a postpaid user's bill). */
+  owed_amount: number;
+  billing_mode: 'prepaid' | 'postpaid';
 }
 
 export async function standing(t: TestApp, auth: Headers): Promise<Standing> {

@@ -29,13 +29,13 @@ export async function lastCode(h: SupplyHarness, phone: string): Promise<string>
   return code;
 }
 
-/** A supplier whose phone is verified (the profile's SMS round trip). */
+/** A supplier whose phone is verified (the profile's SMS round trip; the first phone is approved with the password). */
 export async function verifiedSupplier(h: SupplyHarness): Promise<PhoneActor> {
   const who = await h.supplier();
   const phone = freshPhone();
   const sent = await h.call(who, 'POST', '/api/v1/supply/profile/sms-code', { payload: { phone } });
   expect(sent.status, sent.raw).toBe(200);
-  const saved = await h.call(who, 'PUT', '/api/v1/supply/profile', { payload: { phone, sms_code: await lastCode(h, phone) } });
+  const saved = await h.call(who, 'PUT', '/api/v1/supply/profile', { payload: { phone, sms_code: await lastCode(h, phone), password: who.password } });
   expect(saved.status, saved.raw).toBe(200);
   return { ...who, phone };
 }

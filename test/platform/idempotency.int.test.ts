@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/platform/db.ts';
@@ -14,6 +15,8 @@ describe.each(DB_TIERS)('Idempotency-Key on $name', (tier) => {
   const clock = fakeClock();
   let runs = 0;
   let gate: Promise<void> | undefined;
+  let txRuns = 0;
+  const failedAfterCommit = new Set<string>();
 
   beforeAll(async () => {
     database = await tier.open();
@@ -29,6 +32,33 @@ describe.each(DB_TIERS)('Idempotency-Key on $name', (tier) => {
         return { code: 200, message: 'created', data: { run: runs } };
       }),
     );
+    // Work with effects of its own, saving its response in its transaction (as the money services do).
+    await database.db.execute(sql`CREATE TABLE test_things (id serial PRIMARY KEY, owner text NOT NULL)`);
+    app.post('/api/v1/tx-things/:owner', async (req, reply) => {
+      const { owner } = req.params as { owner: string };
+      const body = req.body as { failAfterCommit?: boolean; failInside?: boolean; forgetAfter?: boolean };
+      return idempotency.run(req, reply, { scope: `user:${owner}:tx-things`, ttlMs: 24 * HOURS, status: 201 }, async (record) => {
+        txRuns++;
+        const answer = { code: 200, message: 'created', data: { run: txRuns } };
+        await database.transaction(async (tx) => {
+          await tx.execute(sql`INSERT INTO test_things (owner) VALUES (${owner})`);
+          await record.save(tx, answer);
+          if (body.failInside && txRuns === 1) throw new Error('rolled back after the save');
+        });
+        if (body.forgetAfter && txRuns === 1) {
+          await database.transaction(async (tx) => {
+            await tx.execute(sql`DELETE FROM test_things WHERE owner = ${owner}`);
+            await record.forget(tx);
+          });
+          throw new Error('compensated');
+        }
+        if (body.failAfterCommit && !failedAfterCommit.has(owner)) {
+          failedAfterCommit.add(owner);
+          throw new Error('lost after commit');
+        }
+        return answer;
+      });
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -106,5 +136,44 @@ describe.each(DB_TIERS)('Idempotency-Key on $name', (tier) => {
     await post('a', undefined, { amount: 1 });
     await post('a', undefined, { amount: 1 });
     expect(runs).toBe(before + 2);
+  });
+  describe('a response saved in the work’s own transaction', () => {
+    const postTx = (owner: string, key: string, body: object) =>
+      app.inject({ method: 'POST', url: `/api/v1/tx-things/${owner}`, headers: { 'idempotency-key': key }, payload: body });
+    const things = async (owner: string) =>
+      Number(((await database.db.execute(sql`SELECT count(*)::int AS n FROM test_things WHERE owner = ${owner}`)) as unknown as { rows: { n: number }[] }).rows[0]?.n);
+
+    it('survives a failure after the commit: the retry gets the stored answer and status, and the work is not redone', async () => {
+      txRuns = 0;
+      const lost = await postTx('c1', 'tx-key-0001', { failAfterCommit: true });
+      expect(lost.statusCode).toBe(500);
+      const retry = await postTx('c1', 'tx-key-0001', { failAfterCommit: true });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.json()).toEqual({ code: 200, message: 'created', data: { run: 1 } });
+      expect(txRuns).toBe(1);
+      expect(await things('c1')).toBe(1);
+    });
+
+    it('stores nothing when the work’s transaction rolls back after the save: the retry runs the work', async () => {
+      txRuns = 0;
+      expect((await postTx('c2', 'tx-key-0002', { failInside: true })).statusCode).toBe(500);
+      expect(await things('c2')).toBe(0);
+      const retry = await postTx('c2', 'tx-key-0002', { failInside: true });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(txRuns).toBe(2);
+      expect(await things('c2')).toBe(1);
+    });
+
+    it('frees the key when the work forgets its saved response while undoing its effects', async () => {
+      txRuns = 0;
+      expect((await postTx('c3', 'tx-key-0003', { forgetAfter: true })).statusCode).toBe(500);
+      const retry = await postTx('c3', 'tx-key-0003', { forgetAfter: true });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(txRuns).toBe(2);
+      expect(await things('c3')).toBe(1);
+    });
   });
 });

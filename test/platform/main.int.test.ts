@@ -90,6 +90,8 @@ describe('npm start (src/main.ts)', () => {
 
     const ready = await fetch(`http://127.0.0.1:${t.port}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', database: 'pglite' });
+    // PAYMENT_PROVIDERS defaults to sandbox outside production: said out loud at every start.
+    expect(t.output()).toContain('Sandbox payments are enabled');
     expect(fs.readFileSync(path.join(dataDir, 'tollgate.lock'), 'utf8')).toBe(String(t.child.pid));
     expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
     const res = await init(t);
@@ -137,6 +139,16 @@ describe('npm start (src/main.ts)', () => {
     const { code } = await t.exited;
     expect(code).toBe(78);
     expect(t.output()).toContain(name);
+    expect(t.output()).not.toContain('listening');
+  }, 60_000);
+
+  it('refuses to start in production with sandbox payments, naming PAYMENT_PROVIDERS', async () => {
+    const t = await startTollgate({
+      DATA_DIR: tempDataDir(), PORT: '1', NODE_ENV: 'production', MASTER_KEY: 'ab'.repeat(32), JWT_SECRET: 'j'.repeat(40), PAYMENT_PROVIDERS: 'sandbox',
+    });
+    const { code } = await t.exited;
+    expect(code).toBe(78);
+    expect(t.output()).toContain('PAYMENT_PROVIDERS: sandbox is not allowed when NODE_ENV=production');
     expect(t.output()).not.toContain('listening');
   }, 60_000);
 

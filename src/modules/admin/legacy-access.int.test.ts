@@ -104,7 +104,7 @@ describe.each(DB_TIERS)('legacy /1 access control on $name', (tier) => {
     expect(res.json()).toEqual({ error: 'No route for GET /1/nothing-here' });
   });
 
-  it('documents all ten legacy endpoints in /openapi.json', async () => {
+  it('documents the ten legacy endpoints and our PATCH /1/keys/{id} in /openapi.json', async () => {
     const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
     const legacy = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
       .filter(([path]) => path.startsWith('/1/'))
@@ -117,6 +117,7 @@ describe.each(DB_TIERS)('legacy /1 access control on $name', (tier) => {
       'GET /1/me',
       'GET /1/usages',
       'GET /1/users',
+      'PATCH /1/keys/{id}',
       'POST /1/keys',
       'POST /1/users',
       'POST /1/users/init',

@@ -146,6 +146,26 @@ describe.each(DB_TIERS)('legacy /1/keys on $name', (tier) => {
     });
   });
 
+  describe('keys and names that reach upstreams', () => {
+    it('answers 400 to a key or name that is not printable ASCII without spaces, and stores nothing', async () => {
+      const before = await listKeys();
+      const cases: [Record<string, unknown>, string][] = [
+        [{ key: 'sk-abc def', name: 'spaced' }, 'body.key'],
+        [{ key: 'sk-abc\u00a0def', name: 'nbsp' }, 'body.key'],
+        [{ key: 'sk-abcdéf', name: 'accent' }, 'body.key'],
+        [{ key: 'sk-abc\u2028def', name: 'separator' }, 'body.key'],
+        [{ key: upstreamKey(), name: 'my key' }, 'body.name'],
+        [{ key: upstreamKey(), name: '主账号' }, 'body.name'],
+      ];
+      for (const [payload, field] of cases) {
+        const res = await addKey(payload);
+        expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(res.json()).toEqual({ error: `Invalid request: ${field}: must be printable ASCII without spaces` });
+      }
+      expect(await listKeys()).toEqual(before);
+    });
+  });
+
   describe('GET /1/keys', () => {
     it('lists live keys in id order, each masked with its key_hint', async () => {
       const list = await listKeys();

@@ -13,7 +13,7 @@ import type { UserService } from '../identity/users.service.ts';
 import type { UsageService } from '../metering/usage.service.ts';
 import type { ChannelService, ChannelView } from '../routing/channels.service.ts';
 import {
-  CreateLegacyKeyBody, CreateLegacyUserBody, LegacyIdParams, LegacyKey, LegacyUsage, LegacyUser, LegacyUserWithFlag, UsageQuery,
+  CreateLegacyKeyBody, CreateLegacyUserBody, LegacyIdParams, LegacyKey, LegacyUsage, LegacyUser, LegacyUserWithFlag, UpdateLegacyKeyBody, UsageQuery,
 } from './legacy.schema.ts';
 
 export interface LegacyDeps {
@@ -107,6 +107,11 @@ export async function legacyRoutes(root: FastifyInstance, deps: LegacyDeps) {
         endpoint: req.body.endpoint || undefined,
       }),
     ),
+  );
+
+  // Our addition to the legacy API: rename a key, or point it elsewhere with the key given again.
+  app.patch('/1/keys/:id', { ...admin, schema: { tags, params: LegacyIdParams, body: UpdateLegacyKeyBody, response: { 200: LegacyKey } } }, async (req) =>
+    keyView(await channels.update(req.params.id, { name: req.body.name, provider: req.body.api_type, credential: req.body.key, endpoint: req.body.endpoint })),
   );
 
   app.delete('/1/keys/:id', { ...admin, schema: { tags, params: LegacyIdParams, response: { 200: LegacyMessage } } }, async (req) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RowId } from '../../platform/envelopes.ts';
 import { beijingDayStart } from '../../platform/time.ts';
+import { upstreamToken } from '../../platform/upstream-token.ts';
 import { PROVIDER_NAMES } from '../providers/catalog.ts';
 
 // Field names and shapes of the legacy admin API (shared/spec/legacy-admin-api.md), kept as the old tool had them.
@@ -25,12 +26,21 @@ export const CreateLegacyUserBody = z.strictObject({
     .regex(/^[\p{L}\p{N}_.-]+$/u, 'may contain letters, digits, "_", "." and "-" only'),
 });
 
-export const CreateLegacyKeyBody = z.strictObject({
-  key: z.string().trim().min(1).max(4096),
-  name: z.string().trim().min(1).max(64),
-  api_type: z.enum(PROVIDER_NAMES).default('openai'),
-  endpoint: z.string().trim().max(2048).default(''),
-});
+// Keys and names are printable ASCII without spaces (platform/upstream-token.ts): the key goes into upstream headers.
+const KeyFields = {
+  key: upstreamToken({ max: 4096 }),
+  name: upstreamToken({ max: 64 }),
+  api_type: z.enum(PROVIDER_NAMES),
+  endpoint: z.string().trim().max(2048),
+};
+
+export const CreateLegacyKeyBody = z.strictObject({ ...KeyFields, api_type: KeyFields.api_type.default('openai'), endpoint: KeyFields.endpoint.default('') });
+
+/** Any subset of the fields; changing `endpoint` or `api_type` needs `key` again in the same request. */
+export const UpdateLegacyKeyBody = z
+  .strictObject(KeyFields)
+  .partial()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change');
 
 export const LegacyKey = z.object({
   id: z.number().int(),

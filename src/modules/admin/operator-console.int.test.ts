@@ -168,7 +168,7 @@ describe.each(DB_TIERS)('operator console on $name', (tier) => {
     const secretKey = `sk-upstream-never-shown-${Date.now()}`;
     let channelId: number;
     beforeAll(async () => {
-      channelId = await g.addChannel({ name: 'dead upstream', key: secretKey, endpoint: await deadUrl() });
+      channelId = await g.addChannel({ name: 'dead-upstream', key: secretKey, endpoint: await deadUrl() });
     });
 
     it('lists a fresh channel with a closed circuit and only its key hint', async () => {
@@ -176,7 +176,7 @@ describe.each(DB_TIERS)('operator console on $name', (tier) => {
       expect(res.statusCode).toBe(200);
       const channel = res.json().data.find((c: { id: number }) => c.id === channelId);
       expect(channel).toMatchObject({
-        id: channelId, name: 'dead upstream', provider: 'openai', enabled: true, weight: 1, models: null, key_hint: expect.stringMatching(/^fp_/),
+        id: channelId, name: 'dead-upstream', provider: 'openai', enabled: true, weight: 1, models: null, key_hint: expect.stringMatching(/^fp_/),
         circuit: { key: `channel:${channelId}`, state: 'closed', consecutive_failures: 0, error_rate: 0 },
       });
     });

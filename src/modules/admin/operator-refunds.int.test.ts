@@ -131,7 +131,7 @@ describe.each(DB_TIERS)('operator refunds on $name', (tier) => {
     expect((await walletSnapshot(t, user.auth)).standing.is_member).toBe(true);
     expect((await refund(order.order_id)).statusCode).toBe(200);
     const after = await walletSnapshot(t, user.auth);
-    expect(after.standing).toEqual({ credit_balance: 0, is_member: false, membership_type: null, membership_end_date: null });
+    expect(after.standing).toEqual({ credit_balance: 0, is_member: false, membership_type: null, membership_end_date: null, owed_amount: 0, billing_mode: 'prepaid' });
     expect(after.transactions).toEqual([]);
   });
 

@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RowId, studioEnvelope, studioOk } from '../../platform/envelopes.ts';
-import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
+import { HOURS, recordAs, type Idempotency, type ResponseRecord } from '../../platform/idempotency.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
 import type { UserService } from '../identity/users.service.ts';
 import type { ApiKeyService } from '../identity/api-keys.service.ts';
 import { badRequest } from '../../platform/errors.ts';
 import { cnyNumber, parseCny } from '../../platform/money.ts';
 import { orderView } from '../commerce/credit.routes.ts';
+import type { OrderRow } from '../commerce/commerce.tables.ts';
 import { OrderItem } from '../commerce/credit.schema.ts';
 import type { OrderService } from '../commerce/orders.service.ts';
 import { creditsOf, creditsToMicros } from '../commerce/pricing.ts';
@@ -44,6 +45,7 @@ export async function operatorRoutes(
   const { users, wallet, orders, auth, idempotency } = deps;
   const admin = { onRequest: auth.sessionWithRole('admin') };
   const tags = ['operators'];
+  const refunded = (o: OrderRow) => studioOk(orderView(o), '退款成功');
 
   app.post(
     '/api/v1/admin/users/:id/credits',
@@ -82,8 +84,10 @@ export async function operatorRoutes(
     '/api/v1/admin/orders/:id/refund',
     { ...admin, schema: { tags, params: OrderNoParams, body: RefundBody, response: { 200: studioEnvelope(OrderItem) } } },
     async (req, reply) =>
-      idempotency.run(req, reply, { scope: `operator:${principalOf(req).userId}:order.refund`, ttlMs: 24 * HOURS }, async () =>
-        studioOk(orderView(await orders.refund(principalOf(req), req.params.id, req.body.reason, req.id)), '退款成功'),
+      idempotency.run(
+        req, reply, { scope: `operator:${principalOf(req).userId}:order.refund`, ttlMs: 24 * HOURS },
+        async (record: ResponseRecord<ReturnType<typeof refunded>>) =>
+          refunded(await orders.refund(principalOf(req), req.params.id, req.body.reason, req.id, recordAs(record, refunded))),
       ),
   );
 }

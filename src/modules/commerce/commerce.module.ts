@@ -7,6 +7,7 @@ import type { JobDefinition } from '../../platform/jobs.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
+import type { UserService } from '../identity/users.service.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
 import { couponRoutes } from './coupons.routes.ts';
 import { createCouponService } from './coupons.service.ts';
@@ -18,6 +19,7 @@ import { createAlipayProvider } from './payments/alipay.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { createPaymentRouter } from './payments/router.ts';
 import { createSandboxProvider } from './payments/sandbox.ts';
+import { sandboxPageRoutes } from './payments/sandbox-page.routes.ts';
 import { createWechatPayProvider } from './payments/wechat.ts';
 import { paymentRoutes } from './payments.routes.ts';
 import { createWalletService } from './wallet.service.ts';
@@ -27,10 +29,10 @@ export async function commerceModule(
   app: FastifyInstance,
   deps: {
     config: Config & { masterKey: string }; database: Database; clock: Clock; ledger: Ledger; audit: AuditLog; auth: AuthHooks;
-    idempotency: Idempotency;
+    idempotency: Idempotency; users: Pick<UserService, 'billingMode'>;
   },
 ) {
-  const { config, database, clock, ledger, audit, auth, idempotency } = deps;
+  const { config, database, clock, ledger, audit, auth, idempotency, users } = deps;
   const sandboxSecret = config.payments.sandboxSecret ?? deriveSecret(config.masterKey, 'sandbox-payments');
   const providers: PaymentProvider[] = [];
   if (config.paymentProviders.includes('sandbox')) providers.push(createSandboxProvider({ secret: sandboxSecret, publicBaseUrl: config.publicBaseUrl }));
@@ -40,13 +42,15 @@ export async function commerceModule(
 
   const coupons = createCouponService({ database, clock });
   const membership = createMembershipService({ database, clock, ledger });
-  const wallet = createWalletService({ database, ledger, audit });
-  const orders = createOrderService({ database, clock, ledger, coupons, membership, payments, audit, publicBaseUrl: config.publicBaseUrl, log: app.log });
+  const wallet = createWalletService({ database, ledger, audit, billingMode: (userId, db) => users.billingMode(userId, db) });
+  const orders = createOrderService({ database, clock, ledger, coupons, membership, wallet, payments, audit, publicBaseUrl: config.publicBaseUrl, log: app.log });
   const handleNotice = createNoticeHandler({ database, clock, orders, coupons, payments, log: app.log });
 
   await app.register(creditRoutes, { orders, membership, wallet, auth, idempotency });
   await app.register(couponRoutes, { coupons, auth, clock });
-  await app.register(paymentRoutes, { handleNotice, payments, orders, sandboxSecret, sandboxPageEnabled: config.nodeEnv !== 'production' });
+  await app.register(paymentRoutes, { handleNotice, payments });
+  // Sandbox payments never run in production (config.ts refuses to start), so neither does their checkout page.
+  if (payments.has('sandbox')) await app.register(sandboxPageRoutes, { orders, handleNotice, sandboxSecret, auth, clock });
 
   const jobs: JobDefinition<object>[] = [
     { name: 'orders.expire', cron: '* * * * *', handler: async () => ({ expired: await orders.expireDue() }) },

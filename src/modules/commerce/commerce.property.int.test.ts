@@ -11,13 +11,16 @@ import { createLedger, type Ledger } from '../ledger/ledger.service.ts';
 import { couponClaims, coupons, orders } from './commerce.tables.ts';
 import { createCouponService } from './coupons.service.ts';
 import { createMembershipService } from './membership.service.ts';
+import { createWalletService } from './wallet.service.ts';
+import { createUserService } from '../identity/users.service.ts';
 import { createOrderService, ORDER_TTL_MS, type OrderService } from './orders.service.ts';
 import { createPaymentRouter } from './payments/router.ts';
 import { createSandboxProvider, signSandbox } from './payments/sandbox.ts';
 
 // Random sequences of commerce operations through the HTTP API — recharges with and without coupons, sandbox
-// callbacks (some repeated), failures, expiries, memberships, operator adjustments and refunds — against a small
-// model of the rules. After each sequence the books must balance and every wallet, order and claim match the model.
+// callbacks (some repeated, some late), failures, expiries, memberships, operator adjustments, refunds, and gateway
+// overshoots that leave a debt — against a small model of the rules. After each sequence the books must balance and
+// every wallet, debt, order and claim match the model.
 
 const RUNS = Number(process.env.COMMERCE_PROPERTY_RUNS ?? 15);
 const STEPS = Number(process.env.COMMERCE_PROPERTY_STEPS ?? 15);
@@ -38,7 +41,8 @@ type Op =
   | { t: 'pay'; pick: number; failed: boolean; again: boolean }
   | { t: 'expire' }
   | { t: 'adjust'; u: number; credits: number }
-  | { t: 'refund'; pick: number };
+  | { t: 'refund'; pick: number }
+  | { t: 'overshoot'; u: number; fen: number };
 
 const couponSpec: fc.Arbitrary<CouponSpec> = fc.record({
   type: fc.constantFrom('discount', 'deduction', 'credit_bonus'),
@@ -59,6 +63,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: 'expire' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('adjust' as const), u, credits: fc.integer({ min: -1500, max: 1500 }).filter((n) => n !== 0) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('refund' as const), pick: fc.nat({ max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('overshoot' as const), u, fen: fc.integer({ min: 1, max: 3000 }) }) },
 );
 
 interface ModelCoupon extends CouponSpec { id: number; code: string; claimed: number; used: number }
@@ -66,6 +71,8 @@ interface ModelClaim { status: 'unused' | 'reserved' | 'used'; order?: number }
 interface ModelOrder {
   no: string; u: number; kind: 'recharge' | 'membership'; balance: boolean; pay: bigint; credits: bigint; bonus: bigint;
   status: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded'; claim?: string; txns: string[]; paidTxn?: string;
+  /** What its payment credited: to the wallet, and to the debt first. */
+  credited?: { wallet: bigint; debt: bigint };
 }
 
 /** What a coupon does to an order of `listFen`, by the rules as the issue states them; undefined → 40003. */
@@ -79,18 +86,40 @@ function effectOf(cp: ModelCoupon, listFen: bigint): { discount: bigint; bonus: 
   return { discount: 0n, bonus: BigInt(cp.credits) * CREDIT };
 }
 
-/** The order's net effect on its user's wallet when paid. */
-const walletGain = (o: ModelOrder) => (o.kind === 'recharge' ? o.credits + o.bonus : o.balance ? o.bonus - o.pay : o.bonus);
+/** What paying the order credits its user (the debt first), and what it takes from the wallet. */
+const creditOf = (o: ModelOrder) => (o.kind === 'recharge' ? o.credits + o.bonus : o.bonus);
+const debitOf = (o: ModelOrder) => (o.balance ? o.pay : 0n);
 const cny = (micros: bigint) => Number(micros) / 1e6;
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /** The rules over plain values: what each operation should do to wallets, orders and claims. Claims are keyed `user:coupon`. */
 class Rules {
   readonly wallets: bigint[];
+  /** What each (prepaid) user owes: every credit pays it first. */
+  readonly debts: bigint[];
   readonly claims = new Map<string, ModelClaim>();
   readonly orders: ModelOrder[] = [];
 
   constructor(userCount: number, readonly coupons: ModelCoupon[]) {
     this.wallets = Array.from({ length: userCount }, () => 0n);
+    this.debts = Array.from({ length: userCount }, () => 0n);
+  }
+
+  /** A credit of `amount`: the debt first, the rest to the wallet. */
+  private collect(u: number, amount: bigint): { wallet: bigint; debt: bigint } {
+    const debt = min(this.debts[u]!, amount);
+    this.debts[u]! -= debt;
+    this.wallets[u]! += amount - debt;
+    return { wallet: amount - debt, debt };
+  }
+
+  overshoot(u: number, amount: bigint) {
+    this.debts[u]! += amount;
+  }
+
+  /** Whether a membership paid from the balance goes through: its bonus (debt first) plus the wallet cover the price. */
+  canPayFromBalance(u: number, pay: bigint, bonus: bigint): boolean {
+    return this.wallets[u]! + bonus - min(this.debts[u]!, bonus) - pay >= 0n;
   }
 
   claim(u: number, c: number): boolean {
@@ -121,17 +150,29 @@ class Rules {
     if (paidNow) this.pay(i, `balance:${o.no}`);
   }
 
-  /** Money arrived for order `i`: a pending, expired or failed order is honoured; its claim is used unless another order holds it. */
-  pay(i: number, txn: string) {
+  /**
+   * Money arrived for order `i`: a pending, expired or failed order is honoured, its coupon used once. A claim another
+   * pending order reserved meanwhile moves to this order (that order fails); a claim another order used is gone: a
+   * recharge is then credited what was paid, a membership is not granted (`coupon_used`, for a refund).
+   */
+  pay(i: number, txn: string): 'paid' | 'coupon_used' | 'none' {
     const o = this.orders[i] as ModelOrder;
-    if (o.status === 'paid' || o.status === 'refunded') return;
-    Object.assign(o, { status: 'paid', paidTxn: txn });
-    this.wallets[o.u]! += walletGain(o);
+    if (o.status === 'paid' || o.status === 'refunded') return 'none';
     const cl = o.claim ? this.claims.get(o.claim) : undefined;
-    if (cl && (cl.status === 'unused' || (cl.status === 'reserved' && cl.order === i))) {
+    if (cl?.status === 'used' && cl.order !== i) {
+      if (o.kind === 'membership') return 'coupon_used';
+      Object.assign(o, { credits: o.pay, bonus: 0n, claim: undefined });
+    } else if (cl) {
+      if (cl.status === 'reserved' && cl.order !== i && cl.order !== undefined) {
+        const other = this.orders[cl.order] as ModelOrder;
+        if (other.status === 'pending') other.status = 'failed';
+      }
       Object.assign(cl, { status: 'used', order: i });
       (this.coupons[Number(o.claim?.split(':')[1])] as ModelCoupon).used++;
     }
+    this.wallets[o.u]! -= debitOf(o);
+    Object.assign(o, { status: 'paid', paidTxn: txn, credited: this.collect(o.u, creditOf(o)) });
+    return 'paid';
   }
 
   /** A pending order fails or expires: its coupon goes back. */
@@ -143,16 +184,31 @@ class Rules {
     if (cl?.status === 'reserved' && cl.order === i) Object.assign(cl, { status: 'unused', order: undefined });
   }
 
-  /** Moves `delta` into (or out of) a wallet unless it would go below zero. */
-  credit(u: number, delta: bigint): boolean {
+  /** An operator's adjustment: a credit pays the debt first; a debit is refused below zero. */
+  adjust(u: number, delta: bigint): boolean {
+    if (delta > 0n) {
+      this.collect(u, delta);
+      return true;
+    }
     if (this.wallets[u]! + delta < 0n) return false;
     this.wallets[u]! += delta;
     return true;
   }
 
+  /**
+   * The exact reverse of the payment — what it credited comes back off the wallet and the debt — except that credits
+   * it returns (a balance payment) pay the debt first. Refused when the wallet would go below zero.
+   */
   refund(i: number): boolean {
     const o = this.orders[i] as ModelOrder;
-    if (o.status !== 'paid' || !this.credit(o.u, -walletGain(o))) return false;
+    if (o.status !== 'paid') return false;
+    const credited = o.credited as { wallet: bigint; debt: bigint };
+    const owed = this.debts[o.u]! + credited.debt;
+    const debtPaid = min(owed, debitOf(o));
+    const walletDelta = debitOf(o) - debtPaid - credited.wallet;
+    if (this.wallets[o.u]! + walletDelta < 0n) return false;
+    this.wallets[o.u]! += walletDelta;
+    this.debts[o.u] = owed - debtPaid;
     o.status = 'refunded';
     return true;
   }
@@ -164,6 +220,7 @@ describe.each(DB_TIERS)('commerce property on $name', (tier) => {
   let ledger: Ledger;
   let expiryJob: OrderService;
   let run = 0;
+  let overshoots = 0;
 
   beforeAll(async () => {
     t = await startTestApp(tier, { env: ENV });
@@ -176,6 +233,7 @@ describe.each(DB_TIERS)('commerce property on $name', (tier) => {
     expiryJob = createOrderService({
       database, clock: later, ledger, coupons: createCouponService({ database, clock: later }),
       membership: createMembershipService({ database, clock: later, ledger }),
+      wallet: createWalletService({ database, ledger, audit: createAuditLog(), billingMode: createUserService({ database, clock: later }).billingMode }),
       payments: createPaymentRouter([createSandboxProvider({ secret: SECRET, publicBaseUrl: t.config.publicBaseUrl })]),
       audit: createAuditLog(), publicBaseUrl: t.config.publicBaseUrl, log: { info() {}, warn() {}, error() {} } as never,
     });
@@ -244,7 +302,7 @@ describe.each(DB_TIERS)('commerce property on $name', (tier) => {
               }
               const balance = o.t === 'membership' && o.balance;
               const pay = list * FEN - priced.discount;
-              if (balance && m.wallets[ui]! + priced.bonus - pay < 0n) {
+              if (balance && !m.canPayFromBalance(ui, pay, priced.bonus)) {
                 expect(res.json().code, res.body).toBe(40001);
                 continue;
               }
@@ -266,16 +324,25 @@ describe.each(DB_TIERS)('commerce property on $name', (tier) => {
               } else if (o.failed) {
                 expect(res.statusCode, res.body).toBe(200);
                 m.close(i, 'failed');
+              } else if (m.pay(i, txn) === 'coupon_used') {
+                expect(res.json(), res.body).toMatchObject({ code: 40005, data: null });
               } else {
                 expect(res.json(), res.body).toMatchObject({ code: 200, data: { order_id: order.no, status: 'paid' } });
-                m.pay(i, txn);
               }
             } else if (o.t === 'expire') {
               await expiryJob.expireDue();
               for (const i of m.orders.keys()) m.close(i, 'expired');
             } else if (o.t === 'adjust') {
               const res = await post(`/api/v1/admin/users/${user.id}/credits`, admin, { credits: o.credits, reason: 'property test' });
-              expect(res.json().code, res.body).toBe(m.credit(ui, BigInt(o.credits) * CREDIT) ? 200 : 40001);
+              expect(res.json().code, res.body).toBe(m.adjust(ui, BigInt(o.credits) * CREDIT) ? 200 : 40001);
+            } else if (o.t === 'overshoot') {
+              // What a gateway charge the wallet could not cover leaves: the user's receivable below zero.
+              const owed = BigInt(o.fen) * FEN;
+              await ledger.transfer({
+                idempotencyKey: `gateway:prop-${run}-${++overshoots}`, kind: 'api_usage',
+                postings: [{ account: ACCOUNTS.userReceivable(user.id), amount: -owed }, { account: ACCOUNTS.platformRevenue, amount: owed }],
+              });
+              m.overshoot(ui, owed);
             } else if (m.orders.length > 0) {
               const i = recent(o.pick);
               const res = await post(`/api/v1/admin/orders/${m.orders[i]?.no}/refund`, admin, { reason: 'property test' });
@@ -292,8 +359,9 @@ describe.each(DB_TIERS)('commerce property on $name', (tier) => {
           // Every wallet, order and claim as the model says.
           for (const [i, usr] of users.entries()) {
             expect(await ledger.balance(ACCOUNTS.userWallet(usr.id)), `wallet of user ${i}`).toBe(m.wallets[i]);
+            expect(await ledger.balance(ACCOUNTS.userReceivable(usr.id)), `debt of user ${i}`).toBe(-(m.debts[i] as bigint));
             const shown = await t.request({ method: 'GET', url: '/api/v1/credit/balance', headers: usr.auth });
-            expect(shown.json().data.credit_balance).toBe(Number(m.wallets[i]) / 1e5);
+            expect(shown.json().data).toMatchObject({ credit_balance: Number(m.wallets[i]) / 1e5, owed_amount: cny(m.debts[i] as bigint) });
           }
           const ids = users.map((x) => x.id);
           const rows = await t.database.db.select().from(orders).where(inArray(orders.userId, ids));

@@ -1,5 +1,5 @@
 import { count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, registerUser } from '../../../test/helpers/actors.ts';
 import { fakeClock, startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
@@ -9,6 +9,8 @@ import { createLedger } from '../ledger/ledger.service.ts';
 import { couponClaims, coupons, orders } from './commerce.tables.ts';
 import { createCouponService } from './coupons.service.ts';
 import { createMembershipService } from './membership.service.ts';
+import { createWalletService } from './wallet.service.ts';
+import { createUserService } from '../identity/users.service.ts';
 import { createOrderService, ORDER_TTL_MS } from './orders.service.ts';
 import { createPaymentRouter } from './payments/router.ts';
 import { createSandboxProvider, signSandbox } from './payments/sandbox.ts';
@@ -64,6 +66,7 @@ describe.each(DB_TIERS)('coupons on orders on $name', (tier) => {
     const silent = { info() {}, warn() {}, error() {} } as never;
     return createOrderService({
       database, clock, ledger, coupons: createCouponService({ database, clock }), membership: createMembershipService({ database, clock, ledger }),
+      wallet: createWalletService({ database, ledger, audit: createAuditLog(), billingMode: createUserService({ database, clock: clock }).billingMode }),
       payments: createPaymentRouter([createSandboxProvider({ secret: SECRET, publicBaseUrl: t.config.publicBaseUrl })]),
       audit: createAuditLog(), publicBaseUrl: t.config.publicBaseUrl, log: silent,
     });
@@ -213,6 +216,74 @@ describe.each(DB_TIERS)('coupons on orders on $name', (tier) => {
     expect(await claimRow(h.claimId)).toMatchObject({ status: 'unused', orderId: null });
     expect(await credits(h.user)).toBe(0);
     expect((await recharge(h.user, 30, h.coupon.code)).json().data).toMatchObject({ amount: 27 });
+  });
+
+  describe('a payment notice that arrives after its order released the coupon: the coupon discounts once', () => {
+    const membership = (user: User, coupon_code: string) =>
+      t.request({ method: 'POST', url: '/api/v1/credit/membership', headers: { ...json, ...user.auth }, payload: { membership_type: 'monthly', payment_method: 'alipay', coupon_code } });
+    const usedCount = async (couponId: number) => (await t.database.db.select().from(coupons).where(eq(coupons.id, couponId)))[0]?.usedCount;
+    const expireNow = async () => {
+      clock.advance(ORDER_TTL_MS + 1000);
+      await expiryJob().expireDue();
+    };
+    // Each case moves the clock on past an order's deadline: sessions are renewed rather than left to expire.
+    beforeEach(async () => {
+      const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: ENV.ADMIN_EMAIL, password: ENV.ADMIN_PASSWORD } });
+      admin = bearer(login.json().data.access_token);
+    });
+
+    it('settles the late order with its coupon and cancels the newer order holding it, with a message naming why', async () => {
+      const h = await holder({ type: 'discount', value: 20, max_usage: 1 });
+      const late = (await recharge(h.user, 50, h.coupon.code)).json().data.order_id as string;
+      await expireNow();
+      const newer = await recharge(h.user, 50, h.coupon.code);
+      expect(newer.json().data).toMatchObject({ amount: 40 });
+      const newerId = newer.json().data.order_id as string;
+
+      expect((await callback(late, 'success')).json()).toMatchObject({ code: 200, data: { order_id: late, status: 'paid' } });
+      expect(await credits(h.user)).toBe(500);
+      expect(await claimRow(h.claimId)).toMatchObject({ status: 'used', orderId: (await orderRow(late))?.id });
+      expect(await usedCount(h.coupon.id)).toBe(1);
+      expect(await orderRow(newerId)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining(`The coupon went to order ${late}`) });
+    });
+
+    it('credits a recharge paid after its coupon was used elsewhere with what was paid, never the discount twice', async () => {
+      const h = await holder({ type: 'discount', value: 20, max_usage: 1 });
+      const late = (await recharge(h.user, 50, h.coupon.code)).json().data.order_id as string;
+      await expireNow();
+      const newer = (await recharge(h.user, 50, h.coupon.code)).json().data.order_id as string;
+      await callback(newer, 'success');
+      expect(await credits(h.user)).toBe(500);
+
+      // ¥40 arrives for the late order: it buys 400 credits at the list rate, without the coupon.
+      expect((await callback(late, 'success')).json()).toMatchObject({ code: 200, data: { order_id: late, status: 'paid' } });
+      expect(await credits(h.user)).toBe(900);
+      expect(await orderRow(late)).toMatchObject({ status: 'paid', listAmount: 40_000_000n, payAmount: 40_000_000n, discount: 0n, credits: 40_000_000n, couponClaimId: null });
+      expect(await claimRow(h.claimId)).toMatchObject({ status: 'used', orderId: (await orderRow(newer))?.id });
+      expect(await usedCount(h.coupon.id)).toBe(1);
+      // Once more, the same notice: nothing moves.
+      await callback(late, 'success');
+      expect(await credits(h.user)).toBe(900);
+      expect(await usedCount(h.coupon.id)).toBe(1);
+    });
+
+    it('does not grant a membership paid at a coupon price whose coupon was used elsewhere: 40005, marked for a refund', async () => {
+      const h = await holder({ type: 'deduction', value: 4.9, max_usage: 1 });
+      const late = (await membership(h.user, h.coupon.code)).json().data.order_id as string;
+      await expireNow();
+      const newer = (await membership(h.user, h.coupon.code)).json().data.order_id as string;
+      await callback(newer, 'success');
+      const endsAfterNewer = (await t.request({ method: 'GET', url: '/api/v1/credit/balance', headers: h.user.auth })).json().data.membership_end_date;
+
+      const res = await callback(late, 'success');
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 40005, data: null });
+      expect(await orderRow(late)).toMatchObject({ status: 'expired', paidAt: null, failureReason: expect.stringContaining('to be refunded') });
+      const after = (await t.request({ method: 'GET', url: '/api/v1/credit/balance', headers: h.user.auth })).json().data;
+      expect(after).toMatchObject({ membership_end_date: endsAfterNewer, credit_balance: 0 });
+      expect(await usedCount(h.coupon.id)).toBe(1);
+      expect(t.logs.some((l) => l.includes('payment notice refused') && l.includes('coupon_used'))).toBe(true);
+    });
   });
 
   it('answers 401 to a recharge with a coupon and no token', async () => {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { couponClaims, coupons, type CouponRow } from './commerce.tables.ts';
 
@@ -108,7 +108,6 @@ export async function setClaimStatus(
   return rows.length > 0;
 }
 
-/** Marks a claim used by `orderId`: reserved for that order, or unused (released when the order expired). */
 /** Gives a reserved claim back, only if `orderId` is the order holding it. */
 export async function releaseClaim(db: Db, claimId: number, orderId: number): Promise<void> {
   await db
@@ -117,18 +116,15 @@ export async function releaseClaim(db: Db, claimId: number, orderId: number): Pr
     .where(and(eq(couponClaims.id, claimId), eq(couponClaims.status, 'reserved'), eq(couponClaims.orderId, orderId)));
 }
 
-export async function useClaim(db: Db, claimId: number, orderId: number, at: Date) {
-  const [row] = await db
-    .update(couponClaims)
-    .set({ status: 'used', orderId, usedAt: at })
-    .where(
-      and(
-        eq(couponClaims.id, claimId),
-        or(eq(couponClaims.status, 'unused'), and(eq(couponClaims.status, 'reserved'), eq(couponClaims.orderId, orderId))),
-      ),
-    )
-    .returning({ couponId: couponClaims.couponId });
+/** A claim, locked while an order decides whether it uses it. */
+export async function lockClaim(db: Db, claimId: number) {
+  const [row] = await db.select().from(couponClaims).where(eq(couponClaims.id, claimId)).for('update');
   return row;
+}
+
+/** Marks a (locked, not yet used) claim used by `orderId`. */
+export async function markUsed(db: Db, claimId: number, orderId: number, at: Date): Promise<void> {
+  await db.update(couponClaims).set({ status: 'used', orderId, usedAt: at }).where(eq(couponClaims.id, claimId));
 }
 
 export async function countUse(db: Db, couponId: number): Promise<void> {

@@ -77,12 +77,19 @@ export function createCouponService(deps: { database: Database; clock: Clock }) 
     },
 
     /**
-     * The order was paid: the reservation becomes a use. An order paid after it expired finds its claim released;
-     * the payer paid the discounted price, so the claim is used all the same (unless another order holds it).
+     * The order was paid: its claim becomes a use — once. A payment that arrives after its order expired (or failed)
+     * finds the claim released, or reserved meanwhile by another pending order of the user: the money for this order
+     * is real, so this order takes the use and the other order is `displaced` (its caller cancels it). A claim
+     * already used by another order is `taken`: this order cannot have the coupon a second time.
      */
-    async consume(tx: Db, claimId: number, orderId: number): Promise<void> {
-      const used = await repo.useClaim(tx, claimId, orderId, clock.now());
-      if (used) await repo.countUse(tx, used.couponId);
+    async consume(tx: Db, claimId: number, orderId: number): Promise<{ use: 'used'; displacedOrderId?: number } | { use: 'taken'; byOrderId: number | null }> {
+      const claim = await repo.lockClaim(tx, claimId);
+      if (!claim) throw new Error(`coupon claim ${claimId} vanished`);
+      if (claim.status === 'used') return claim.orderId === orderId ? { use: 'used' } : { use: 'taken', byOrderId: claim.orderId };
+      await repo.markUsed(tx, claimId, orderId, clock.now());
+      await repo.countUse(tx, claim.couponId);
+      const displaced = claim.status === 'reserved' && claim.orderId !== null && claim.orderId !== orderId ? claim.orderId : undefined;
+      return { use: 'used', displacedOrderId: displaced };
     },
 
     /** The order expired or failed: the coupon goes back to the user. */

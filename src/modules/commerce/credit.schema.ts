@@ -63,6 +63,11 @@ export const BalanceResponse = studioEnvelope(
     is_member: z.boolean(),
     membership_type: z.string().nullable(),
     membership_end_date: z.string().nullable(),
+    // Ours, beside the spec's fields (added, none changed).
+    owed_amount: z
+      .number()
+      .describe('CNY the user owes, exact to 0.000001; 0 when nothing. Prepaid: a debt the next credit pays first. Postpaid: the running bill'),
+    billing_mode: z.enum(['prepaid', 'postpaid']),
   }),
 );
 

@@ -32,6 +32,8 @@ describe.each(DB_TIERS)('concurrent membership purchases on $name', (tier) => {
       is_member: true,
       membership_type: 'monthly',
       membership_end_date: '2029-04-01T12:00:00',
+      owed_amount: 0,
+      billing_mode: 'prepaid',
     });
     const after = await walletSnapshot(t, user.auth);
     expect(Object.values(after.memberships)).toEqual(Array(37).fill('paid'));

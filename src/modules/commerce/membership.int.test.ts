@@ -62,7 +62,7 @@ describe.each(DB_TIERS)('membership on $name', (tier) => {
       },
     });
     const expected = { credit_balance: 1, is_member: true, membership_type: 'monthly', membership_end_date: '2026-04-01T12:00:00' };
-    expect(await standing(t, user.auth)).toEqual(expected);
+    expect(await standing(t, user.auth)).toEqual({ ...expected, owed_amount: 0, billing_mode: 'prepaid' });
     expect(await me(user)).toMatchObject(expected);
     const { transactions } = await walletSnapshot(t, user.auth);
     expect(transactions[0]).toMatchObject({ type: 'membership', amount: -99, balance_after: 1, description: '购买月度会员', reference: res.json().data.order_id });
@@ -75,7 +75,7 @@ describe.each(DB_TIERS)('membership on $name', (tier) => {
     const user = await userWith(yuan + 1);
     const res = await buyMembership(t, user.auth, type, 'balance');
     expect(res.json().data).toMatchObject({ membership_type: type, amount: yuan, status: 'paid', membership_end_date: end });
-    expect(await standing(t, user.auth)).toEqual({ credit_balance: 10, is_member: true, membership_type: type, membership_end_date: end });
+    expect(await standing(t, user.auth)).toEqual({ credit_balance: 10, is_member: true, membership_type: type, membership_end_date: end, owed_amount: 0, billing_mode: 'prepaid' });
     expect((await walletSnapshot(t, user.auth)).transactions[0]).toMatchObject({ type: 'membership', amount: -credits, balance_after: 10 });
   });
 
@@ -86,7 +86,7 @@ describe.each(DB_TIERS)('membership on $name', (tier) => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ code: 40001, message: expect.any(String), data: null });
     expect(await rows()).toEqual(before);
-    expect(await standing(t, user.auth)).toEqual({ credit_balance: 98, is_member: false, membership_type: null, membership_end_date: null });
+    expect(await standing(t, user.auth)).toEqual({ credit_balance: 98, is_member: false, membership_type: null, membership_end_date: null, owed_amount: 0, billing_mode: 'prepaid' });
   });
 
   it('refuses a balance payment with no credits at all with 40001', async () => {
@@ -103,11 +103,11 @@ describe.each(DB_TIERS)('membership on $name', (tier) => {
     const data = res.json().data;
     expect(res.json().message).toBe('会员订单创建成功');
     expect(data).toMatchObject({ membership_type: 'quarterly', amount: 25, status: 'pending', membership_end_date: null });
-    expect(data.payment_url).toBe(`${t.config.publicBaseUrl}/pay/sandbox/${data.order_id}`);
+    expect(data.payment_url.startsWith(`${t.config.publicBaseUrl}/pay/sandbox/${data.order_id}?payer=`)).toBe(true);
     expect((await standing(t, user.auth)).is_member).toBe(false);
 
     await payOrder(t, data.order_id, { payment_method: 'wechat' });
-    expect(await standing(t, user.auth)).toEqual({ credit_balance: 10, is_member: true, membership_type: 'quarterly', membership_end_date: '2026-06-01T12:00:00' });
+    expect(await standing(t, user.auth)).toEqual({ credit_balance: 10, is_member: true, membership_type: 'quarterly', membership_end_date: '2026-06-01T12:00:00', owed_amount: 0, billing_mode: 'prepaid' });
     const after = await walletSnapshot(t, user.auth);
     expect(after.memberships).toEqual({ [data.order_id]: 'paid' });
     expect(after.transactions).toHaveLength(1);

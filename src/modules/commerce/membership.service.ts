@@ -48,6 +48,12 @@ export function createMembershipService(deps: { database: Database; clock: Clock
       await tx.update(memberships).set({ endsAt: back > now ? back : now, updatedAt: now }).where(eq(memberships.userId, userId));
     },
 
+    /** The end of the user's membership as the studio shows it, or null when not a member (read in `db`). */
+    async endDate(userId: number, db?: Db): Promise<string | null> {
+      const m = await current(userId, db);
+      return m !== undefined && m.endsAt > clock.now() ? formatStudioTime(m.endsAt) : null;
+    },
+
     /** Balance and membership as `/auth/me`, `/auth/login` and `/credit/balance` show them. */
     async standing(userId: number): Promise<AccountStanding> {
       const [balance, m] = await Promise.all([ledger.balance(ACCOUNTS.userWallet(userId)), current(userId)]);

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, lt } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { orders, type OrderKind, type OrderRow, type OrderStatus } from './commerce.tables.ts';
 
@@ -73,4 +73,14 @@ export async function pageAll(db: Db, f: { status?: OrderStatus; kind?: OrderKin
 
 export async function duePending(db: Db, now: Date, limit: number): Promise<OrderRow[]> {
   return db.select().from(orders).where(and(eq(orders.status, 'pending'), lt(orders.expiresAt, now))).limit(limit);
+}
+
+/**
+ * `closePending` for an order another transaction may hold: a locked order is skipped, not waited for (waiting
+ * could deadlock with that transaction, which is settling the same coupon and finds out for itself).
+ */
+export async function closePendingUnlessLocked(db: Db, id: number, status: OrderStatus, patch: Partial<OrderRow>): Promise<OrderRow | undefined> {
+  const free = db.select({ id: orders.id }).from(orders).where(and(eq(orders.id, id), eq(orders.status, 'pending'))).for('update', { skipLocked: true });
+  const [row] = await db.update(orders).set({ ...patch, status }).where(inArray(orders.id, free)).returning();
+  return row;
 }

@@ -2,18 +2,19 @@ import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../../platform/db.ts';
 import { AppError, badRequest, notFound } from '../../platform/errors.ts';
+import { NO_RECORD, type ResponseRecord } from '../../platform/idempotency.ts';
 import type { Principal } from '../../platform/principal.ts';
 import { addMs, type Clock } from '../../platform/time.ts';
-import { ACCOUNTS } from '../ledger/accounts.ts';
-import { InsufficientFunds, type Ledger, type Posting } from '../ledger/ledger.service.ts';
+import { InsufficientFunds, type Ledger } from '../ledger/ledger.service.ts';
 import type { MembershipType, OrderKind, OrderRow, OrderStatus, PaymentMethod } from './commerce.tables.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import type { CouponService } from './coupons.service.ts';
 import type { MembershipService } from './membership.service.ts';
+import { createFulfilment, orderDescription } from './order-payment.ts';
 import * as repo from './orders.repo.ts';
-import { creditsOf, MEMBERSHIP_PLANS } from './pricing.ts';
 import type { PaymentRouter } from './payments/router.ts';
-import { yuanText } from './payments/provider.ts';
+import { MEMBERSHIP_PLANS } from './pricing.ts';
+import type { WalletService } from './wallet.service.ts';
 
 export const ORDER_TTL_MS = 30 * 60 * 1000;
 
@@ -23,6 +24,7 @@ export interface OrderDeps {
   ledger: Ledger;
   coupons: CouponService;
   membership: MembershipService;
+  wallet: Pick<WalletService, 'creditTarget'>;
   payments: PaymentRouter;
   audit: AuditLog;
   publicBaseUrl: string;
@@ -35,30 +37,9 @@ export function newOrderNo(kind: OrderKind, now: Date): string {
   return `${kind === 'recharge' ? 'R' : 'M'}${stamp}${crypto.randomInt(0, 1_000_000).toString().padStart(6, '0')}`;
 }
 
-/** The ledger postings that pay an order: who receives what, and what the platform gives away. */
-export function paymentPostings(order: OrderRow): Posting[] {
-  const payer = order.provider === 'balance' ? ACCOUNTS.userWallet(order.userId) : ACCOUNTS.paymentClearing(order.provider);
-  const wallet = ACCOUNTS.userWallet(order.userId);
-  const postings: Posting[] = [{ account: payer, amount: -order.payAmount }];
-  const promo = order.discount + order.bonusCredits;
-  if (promo > 0n) postings.push({ account: ACCOUNTS.promoExpense, amount: -promo });
-  if (order.kind === 'recharge') {
-    postings.push({ account: wallet, amount: order.credits + order.bonusCredits });
-  } else {
-    postings.push({ account: ACCOUNTS.platformRevenue, amount: order.listAmount });
-    if (order.bonusCredits > 0n) postings.push({ account: wallet, amount: order.bonusCredits });
-  }
-  return postings.filter((p) => p.amount !== 0n);
-}
-
-export function orderDescription(order: OrderRow): string {
-  const bonus = order.bonusCredits > 0n ? `（赠送${creditsOf(order.bonusCredits)}积分）` : '';
-  if (order.kind === 'recharge') return `充值${yuanText(order.listAmount)}元${bonus}`;
-  return `购买${MEMBERSHIP_PLANS[order.membershipType as MembershipType].label}${bonus}`;
-}
-
 export function createOrderService(deps: OrderDeps) {
   const { database, clock, ledger, coupons, membership, payments } = deps;
+  const fulfil = createFulfilment(deps);
 
   /** Six random digits per second collide now and then under load: draw again. */
   async function insertWithNo(tx: Db, o: Omit<repo.NewOrder, 'orderNo'> & { createdAt: Date }): Promise<OrderRow> {
@@ -69,10 +50,11 @@ export function createOrderService(deps: OrderDeps) {
     throw new Error('could not draw a free order number');
   }
 
-  /** Creates a pending order (reserving its coupon) in one transaction. */
+  /** Creates a pending order (reserving its coupon) in one transaction, with its idempotent response. */
   async function openOrder(
     actor: Principal,
     o: { kind: OrderKind; method: PaymentMethod; provider: string; listAmount: bigint; credits: bigint; membershipType?: MembershipType; couponCode?: string },
+    record: ResponseRecord<OrderRow>,
     then?: (tx: Db, order: OrderRow) => Promise<OrderRow>,
   ): Promise<OrderRow> {
     return database.transaction(async (tx) => {
@@ -97,50 +79,56 @@ export function createOrderService(deps: OrderDeps) {
       });
       if (reserved) await coupons.attachToOrder(tx, reserved.claimId, order.id);
       if (then) order = await then(tx, order);
+      // Saved now, with the order: a failure from here on cannot make a retry open a second one.
+      await record.save(tx, order);
       return order;
     });
   }
 
-  /** Asks the provider where to pay, after the order is committed; a provider failure fails the order. */
-  async function startPayment(order: OrderRow, clientIp?: string): Promise<OrderRow> {
+  /**
+   * Asks the provider where to pay, after the order is committed, and saves the response again with the payment URL.
+   * A provider failure fails the order and forgets the response, so the client may retry the purchase.
+   */
+  async function startPayment(order: OrderRow, record: ResponseRecord<OrderRow>, clientIp?: string): Promise<OrderRow> {
     const provider = payments.byName(order.provider);
+    let paymentUrl: string;
     try {
-      const { paymentUrl } = await provider.createPayment({
+      ({ paymentUrl } = await provider.createPayment({
         orderNo: order.orderNo,
+        payerUserId: order.userId,
         amount: order.payAmount,
         subject: orderDescription(order),
         expiresAt: order.expiresAt,
         notifyUrl: `${deps.publicBaseUrl}${payments.notifyPath(provider.name)}`,
         returnUrl: `${deps.publicBaseUrl}/`,
         clientIp,
-      });
-      return await repo.update(database.db, order.id, { paymentUrl, updatedAt: clock.now() });
+      }));
     } catch (err) {
       deps.log.error({ orderNo: order.orderNo, provider: provider.name, err: (err as Error).message }, 'payment could not be started');
       await database.transaction(async (tx) => {
         const failed = await repo.closePending(tx, order.id, 'failed', { failureReason: 'payment provider unavailable', updatedAt: clock.now() });
         if (failed?.couponClaimId) await coupons.release(tx, failed.couponClaimId, failed.id);
+        await record.forget(tx);
       });
       throw new AppError('PAYMENT_FAILED', 'The payment provider is unavailable; please retry');
     }
-  }
-
-  /** Marks a locked order paid: one ledger transfer, the membership, the coupon. */
-  async function fulfil(tx: Db, order: OrderRow, providerTxnId: string): Promise<OrderRow> {
-    await ledger.transfer(
-      { idempotencyKey: `order:${order.orderNo}:paid`, kind: order.kind, reference: order.orderNo, description: orderDescription(order), postings: paymentPostings(order) },
-      tx,
-    );
-    if (order.kind === 'membership') await membership.extend(tx, order.userId, order.membershipType as MembershipType);
-    if (order.couponClaimId) await coupons.consume(tx, order.couponClaimId, order.id);
-    const now = clock.now();
-    return repo.update(tx, order.id, { status: 'paid', paidAt: now, updatedAt: now, providerTxnId });
+    return database.transaction(async (tx) => {
+      const started = await repo.update(tx, order.id, { paymentUrl, updatedAt: clock.now() });
+      await record.save(tx, started);
+      return started;
+    });
   }
 
   return {
     fulfil,
 
-    async createRecharge(actor: Principal, input: { amount: bigint; paymentMethod: PaymentMethod; couponCode?: string }, clientIp?: string) {
+    /** `record` stores the request's idempotent response with the order (and again once the payment URL is known). */
+    async createRecharge(
+      actor: Principal,
+      input: { amount: bigint; paymentMethod: PaymentMethod; couponCode?: string },
+      clientIp?: string,
+      record: ResponseRecord<OrderRow> = NO_RECORD,
+    ) {
       if (input.paymentMethod === 'balance') throw badRequest('Credits cannot be bought with credits', { field: 'body.payment_method' });
       const provider = payments.forMethod(input.paymentMethod);
       const order = await openOrder(actor, {
@@ -150,24 +138,29 @@ export function createOrderService(deps: OrderDeps) {
         listAmount: input.amount,
         credits: input.amount,
         couponCode: input.couponCode,
-      });
-      return startPayment(order, clientIp);
+      }, record);
+      return startPayment(order, record, clientIp);
     },
 
-    async createMembership(actor: Principal, input: { type: MembershipType; paymentMethod: PaymentMethod; couponCode?: string }, clientIp?: string) {
+    async createMembership(
+      actor: Principal,
+      input: { type: MembershipType; paymentMethod: PaymentMethod; couponCode?: string },
+      clientIp?: string,
+      record: ResponseRecord<OrderRow> = NO_RECORD,
+    ) {
       const listAmount = MEMBERSHIP_PLANS[input.type].price;
       const base = { kind: 'membership' as const, method: input.paymentMethod, listAmount, credits: 0n, membershipType: input.type, couponCode: input.couponCode };
       if (input.paymentMethod === 'balance') {
         try {
           // Paid from credits in the same transaction that creates it: no pending state, no callback.
-          return await openOrder(actor, { ...base, provider: 'balance' }, (tx, order) => fulfil(tx, order, `balance:${order.orderNo}`));
+          return await openOrder(actor, { ...base, provider: 'balance' }, record, async (tx, order) => (await fulfil(tx, order, `balance:${order.orderNo}`)).order);
         } catch (err) {
           if (err instanceof InsufficientFunds) throw new AppError('INSUFFICIENT_CREDITS', '积分不足，请充值积分');
           throw err;
         }
       }
       const provider = payments.forMethod(input.paymentMethod);
-      return startPayment(await openOrder(actor, { ...base, provider: provider.name }), clientIp);
+      return startPayment(await openOrder(actor, { ...base, provider: provider.name }, record), record, clientIp);
     },
 
     page: (actor: Principal, kind: OrderKind, limit: number, offset: number) => repo.pageOwned(database.db, actor.userId, kind, limit, offset),
@@ -198,8 +191,11 @@ export function createOrderService(deps: OrderDeps) {
       return expired;
     },
 
-    /** Reverses a paid order while its credits are unspent; membership time is taken back too. */
-    async refund(actor: Principal, orderNo: string, reason: string, requestId: string): Promise<OrderRow> {
+    /**
+     * Reverses a paid order while its credits are unspent; membership time is taken back too. Credits it returns
+     * (a membership paid from the balance) pay a prepaid user's debt first.
+     */
+    async refund(actor: Principal, orderNo: string, reason: string, requestId: string, record: ResponseRecord<OrderRow> = NO_RECORD): Promise<OrderRow> {
       return database.transaction(async (tx) => {
         const order = await repo.lockByNo(tx, orderNo);
         if (!order) throw notFound('Order');
@@ -207,7 +203,10 @@ export function createOrderService(deps: OrderDeps) {
         if (order.status !== 'paid') throw new AppError('CONFLICT', `Only paid orders can be refunded (this one is ${order.status})`);
         try {
           await ledger.reverse(
-            { originalKey: `order:${order.orderNo}:paid`, idempotencyKey: `order:${order.orderNo}:refund`, kind: 'refund', reference: order.orderNo, description: `退款：${orderDescription(order)}（${reason}）` },
+            {
+              originalKey: `order:${order.orderNo}:paid`, idempotencyKey: `order:${order.orderNo}:refund`, kind: 'refund', reference: order.orderNo,
+              description: `退款：${orderDescription(order)}（${reason}）`, creditTo: await deps.wallet.creditTarget(order.userId, tx),
+            },
             tx,
           );
         } catch (err) {
@@ -223,6 +222,7 @@ export function createOrderService(deps: OrderDeps) {
           actorUserId: actor.userId, tenantUserId: order.userId, action: 'order.refund', objectType: 'order', objectId: order.orderNo,
           before: { status: order.status }, after: { status: refunded.status }, reason, requestId,
         });
+        await record.save(tx, refunded);
         return refunded;
       });
     },

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderRow } from './commerce.tables.ts';
-import { newOrderNo, orderDescription, paymentPostings } from './orders.service.ts';
+import { orderDescription, paymentPostings } from './order-payment.ts';
+import { newOrderNo } from './orders.service.ts';
 
 // The pure parts of orders: order numbers, and the ledger postings that pay an order.
 

@@ -24,7 +24,9 @@ export type NoticeOutcome =
   /** Paid already by another transaction: a second payment for one order, for an operator to refund. */
   | 'paid_twice'
   /** The provider transaction already paid a different order: a replay aimed at this one. */
-  | 'txn_reused';
+  | 'txn_reused'
+  /** A late payment at a coupon's price whose coupon another order has used meanwhile: for an operator to refund. */
+  | 'coupon_used';
 
 export interface NoticeResult {
   outcome: NoticeOutcome;
@@ -71,8 +73,8 @@ export function createNoticeHandler(deps: {
         }
         const other = await repo.findByProviderTxn(tx, provider.name, notice.providerTxnId);
         if (other) return { outcome: 'txn_reused', order };
-        // Pending, or expired/failed meanwhile: the payer's money arrived, so the order is honoured.
-        return { outcome: 'paid', order: await orders.fulfil(tx, order, notice.providerTxnId) };
+        // Pending, or expired/failed meanwhile: the payer's money arrived, so the order is honoured (its coupon once).
+        return orders.fulfil(tx, order, notice.providerTxnId);
       });
     } catch (err) {
       // Two orders paid at once by one transaction id: the unique index lets one through and rolls the other back.

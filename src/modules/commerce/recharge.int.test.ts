@@ -36,7 +36,8 @@ describe.each(DB_TIERS)('POST /api/v1/credit/recharge on $name', (tier) => {
       data: { order_id: expect.stringMatching(ORDER_NO), amount: 10, credits: 100, payment_url: expect.any(String) },
     });
     const { order_id, payment_url } = body.data;
-    expect(payment_url).toBe(`${t.config.publicBaseUrl}/pay/sandbox/${order_id}`);
+    // A link to our sandbox checkout, signed for the order's owner (see sandbox-page.int.test.ts).
+    expect(payment_url).toMatch(new RegExp(`^${t.config.publicBaseUrl}/pay/sandbox/${order_id}\\?payer=${user.id}&expires=\\d+&signature=[0-9a-f]{64}$`));
     const [row] = await t.database.db.select().from(orders);
     expect(row).toMatchObject({ orderNo: order_id, userId: user.id, kind: 'recharge', status: 'pending', provider: 'sandbox', payAmount: 10_000_000n });
   });
@@ -50,7 +51,8 @@ describe.each(DB_TIERS)('POST /api/v1/credit/recharge on $name', (tier) => {
 
   it('serves the payment page of our own sandbox at the payment_url', async () => {
     const { order_id, payment_url } = (await recharge({ amount: 12.34, payment_method: 'alipay' })).json().data;
-    const page = await t.request({ method: 'GET', url: new URL(payment_url).pathname });
+    const link = new URL(payment_url);
+    const page = await t.request({ method: 'GET', url: `${link.pathname}${link.search}` });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain(order_id);

@@ -39,7 +39,7 @@ describe.each(DB_TIERS)('credit queries on $name', (tier) => {
     expect(res.json()).toEqual({
       code: 200,
       message: 'success',
-      data: { credit_balance: 0, is_member: false, membership_type: null, membership_end_date: null },
+      data: { credit_balance: 0, is_member: false, membership_type: null, membership_end_date: null, owed_amount: 0, billing_mode: 'prepaid' },
     });
   });
 
@@ -50,6 +50,8 @@ describe.each(DB_TIERS)('credit queries on $name', (tier) => {
       is_member: true,
       membership_type: 'quarterly',
       membership_end_date: '2026-07-01T12:00:00',
+      owed_amount: 0,
+      billing_mode: 'prepaid',
     });
   });
 
@@ -109,7 +111,7 @@ describe.each(DB_TIERS)('credit queries on $name', (tier) => {
       credits: 500,
       bonus_credits: 0,
       membership_type: null,
-      payment_url: `${t.config.publicBaseUrl}/pay/sandbox/${orderIds.pending}`,
+      payment_url: expect.stringMatching(new RegExp(`^${t.config.publicBaseUrl}/pay/sandbox/${orderIds.pending}\\?payer=`)),
       created_at: '2026-03-01T12:00:00',
       expires_at: '2026-03-01T12:30:00',
       paid_at: null,

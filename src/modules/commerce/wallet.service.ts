@@ -1,10 +1,11 @@
-import type { Database } from '../../platform/db.ts';
+import type { Database, Db } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/principal.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import { formatStudioTime } from '../../platform/time.ts';
-import { ACCOUNTS } from '../ledger/accounts.ts';
-import { InsufficientFunds, type Ledger } from '../ledger/ledger.service.ts';
+import type { BillingMode } from '../identity/identity.tables.ts';
+import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
+import { InsufficientFunds, type CreditTarget, type Ledger, type Posting } from '../ledger/ledger.service.ts';
 import { creditsOf } from './pricing.ts';
 
 /** Ledger transfer kinds as the studio's transaction types. */
@@ -22,40 +23,86 @@ const TRANSACTION_TYPES: Record<string, string> = {
   hold_release: 'release',
 };
 
-export function createWalletService(deps: { database: Database; ledger: Ledger; audit: AuditLog }) {
+export interface WalletCredit {
+  userId: number;
+  /** µ¥, more than 0. */
+  amount: bigint;
+  /** Who pays it, e.g. the promotions account for a gift. */
+  from: AccountSpec;
+  idempotencyKey: string;
+  kind: string;
+  reference?: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export function createWalletService(deps: {
+  database: Database;
+  ledger: Ledger;
+  audit: AuditLog;
+  /** The user's billing mode (identity's users service), read in `db` when given (PGlite has one connection). */
+  billingMode: (userId: number, db?: Db) => Promise<BillingMode>;
+}) {
   const { database, ledger, audit } = deps;
+
+  /**
+   * Where a credit to the user's wallet goes. A prepaid user's receivable below zero is a debt (a gateway overshoot
+   * the wallet could not cover): every credit pays it first. A postpaid user's receivable is the running bill,
+   * settled by invoice, so credits go to the wallet untouched.
+   */
+  async function creditTarget(userId: number, db?: Db): Promise<CreditTarget> {
+    const wallet = ACCOUNTS.userWallet(userId);
+    return (await deps.billingMode(userId, db)) === 'prepaid' ? { account: wallet, payDebtOf: ACCOUNTS.userReceivable(userId) } : { account: wallet };
+  }
+
+  /** A credit of `amount` to the user's wallet, as a posting (its debt first). Every path that credits a user uses this. */
+  const walletCredit = async (userId: number, amount: bigint, db?: Db): Promise<Posting> => ({ ...(await creditTarget(userId, db)), amount });
+
+  /** One transfer from `c.from` to the user: the debt first, the rest to the wallet. Idempotent by key. */
+  async function credit(c: WalletCredit, tx?: Db) {
+    if (c.amount <= 0n) throw new Error('a wallet credit must be positive');
+    const { from, userId, amount, ...transfer } = c;
+    return ledger.transfer({ ...transfer, postings: [{ account: from, amount: -amount }, await walletCredit(userId, amount, tx)] }, tx);
+  }
+
   return {
+    creditTarget,
+    credit,
+
+    /** What the user owes (µ¥, 0 when nothing): the receivable below zero, and whether credits pay it first. */
+    async debt(userId: number): Promise<{ owed: bigint; billingMode: BillingMode }> {
+      const [balance, billingMode] = await Promise.all([ledger.balance(ACCOUNTS.userReceivable(userId)), deps.billingMode(userId)]);
+      return { owed: balance < 0n ? -balance : 0n, billingMode };
+    },
+
     /**
      * An operator's credit adjustment (µ¥, signed), paid from or returned to the promotions account, audited.
-     * Idempotent by key: a retried request does not adjust twice.
+     * Idempotent by key: a retried request does not adjust twice. A positive adjustment is a credit: debt first.
      */
     async adjust(actor: Principal, userId: number, amount: bigint, reason: string, idempotencyKey: string, requestId: string) {
       const wallet = ACCOUNTS.userWallet(userId);
+      const transfer = {
+        idempotencyKey: `adjust:${userId}:${idempotencyKey}`, kind: 'adjust', reference: `user:${userId}`, description: `运营调整：${reason}`,
+        metadata: { operator: actor.userId },
+      };
       return database.transaction(async (tx) => {
         let result;
         try {
-          result = await ledger.transfer(
-            {
-              idempotencyKey: `adjust:${userId}:${idempotencyKey}`,
-              kind: 'adjust',
-              reference: `user:${userId}`,
-              description: `运营调整：${reason}`,
-              metadata: { operator: actor.userId },
-              postings: [{ account: ACCOUNTS.promoExpense, amount: -amount }, { account: wallet, amount }],
-            },
-            tx,
-          );
+          result = amount > 0n
+            ? await credit({ ...transfer, userId, amount, from: ACCOUNTS.promoExpense }, tx)
+            : await ledger.transfer({ ...transfer, postings: [{ account: ACCOUNTS.promoExpense, amount: -amount }, { account: wallet, amount }] }, tx);
         } catch (err) {
           if (err instanceof InsufficientFunds) throw new AppError('INSUFFICIENT_CREDITS', 'The adjustment would take the balance below zero');
           throw err;
         }
-        const after = result.balances.get(wallet.code) as bigint;
+        // From the transfer itself: a balance read before it could be stale under concurrent adjustments.
+        const moved = result.deltas.get(wallet.code) ?? 0n;
+        const after = result.balances.get(wallet.code) ?? (await ledger.balance(wallet, tx));
         if (!result.replayed) {
-          // From the transfer itself: a balance read before it could be stale under concurrent adjustments.
-          const before = after - amount;
+          const debtPaid = result.deltas.get(ACCOUNTS.userReceivable(userId).code) ?? 0n;
           await audit.record(tx, {
             actorUserId: actor.userId, tenantUserId: userId, action: 'credits.adjust', objectType: 'wallet', objectId: String(userId),
-            before: { balance: before }, after: { balance: after }, reason, requestId,
+            before: { balance: after - moved }, after: { balance: after, ...(debtPaid > 0n ? { debt_paid: debtPaid } : {}) }, reason, requestId,
           });
         }
         return { balance: after, replayed: result.replayed };

@@ -1,6 +1,9 @@
-import { AppError } from '../../platform/errors.ts';
+import { anthropicErrorType } from '../../platform/envelopes.ts';
+import { AppError, type ErrorCode } from '../../platform/errors.ts';
+import type { ScrubbedFailure } from './upstream-failures.ts';
 
-// The gateway's refusals in OpenAI's vocabulary (`code` is what SDKs and clients switch on).
+// The gateway's refusals in OpenAI's vocabulary (`code` is what SDKs and clients switch on); platform/envelopes.ts
+// renders them in Anthropic's on `/v1/messages`.
 
 export const modelNotFound = (model: string) =>
   new AppError('NOT_FOUND', `The model \`${model}\` does not exist or you do not have access to it.`, { openaiCode: 'model_not_found', field: 'model' });
@@ -19,3 +22,29 @@ export const upstreamTimeout = () =>
 
 export const badUpstreamBody = () =>
   new AppError('BAD_GATEWAY', 'The upstream answered with a body that could not be read.', { openaiCode: 'upstream_error', openaiType: 'server_error' });
+
+/** Statuses an upstream's refusal keeps; any other 4xx that is the request's fault becomes a 400. */
+const REFUSALS: Partial<Record<number, ErrorCode>> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 422: 'UNPROCESSABLE' };
+
+/** The upstream found the request itself wrong: its (scrubbed) words go back to the client, nothing else of its body. */
+export const upstreamRefused = (f: ScrubbedFailure) =>
+  new AppError(REFUSALS[f.status] ?? 'VALIDATION_FAILED', f.message, { openaiCode: f.code ?? 'invalid_request_error' });
+
+/** A 2xx answer that was an error report (upstream-failures.ts `isErrorBody`). */
+export const upstreamReportedError = (f: ScrubbedFailure) =>
+  new AppError('BAD_GATEWAY', `The upstream reported an error: ${f.message}`, { openaiCode: f.code ?? 'upstream_error', openaiType: 'server_error' });
+
+/** Every candidate failed on its side (down, erroring, refusing our credential). */
+export const allUpstreamsFailed = (last: ScrubbedFailure | { message: string }) =>
+  new AppError('SERVICE_UNAVAILABLE', `All upstreams failed; last error: ${last.message}`, { openaiCode: 'upstream_unavailable', openaiType: 'server_error' });
+
+/**
+ * The error event that ends a stream the upstream broke after the first byte (no status can change any more); the
+ * upstream's own report, when it sent one, gives the type and the (scrubbed) message.
+ */
+export const upstreamFailedMidStream = (f?: ScrubbedFailure) =>
+  new AppError('BAD_GATEWAY', f ? `The upstream failed mid-stream: ${f.message}` : 'The upstream failed mid-stream.', {
+    openaiCode: f?.code ?? 'upstream_error',
+    openaiType: 'server_error',
+    anthropicType: anthropicErrorType(f?.status ?? 500),
+  });

@@ -7,7 +7,10 @@ import type { Clock } from '../../platform/time.ts';
 import type { ApiKeyService } from '../identity/api-keys.service.ts';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
-import { createBilling, keySpendOf, type ChargeEffect } from '../metering/billing.ts';
+import type { Registry } from 'prom-client';
+import type { AuditLog } from '../admin/audit.service.ts';
+import { billingModule } from '../metering/billing.module.ts';
+import { keySpendOf, type ChargeEffect } from '../metering/charges.ts';
 import { feeRatePpm } from '../metering/cost.ts';
 import type { UsageService } from '../metering/usage.service.ts';
 import type { CandidateSource } from '../routing/candidates.ts';
@@ -39,6 +42,9 @@ export interface GatewayModuleDeps {
   /** Writes other modules commit with each batch of charges (the supply module's package quota and earnings). */
   chargeEffects: ChargeEffect[];
   secrets: SecretBox;
+  audit: AuditLog;
+  /** The app's /metrics registry (billing's alerts). */
+  metrics?: Registry;
 }
 
 export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) {
@@ -50,13 +56,16 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
   const limits = d.redis ? createSharedCandidateLimits({ redis: d.redis, namespace: d.namespace, clock: d.clock, log: app.log }) : createCandidateLimits({ clock: d.clock });
   const router = createRouter({ sources: d.sources, health, limits });
   const client = createUpstreamClient({ ...d.config.gateway, allowPrivateUpstreams: d.config.allowPrivateUpstreams });
-  const relay = createRelay({ router, health, client, maxTries: d.config.gateway.maxTries, now });
-  const keySpend: ChargeEffect = (items) => {
+  const relay = createRelay({ router, client, maxTries: d.config.gateway.maxTries, now });
+  const keySpend: ChargeEffect = (items, _now, mode) => {
     const spend = keySpendOf(items);
-    return spend.size > 0 ? [{ name: 'key_spend', statement: d.apiKeys.addSpendStatement(spend) }] : [];
+    return spend.size > 0 ? [{ name: 'key_spend', statement: d.apiKeys.addSpendStatement(spend, { enforceLimits: mode.enforceKeyLimits }) }] : [];
   };
-  const billing = createBilling({ database: d.database, ledger: d.ledger, usage: d.usage, effects: [keySpend, ...d.chargeEffects], clock: d.clock, log: app.log });
-  const gateway = createGateway({ router, health, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, feeRatePpm: feeRatePpm(d.config.platformFeeRate), redis: d.redis, namespace: d.namespace, now });
+  const { billing } = await billingModule(app, {
+    database: d.database, clock: d.clock, ledger: d.ledger, usage: d.usage, redis: d.redis, namespace: d.namespace,
+    effects: [keySpend, ...d.chargeEffects], keyRefusedBy: (err) => d.apiKeys.keyOverLimitOf(err), auth: d.auth, audit: d.audit, metrics: d.metrics,
+  });
+  const gateway = createGateway({ router, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, feeRatePpm: feeRatePpm(d.config.platformFeeRate), redis: d.redis, namespace: d.namespace, now });
   await app.register(gatewayRoutes, { gateway, router, catalog: d.catalog, auth: d.auth });
   // In-flight charges are made durable before the database closes.
   app.addHook('onClose', async () => {

@@ -2,15 +2,24 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { Operation } from '../providers/types.ts';
 import type { Router } from '../routing/router.ts';
-import type { ModelCatalog } from '../routing/model-catalog.service.ts';
+import { cnyNumber } from '../../platform/money.ts';
+import type { CatalogModel, ModelCatalog } from '../routing/model-catalog.service.ts';
 import type { Gateway } from './gateway.service.ts';
 import { modelNotFound } from './gateway.errors.ts';
 import { ChatBody, CompletionBody, EmbeddingBody, ImageBody, MessagesBody, ModelParams } from './gateway.schema.ts';
 
-// The OpenAI-compatible surface (`/v1/*`) plus Anthropic's `/v1/messages`. Errors render in OpenAI's envelope
-// (platform/envelopes.ts decides by the `/v1` prefix).
+// The OpenAI-compatible surface (`/v1/*`) plus Anthropic's `/v1/messages`. Errors render in OpenAI's envelope, and in
+// Anthropic's on `/v1/messages` (platform/envelopes.ts decides by path).
 
 const CREATED = 1_700_000_000;
+
+/** CNY per 1M tokens (per image for `image`), with the 4 decimals of unit prices (DESIGN.md §3 Money). */
+const shownPrice = (m: CatalogModel) => ({
+  currency: 'CNY' as const,
+  input_per_1m_tokens: cnyNumber(m.price.input, 4),
+  output_per_1m_tokens: cnyNumber(m.price.output, 4),
+  ...(m.price.perImage !== undefined ? { per_image: cnyNumber(m.price.perImage, 4) } : {}),
+});
 
 export async function gatewayRoutes(app: FastifyInstance, o: { gateway: Gateway; router: Router; catalog: ModelCatalog; auth: AuthHooks }) {
   const relayed = (url: string, op: Operation, body: typeof ChatBody, summary: string) =>
@@ -24,12 +33,18 @@ export async function gatewayRoutes(app: FastifyInstance, o: { gateway: Gateway;
   relayed('/v1/images/generations', 'images', ImageBody as unknown as typeof ChatBody, 'Image generation');
   relayed('/v1/messages', 'messages', MessagesBody as unknown as typeof ChatBody, 'Messages (Anthropic format), any upstream');
 
+  /**
+   * The models served now, each with the price the buyer is shown (`pricing`, beyond OpenAI's fields): no request on
+   * the model is held or charged above it. A model without a price on the list is not served at all.
+   */
   async function visibleModels(allowed: string[] | null | undefined) {
     const served = await o.router.models();
     const catalog = await o.catalog.models();
-    return served
-      .filter((id) => !allowed?.length || allowed.includes(id))
-      .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: catalog.get(id)?.provider ?? 'tollgate' }));
+    return served.flatMap((id) => {
+      const m = catalog.get(id);
+      if (!m || (allowed?.length && !allowed.includes(id))) return [];
+      return [{ id, object: 'model' as const, created: CREATED, owned_by: m.provider, pricing: shownPrice(m) }];
+    });
   }
 
   app.get('/v1/models', { onRequest: o.auth.gatewayKey, schema: { tags: ['gateway'], summary: 'The models this key may use' } }, async (req) => ({

@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 const Model = z.string().trim().min(1).max(256);
 const MaxTokens = z.number().int().positive().max(10_000_000);
+/** OpenAI's own bounds; each answer is held for in full (gateway/billing-plan.ts), so a larger `n` costs its holder. */
+const Choices = z.number().int().min(1).max(128);
 const StreamOptions = z.looseObject({ include_usage: z.boolean().optional() });
 
 const Message = z.looseObject({
@@ -19,7 +21,7 @@ export const ChatBody = z.looseObject({
   stream_options: StreamOptions.nullish(),
   max_tokens: MaxTokens.nullish(),
   max_completion_tokens: MaxTokens.nullish(),
-  n: z.number().int().min(1).max(16).nullish(),
+  n: Choices.nullish(),
   tools: z.array(z.looseObject({ type: z.string() })).optional(),
 });
 
@@ -29,6 +31,9 @@ export const CompletionBody = z.looseObject({
   stream: z.boolean().optional(),
   stream_options: StreamOptions.nullish(),
   max_tokens: MaxTokens.nullish(),
+  n: Choices.nullish(),
+  /** The upstream generates `best_of` completions and bills them all, returning the best `n`. */
+  best_of: z.number().int().min(1).max(20).nullish(),
 });
 
 export const EmbeddingBody = z.looseObject({

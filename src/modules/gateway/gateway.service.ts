@@ -9,11 +9,11 @@ import type { UsageStatus } from '../metering/usage.tables.ts';
 import { messagesToChat } from '../providers/anthropic/inbound.ts';
 import type { Operation, TokenUsage } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
-import type { ModelCatalog } from '../routing/model-catalog.service.ts';
-import type { Router } from '../routing/router.ts';
-import type { Health } from '../routing/health.ts';
+import type { CatalogModel, ModelCatalog } from '../routing/model-catalog.service.ts';
+import { withinPrice } from '../routing/price-ceiling.ts';
+import type { Router, Verdict } from '../routing/router.ts';
 import { randomUUID } from 'node:crypto';
-import { holdAmount, tokenBudget, worstPrice } from './billing-plan.ts';
+import { defaultOutputLimit, holdAmount, injectedOutputLimit, promptEstimate, tokenBudget, worstCase, worstPrice } from './billing-plan.ts';
 import { modelNotAllowed, modelNotFound, operationNotSupported } from './gateway.errors.ts';
 import { RelayFailed, type createRelay, type Served } from './relay.ts';
 import { respondJson } from './respond-json.ts';
@@ -25,7 +25,6 @@ import { costOf, supplierEarning } from '../metering/cost.ts';
 
 export interface GatewayDeps {
   router: Router;
-  health: Health;
   catalog: ModelCatalog;
   relay: ReturnType<typeof createRelay>;
   billing: Billing;
@@ -57,8 +56,8 @@ export interface Exchange {
   startedAt: number;
   /** Makes the charge durable; the response may complete only after it resolves. */
   settle(outcome: Outcome): Promise<void>;
-  /** The upstream failed after the first byte: it counts against its circuit. */
-  reportStreamFailure(): void;
+  /** The upstream failed after the first byte: the verdict says which circuit counts it (none for the request's fault). */
+  reportFailure(verdict: Verdict): void;
 }
 
 const OP_NAMES: Record<Operation, string> = {
@@ -76,14 +75,19 @@ export function createGateway(deps: GatewayDeps) {
     await consumeOrThrow(limiter, String(key.key.id), 'API');
   }
 
-  async function candidatesFor(model: string, op: Operation, key: AuthenticatedKey): Promise<Candidate[]> {
+  /**
+   * The upstreams that may serve the key's request. A model must be on the price list (what was shown is what bounds
+   * the request); a candidate priced above the shown price in any part is not tried, so one supplier's price can
+   * neither raise the hold nor the charge; and a package never serves its own supplier, who would otherwise pay
+   * itself (earning back all but the fee, and inflating its sales).
+   */
+  async function candidatesFor(model: string, op: Operation, key: AuthenticatedKey): Promise<{ candidates: Candidate[]; known: CatalogModel }> {
     if (key.key.allowedModels?.length && !key.key.allowedModels.includes(model)) throw modelNotAllowed(model);
-    const candidates = await deps.router.candidates(model, op);
-    if (candidates.length > 0) return candidates;
-    const known = await deps.catalog.get(model);
+    const [all, known] = await Promise.all([deps.router.candidates(model, op), deps.catalog.get(model)]);
     if (!known) throw modelNotFound(model);
-    if (!known.operations.includes(op === 'messages' ? 'chat' : op)) throw operationNotSupported(model, OP_NAMES[op]);
-    return [];
+    if (all.length === 0 && !known.operations.includes(op === 'messages' ? 'chat' : op)) throw operationNotSupported(model, OP_NAMES[op]);
+    const candidates = all.filter((c) => c.supplierUserId !== key.principal.userId && withinPrice(c.price, known.price));
+    return { candidates, known };
   }
 
   function payerOf(key: AuthenticatedKey): Payer {
@@ -105,12 +109,14 @@ export function createGateway(deps: GatewayDeps) {
       const model = body.model as string;
       const stream = body.stream === true;
       await limitKey(key);
-      const candidates = await candidatesFor(model, op, key);
+      const { candidates, known } = await candidatesFor(model, op, key);
       const payer = payerOf(key);
       const bodyBytes = Number(req.headers['content-length'] ?? 0) || JSON.stringify(body).length;
-      const reservation = candidates.length > 0
-        ? await deps.billing.reserve(payer, holdAmount(op, body, bodyBytes, worstPrice(candidates), deps.defaultMaxTokens))
-        : undefined;
+      // The hold covers every output the request allows; a request that names no limit is sent the one assumed here.
+      const defaultLimit = defaultOutputLimit(op, deps.defaultMaxTokens, known.maxOutputTokens);
+      const injectedLimit = injectedOutputLimit(op, body, defaultLimit);
+      const worst = worstCase(op, body, promptEstimate(body, bodyBytes, candidates), defaultLimit);
+      const reservation = candidates.length > 0 ? await deps.billing.reserve(payer, holdAmount(worst, worstPrice(candidates))) : undefined;
 
       const abort = new AbortController();
       const onClose = () => {
@@ -124,7 +130,7 @@ export function createGateway(deps: GatewayDeps) {
         served = await deps.relay.forward({
           model,
           op,
-          tokenBudget: tokenBudget(op, body, bodyBytes, deps.defaultMaxTokens),
+          tokenBudget: tokenBudget(worst),
           candidates,
           stream,
           signal: abort.signal,
@@ -132,6 +138,7 @@ export function createGateway(deps: GatewayDeps) {
           bodyFor(candidate, sentAs) {
             const base = op === 'messages' && sentAs === 'chat' ? (chatBody ??= messagesToChat(body)) : body;
             const out: Record<string, unknown> = { ...base, model: candidate.upstreamModel };
+            if (injectedLimit !== undefined) out.max_tokens = injectedLimit;
             // Usage in the stream is how we meter it; the extra chunk is stripped again unless the client asked.
             if (stream && (sentAs === 'chat' || sentAs === 'completions')) out.stream_options = { ...(base.stream_options as object), include_usage: true };
             return out;
@@ -157,7 +164,7 @@ export function createGateway(deps: GatewayDeps) {
         served,
         startedAt,
         settle: (outcome) => settle(reservation, payer, chargeId, model, op, served, startedAt, outcome),
-        reportStreamFailure: () => deps.health.failure(served.attempt.healthKey),
+        reportFailure: (verdict) => served.attempt.report(verdict),
       };
       try {
         if (stream) await respondStream(reply, exchange, abort.signal);

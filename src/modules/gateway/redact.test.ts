@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { redactCredential } from './redact.ts';
+import { redactCredential, WITHHELD_MESSAGE as WITHHELD } from './redact.ts';
 
 const CREDENTIAL = 'sk-proj-Q7mZ2xLp9VbT4wNc';
-const WITHHELD = 'The upstream refused the request (details withheld: they quoted a credential).';
 
 describe('redactCredential: the credential itself', () => {
   it('cuts out the exact credential', () => {
@@ -49,7 +48,7 @@ describe('redactCredential: key-shaped tokens', () => {
 });
 
 describe('redactCredential: pieces of the credential', () => {
-  it('withholds a message quoting a distinctive 6-character piece of the credential', () => {
+  it('withholds a message quoting a distinctive piece of the credential', () => {
     expect(redactCredential('Your key ends in Lp9VbT, which is not valid.', CREDENTIAL)).toBe(WITHHELD);
   });
 
@@ -68,7 +67,32 @@ describe('redactCredential: pieces of the credential', () => {
     expect(redactCredential(message, CREDENTIAL)).toBe(message);
   });
 
-  it('keeps a piece shorter than 6 characters', () => {
-    expect(redactCredential('error code Q7mZ2', CREDENTIAL)).toBe('error code Q7mZ2');
+  it('withholds a message quoting the last 4 characters of the credential', () => {
+    expect(redactCredential('The key ending in 4wNc was revoked.', CREDENTIAL)).toBe(WITHHELD);
+  });
+
+  it('withholds a message quoting a 4-character piece from the middle of the credential', () => {
+    expect(redactCredential('error code Q7mZ', CREDENTIAL)).toBe(WITHHELD);
+  });
+
+  it('keeps a piece shorter than 4 characters', () => {
+    expect(redactCredential('error code Q7m', CREDENTIAL)).toBe('error code Q7m');
+  });
+
+  it('keeps words that match only the public prefix every key of the provider has (`sk-proj-`)', () => {
+    const message = 'The model o1-pro is not available on the projects plan.';
+    expect(redactCredential(message, CREDENTIAL)).toBe(message);
+  });
+
+  it('still withholds a window that reaches past the public prefix into the key material', () => {
+    expect(redactCredential('key "oj-Q7" refused', CREDENTIAL)).toBe(WITHHELD);
+  });
+});
+
+describe('redactCredential: length', () => {
+  it('cuts a long message (an HTML error page) after scrubbing it', () => {
+    const out = redactCredential(`<html>${'x'.repeat(2_000)} ${CREDENTIAL}</html>`, CREDENTIAL);
+    expect(out.length).toBeLessThanOrEqual(501);
+    expect(out).not.toContain('4wNc');
   });
 });

@@ -1,19 +1,15 @@
 import { AppError } from '../../platform/errors.ts';
 import type { Operation } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
-import type { Health } from '../routing/health.ts';
 import type { Attempt, Router } from '../routing/router.ts';
-import { noUpstreamAvailable, upstreamTimeout } from './gateway.errors.ts';
-import { redactCredential } from './redact.ts';
+import { allUpstreamsFailed, modelNotFound, noUpstreamAvailable, upstreamRefused, upstreamTimeout } from './gateway.errors.ts';
 import { UpstreamTransportError, type UpstreamResponse, type createUpstreamClient } from './upstream-client.ts';
+import { policyFor, scrubFailure } from './upstream-failures.ts';
 
 // The shared relay loop: walk the router's plan, one attempt per candidate, and fail over — before anything has
 // reached the client — on a connection error, a timeout, a 429, a 5xx, or an upstream that refuses our credential or
-// does not know the model. A 4xx that is the client's own fault goes back to the client at once.
-
-/** Statuses that say "this upstream cannot serve it now", not "this request is wrong". */
-const FAIL_OVER = new Set([401, 402, 403, 404, 408, 409, 429]);
-const failsOver = (status: number) => status >= 500 || FAIL_OVER.has(status);
+// does not know the model. A 4xx that is the client's own fault goes back to the client at once. Each attempt tells
+// its circuits whose fault a failure was (upstream-failures.ts).
 
 export interface Served {
   attempt: Attempt;
@@ -41,8 +37,8 @@ export interface RelayRequest {
 interface LastFailure {
   kind: 'status' | 'timeout' | 'connect' | 'network';
   status?: number;
+  /** Scrubbed: it reaches the client's error and the usage record. */
   message: string;
-  code?: string;
 }
 
 /** Thrown when every attempt failed; carries how many were made for the usage record. */
@@ -52,8 +48,8 @@ export class RelayFailed extends Error {
   }
 }
 
-export function createRelay(deps: { router: Router; health: Health; client: ReturnType<typeof createUpstreamClient>; maxTries: number; now: () => number }) {
-  const { router, health, client } = deps;
+export function createRelay(deps: { router: Router; client: ReturnType<typeof createUpstreamClient>; maxTries: number; now: () => number }) {
+  const { router, client } = deps;
 
   async function attempt(r: RelayRequest, a: Attempt): Promise<Served | LastFailure> {
     const c = a.candidate;
@@ -66,28 +62,28 @@ export function createRelay(deps: { router: Router; health: Health; client: Retu
     } catch (err) {
       a.lease.release();
       if (r.signal.aborted) {
-        health.abandon(a.healthKey);
+        a.report('uncounted');
         throw err;
       }
-      health.failure(a.healthKey);
-      if (err instanceof UpstreamTransportError) return { kind: err.kind === 'timeout' ? 'timeout' : err.kind, message: err.message };
-      return { kind: 'network', message: 'upstream connection failed' };
+      const transport = err instanceof UpstreamTransportError ? err : new UpstreamTransportError('network', 'upstream connection failed');
+      // No connection at all is the host's failure, whatever the model; a timeout or a dropped socket may be this
+      // model's (a slow or overloaded deployment).
+      a.report(transport.kind === 'connect' ? 'candidate' : 'model');
+      return { kind: transport.kind, message: transport.message };
     }
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      health.success(a.healthKey);
+      a.report('served');
       return { attempt: a, response, op, attempts: 0, firstByteMs: deps.now() - r.startedAt };
     }
     const text = await response.body.text().catch(() => '');
     a.lease.release();
-    const failure = c.adapter.parseError(response.statusCode, text);
-    const message = redactCredential(failure.message, credential);
-    if (failsOver(response.statusCode)) {
-      health.failure(a.healthKey);
-      return { kind: 'status', status: response.statusCode, message, code: failure.code };
-    }
-    // The upstream is fine; the request is not. Its own words go back to the client (credential-free).
-    health.success(a.healthKey);
-    throw new RelayFailed(new AppError('VALIDATION_FAILED', message, { openaiCode: failure.code ?? 'invalid_request_error' }), 1, c);
+    const parsed = c.adapter.parseError(response.statusCode, text);
+    const policy = policyFor(parsed);
+    a.report(policy.verdict);
+    const failure = scrubFailure(parsed, credential);
+    if (policy.failOver) return { kind: 'status', status: failure.status, message: failure.message };
+    // The upstream is fine; the request is not. Its scrubbed words go back to the client.
+    throw new RelayFailed(upstreamRefused(failure), 1, c);
   }
 
   return {
@@ -134,6 +130,8 @@ function finalError(r: RelayRequest, last: LastFailure | undefined, capped: bool
     err.headers['retry-after'] = '1';
     return err;
   }
-  // Every upstream failed on its side (down, erroring, refusing our credential): the service is unavailable.
-  return new AppError('SERVICE_UNAVAILABLE', `All upstreams failed; last error: ${last.message}`, { openaiCode: 'upstream_unavailable', openaiType: 'server_error' });
+  // The last upstream tried does not have the model (or this key may not use it there): the client's retry would not
+  // help, a 503 would invite one.
+  if (last.status === 404) return modelNotFound(r.model);
+  return allUpstreamsFailed(last);
 }

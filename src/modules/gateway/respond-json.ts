@@ -1,8 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import { chatToMessage } from '../providers/anthropic/inbound.ts';
 import { responseText, settledUsage } from './billing-plan.ts';
-import { badUpstreamBody } from './gateway.errors.ts';
+import { badUpstreamBody, upstreamReportedError } from './gateway.errors.ts';
 import type { Exchange } from './gateway.service.ts';
+import { isErrorBody, scrubFailure } from './upstream-failures.ts';
 
 /** A non-streamed answer: read, translate, charge (durably), then send. */
 export async function respondJson(reply: FastifyReply, x: Exchange): Promise<void> {
@@ -14,6 +15,13 @@ export async function respondJson(reply: FastifyReply, x: Exchange): Promise<voi
   } catch {
     await x.settle({ status: 'error', usage: { promptTokens: 0, completionTokens: 0 }, estimated: false, images: 0, httpStatus: 502, errorMessage: 'unreadable upstream body' });
     throw badUpstreamBody();
+  }
+  if (isErrorBody(upstreamBody)) {
+    // Read like any error answer, and nothing of it relayed but the scrubbed message and an allowed code.
+    const failure = scrubFailure(candidate.adapter.parseError(502, text), candidate.credential());
+    x.reportFailure('model');
+    await x.settle({ status: 'error', usage: { promptTokens: 0, completionTokens: 0 }, estimated: false, images: 0, httpStatus: 502, errorMessage: failure.message });
+    throw upstreamReportedError(failure);
   }
   const ctx = { clientModel: x.model, responseId: `chatcmpl-${x.requestId}`, created: Math.floor(x.startedAt / 1000), clientWantsUsage: x.clientWantsUsage };
   const parsed = candidate.adapter.parseResponse(x.served.op, upstreamBody, ctx);

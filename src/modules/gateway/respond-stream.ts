@@ -1,10 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import { createParser } from 'eventsource-parser';
 import { chatStreamToMessages } from '../providers/anthropic/inbound.ts';
+import { renderError } from '../../platform/envelopes.ts';
 import type { SseEvent, StreamTranslator } from '../providers/types.ts';
+import type { Verdict } from '../routing/router.ts';
 import { settledUsage } from './billing-plan.ts';
-import { redactCredential } from './redact.ts';
+import { upstreamFailedMidStream } from './gateway.errors.ts';
 import type { Exchange } from './gateway.service.ts';
+import { policyFor, scrubFailure, type ScrubbedFailure } from './upstream-failures.ts';
 
 // A streamed answer. Events go to the client as they arrive (no buffering); usage is read on the way; the end of the
 // stream (`[DONE]`, or Anthropic's `message_stop`) is written only after the charge is durable. A client that goes
@@ -44,7 +47,8 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
   };
   const parser = createParser({ onEvent: (ev) => emit(translator.push({ event: ev.event, data: ev.data })) });
 
-  let failure: string | undefined;
+  /** Why the stream broke: the message for the usage record, what the client may see, and whom it blames. */
+  let failure: { message: string; reported?: ScrubbedFailure; verdict: Verdict } | undefined;
   const decoder = new TextDecoder();
   try {
     for await (const chunk of x.served.response.body) {
@@ -57,12 +61,16 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
     }
     emit(translator.end());
   } catch (err) {
-    if (!signal.aborted) failure = (err as Error).message || 'upstream stream failed';
+    // The socket's own errors (idle timeout, reset) carry no upstream words.
+    if (!signal.aborted) failure = { message: (err as Error).message || 'upstream stream failed', verdict: 'model' };
   }
   const upstreamError = translator.error?.();
-  // Recorded in the usage log: upstreams quote keys in their errors, so it is scrubbed like any upstream message.
-  if (upstreamError) failure = redactCredential(upstreamError.message, candidate.credential());
-  if (failure) x.reportStreamFailure();
+  if (upstreamError) {
+    // Upstreams quote keys in their errors: only the scrubbed report reaches the client and the usage record.
+    const reported = scrubFailure(upstreamError, candidate.credential());
+    failure = { message: reported.message, reported, verdict: policyFor(upstreamError).verdict };
+  }
+  if (failure) x.reportFailure(failure.verdict);
 
   const aborted = signal.aborted;
   const reported = translator.usage();
@@ -73,14 +81,14 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
     estimated,
     images: 0,
     httpStatus: 200,
-    errorMessage: aborted ? 'client closed the stream' : failure,
+    errorMessage: aborted ? 'client closed the stream' : failure?.message,
   });
   if (aborted || raw.destroyed) return;
   if (toMessages) for (const m of toMessages.end()) queue(m);
   if (failure) {
-    out += x.op === 'messages'
-      ? sse({ event: 'error', data: JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream failed mid-stream.' } }) })
-      : sse({ data: JSON.stringify({ error: { message: 'The upstream failed mid-stream.', type: 'server_error', code: 'upstream_error', param: null } }) });
+    // In the client's own error shape (envelopes.ts decides by path: OpenAI's, or Anthropic's on /v1/messages).
+    const { body } = renderError(reply.request.url, reply.request.id, upstreamFailedMidStream(failure.reported));
+    out += sse({ event: x.op === 'messages' ? 'error' : undefined, data: JSON.stringify(body) });
   } else {
     for (const e of held) out += sse(e);
     if (x.op !== 'messages') out += 'data: [DONE]\n\n';

@@ -71,9 +71,17 @@ export async function touchLastUsed(db: Db, id: number, at: Date): Promise<void>
   await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
 }
 
-/** Adds gateway spend to many keys in one statement (the billing flusher's transaction, or its single statement). */
-export function addSpendStatement(amounts: Map<number, bigint>): SQL {
+/** The guard `gateway_key_spend()` raises as (migrations/*_key_spend_guard.sql), with the key's id as its detail. */
+export const KEY_SPEND_GUARD = 'api_keys_spend_limit_guard';
+
+/**
+ * Adds gateway spend to many keys in one statement (the billing flusher's transaction, or its single statement). With
+ * `enforceLimits`, a key the spend would take past its limit fails the whole statement (KEY_SPEND_GUARD): the guard
+ * runs on each row as it is updated, so two nodes' flushes cannot both slip under the limit.
+ */
+export function addSpendStatement(amounts: Map<number, bigint>, opts: { enforceLimits?: boolean } = {}): SQL {
   const rows = jsonParam([...amounts].map(([id, amount]) => ({ id, amount })));
-  return sql`UPDATE api_keys AS k SET spent_micros = k.spent_micros + v.amount FROM jsonb_to_recordset(${rows}::jsonb) AS v(id bigint, amount bigint) WHERE k.id = v.id`;
+  const spent = opts.enforceLimits ? sql`gateway_key_spend(k.id, k.spent_micros, v.amount, k.spend_limit_micros)` : sql`k.spent_micros + v.amount`;
+  return sql`UPDATE api_keys AS k SET spent_micros = ${spent} FROM jsonb_to_recordset(${rows}::jsonb) AS v(id bigint, amount bigint) WHERE k.id = v.id`;
 }
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { randomString, sha256Hex } from '../../platform/crypto.ts';
-import type { Database, Db } from '../../platform/db.ts';
+import { violatedConstraint, type Database, type Db } from '../../platform/db.ts';
 import { AppError, badRequest, notFound, unauthenticated } from '../../platform/errors.ts';
 import { pageWindow, type PageQuery } from '../../platform/envelopes.ts';
 import type { Principal } from '../../platform/principal.ts';
@@ -162,6 +162,15 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
 
     /** Adds gateway spend per key inside the billing flusher's transaction. */
     addSpendStatement: keysRepo.addSpendStatement,
+
+    /** The key whose spend limit refused `addSpendStatement(…, { enforceLimits: true })`, if that is what `err` is. */
+    keyOverLimitOf(err: unknown): number | undefined {
+      if (violatedConstraint(err) !== keysRepo.KEY_SPEND_GUARD) return undefined;
+      for (let e = err as { detail?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+        if (typeof e.detail === 'string' && /^\d+$/.test(e.detail)) return Number(e.detail);
+      }
+      return undefined;
+    },
 
     /** Forgets every cached lookup (a user was disabled, a legacy token reset). */
     forgetAll: () => authCache.clear(),

@@ -44,7 +44,7 @@ export function createAuthHooks(deps: { sessions: SessionService; apiKeys: ApiKe
   const gatewayKey: onRequestAsyncHookHandler = async (req) => {
     const header = req.headers['x-api-key'];
     const token = bearerToken(req) ?? (typeof header === 'string' ? header.trim() : undefined);
-    if (!token) throw new AppError('UNAUTHENTICATED', 'Missing API key: send Authorization: Bearer <key>', { openaiCode: 'invalid_api_key' });
+    if (!token) throw new AppError('UNAUTHENTICATED', 'Missing API key: send Authorization: Bearer <key> (or x-api-key: <key>)', { openaiCode: 'invalid_api_key' });
     const auth = await deps.apiKeys.authenticate(token, req.ip, { cached: true });
     req.apiKey = auth;
     req.principal = auth.principal;

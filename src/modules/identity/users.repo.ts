@@ -9,6 +9,12 @@ export async function findLiveById(db: Db, id: number): Promise<UserRow | undefi
   return row;
 }
 
+/** A user's billing mode, deleted users included (their money is still theirs); undefined for no such user. */
+export async function billingModeOf(db: Db, id: number): Promise<BillingMode | undefined> {
+  const [row] = await db.select({ mode: users.billingMode }).from(users).where(eq(users.id, id));
+  return row?.mode;
+}
+
 /**
  * The login field accepts a username or an email, both case-insensitive. Both sides are folded by the
  * database's lower(), the same function the unique indexes use: JavaScript folds some letters differently

@@ -99,6 +99,13 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
       return user;
     },
 
+    /** Prepaid or postpaid (commerce decides by it whether a credit pays the user's receivable first). */
+    billingMode: async (userId: number, db: Db = database.db): Promise<BillingMode> => {
+      const mode = await usersRepo.billingModeOf(db, userId);
+      if (!mode) throw notFound('User');
+      return mode;
+    },
+
     listLive: () => usersRepo.listLive(database.db),
 
     /** Operators' user list: live users, newest first, optionally by role and a part of the username or email. */
@@ -140,6 +147,12 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
       if (!(await verifyPassword(user.passwordHash, password))) throw unauthenticated('Invalid username or password');
       if (user.status !== 'active') throw new AppError('FORBIDDEN', 'This account is disabled');
       return user;
+    },
+
+    /** Whether `password` is the live user's password (a second factor for sensitive changes); false without one. */
+    async passwordMatches(userId: number, password: string): Promise<boolean> {
+      const user = await usersRepo.findLiveById(database.db, userId);
+      return user?.passwordHash ? verifyPassword(user.passwordHash, password) : false;
     },
 
     /** Changes the password and signs out every other session of the user. */

@@ -1,17 +1,21 @@
 import { loadConfig } from '../../config.ts';
 import { openDatabase } from '../../platform/db.ts';
+import { formatCny } from '../../platform/money.ts';
 import { systemClock } from '../../platform/time.ts';
 import { createLedger } from './ledger.service.ts';
 
-// `npm run ledger:check`: recompute every balance from postings and list what does not match. Exit 1 on a mismatch.
+// `npm run ledger:check`: recompute every balance from postings and list what does not match (exit 1 on a mismatch),
+// and list every open receivable — who owes how much — for the operators to follow up (not a fault of the books).
 // Uses the same DATABASE_URL / DATA_DIR as the service (stop a PGlite service first: it holds the directory).
 
 const config = loadConfig();
 const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
 try {
-  const books = await createLedger({ database, clock: systemClock }).check();
+  const ledger = createLedger({ database, clock: systemClock });
+  const books = await ledger.check();
   const sound = books.balanceMismatches.length === 0 && books.unbalancedTransfers.length === 0;
-  process.stdout.write(`${JSON.stringify({ sound, ...books }, null, 2)}\n`);
+  const openReceivables = (await ledger.openReceivables()).map((r) => ({ user_id: r.userId, account: r.code, owed_cny: formatCny(r.owed, 6) }));
+  process.stdout.write(`${JSON.stringify({ sound, ...books, openReceivables }, null, 2)}\n`);
   process.exitCode = sound ? 0 : 1;
 } finally {
   await database.close();

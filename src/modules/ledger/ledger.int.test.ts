@@ -4,6 +4,7 @@ import { DB_TIERS } from '../../../test/helpers/database.ts';
 import type { Database } from '../../platform/db.ts';
 import { systemClock } from '../../platform/time.ts';
 import { ACCOUNTS, heldTwin, type AccountSpec } from './accounts.ts';
+import { ledgerJobs } from './ledger.jobs.ts';
 import { createLedger, InsufficientFunds, type Ledger } from './ledger.service.ts';
 
 const RUNS = Number(process.env.LEDGER_PROPERTY_RUNS ?? 40);
@@ -182,5 +183,109 @@ describe.each(DB_TIERS)('ledger on $name', (tier) => {
     expect(await ledger.balance(w)).toBe(750n);
     expect(await ledger.balance(heldTwin(w))).toBe(0n);
     expect((await ledger.getHold(holdId)).status).toBe('settled');
+  });
+  describe('debt first: a credit marked payDebtOf pays what that account is owed, in the same transfer', () => {
+    const YUAN = 1_000_000n;
+    let n = 0;
+    /** A fresh user owing `owed` µ¥ on their receivable (a gateway overshoot the wallet could not cover). */
+    async function debtor(owed: bigint) {
+      const userId = 6_000_000 + n++;
+      const wallet = ACCOUNTS.userWallet(userId);
+      const receivable = ACCOUNTS.userReceivable(userId);
+      if (owed > 0n) {
+        await ledger.transfer({
+          idempotencyKey: `debt:overshoot:${userId}`, kind: 'api_usage',
+          postings: [{ account: receivable, amount: -owed }, { account: ACCOUNTS.platformRevenue, amount: owed }],
+        });
+      }
+      const credit = (key: string, amount: bigint) => ({
+        idempotencyKey: `debt:${userId}:${key}`, kind: 'recharge',
+        postings: [{ account: ACCOUNTS.paymentClearing('debt'), amount: -amount }, { account: wallet, amount, payDebtOf: receivable }],
+      });
+      return { userId, wallet, receivable, credit };
+    }
+
+    it('pays ¥1 owed out of a ¥10 credit: ¥9 in the wallet, nothing owed, one transfer of three postings', async () => {
+      const d = await debtor(YUAN);
+      const result = await ledger.transfer(d.credit('pay', 10n * YUAN));
+      expect(await ledger.balance(d.wallet)).toBe(9n * YUAN);
+      expect(await ledger.balance(d.receivable)).toBe(0n);
+      expect(result.deltas).toEqual(new Map([['clearing:debt', -10n * YUAN], [d.receivable.code, YUAN], [d.wallet.code, 9n * YUAN]]));
+      const history = await ledger.history(d.receivable, { limit: 10, offset: 0 });
+      expect(history.rows.map((r) => [r.kind, r.amount])).toEqual([['recharge', YUAN], ['api_usage', -YUAN]]);
+      expect(await ledger.check()).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
+    });
+
+    it('puts a credit smaller than the debt wholly on the debt, and leaves the wallet untouched', async () => {
+      const d = await debtor(5n * YUAN);
+      const result = await ledger.transfer(d.credit('small', 2n * YUAN));
+      expect(result.deltas.has(d.wallet.code)).toBe(false);
+      expect(await ledger.balance(d.receivable)).toBe(-3n * YUAN);
+      expect(await ledger.balance(d.wallet)).toBe(0n);
+    });
+
+    it('credits the wallet in full when nothing is owed', async () => {
+      const d = await debtor(0n);
+      await ledger.transfer(d.credit('none', 3n * YUAN));
+      expect(await ledger.balance(d.wallet)).toBe(3n * YUAN);
+      expect(await ledger.balance(d.receivable)).toBe(0n);
+    });
+
+    it('replays the same credit although the debt has changed since, and still refuses another amount under its key', async () => {
+      const d = await debtor(YUAN);
+      await ledger.transfer(d.credit('again', 4n * YUAN));
+      await ledger.transfer({
+        idempotencyKey: `debt:more:${d.userId}`, kind: 'api_usage',
+        postings: [{ account: d.receivable, amount: -2n * YUAN }, { account: ACCOUNTS.platformRevenue, amount: 2n * YUAN }],
+      });
+      expect((await ledger.transfer(d.credit('again', 4n * YUAN))).replayed).toBe(true);
+      await expect(ledger.transfer(d.credit('again', 5n * YUAN))).rejects.toThrow(/already used/);
+      expect(await ledger.balance(d.wallet)).toBe(3n * YUAN);
+      expect(await ledger.balance(d.receivable)).toBe(-2n * YUAN);
+    });
+
+    it('never collects more than is owed when credits arrive at once', async () => {
+      const d = await debtor(2n * YUAN);
+      await Promise.all([0, 1, 2, 3, 4].map((i) => ledger.transfer(d.credit(`conc:${i}`, YUAN))));
+      expect(await ledger.balance(d.receivable)).toBe(0n);
+      expect(await ledger.balance(d.wallet)).toBe(3n * YUAN);
+      expect(await ledger.check()).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
+    });
+
+    it('pays the debt first from what a reversal returns to the account named by creditTo', async () => {
+      const d = await debtor(0n);
+      await ledger.transfer(d.credit('fund', 10n * YUAN));
+      await ledger.transfer({ idempotencyKey: `debt:buy:${d.userId}`, kind: 'membership', postings: [{ account: d.wallet, amount: -6n * YUAN }, { account: ACCOUNTS.platformRevenue, amount: 6n * YUAN }] });
+      await ledger.transfer({
+        idempotencyKey: `debt:late:${d.userId}`, kind: 'api_usage',
+        postings: [{ account: d.receivable, amount: -YUAN }, { account: ACCOUNTS.platformRevenue, amount: YUAN }],
+      });
+      await ledger.reverse({ originalKey: `debt:buy:${d.userId}`, idempotencyKey: `debt:refund:${d.userId}`, kind: 'refund', creditTo: { account: d.wallet, payDebtOf: d.receivable } });
+      expect(await ledger.balance(d.receivable)).toBe(0n);
+      expect(await ledger.balance(d.wallet)).toBe(9n * YUAN);
+    });
+
+    it('refuses a debt-first posting that is not a credit, and in the batch paths', async () => {
+      const d = await debtor(YUAN);
+      const debit = { idempotencyKey: `debt:neg:${d.userId}`, kind: 'x', postings: [{ account: d.wallet, amount: -1n, payDebtOf: d.receivable }, { account: ACCOUNTS.platformRevenue, amount: 1n }] };
+      await expect(ledger.transfer(debit)).rejects.toThrow(/only a credit can pay a debt first/);
+      await expect(database.transaction((tx) => ledger.transferMany([d.credit('batch', YUAN)], tx))).rejects.toThrow(/debt-first credits go through transfer/);
+    });
+
+    it('lists every open receivable with its user and what is owed', async () => {
+      const a = await debtor(1_234n);
+      const b = await debtor(7n * YUAN);
+      const paid = await debtor(YUAN);
+      await ledger.transfer(paid.credit('all', YUAN));
+      const open = await ledger.openReceivables();
+      expect(open).toEqual(expect.arrayContaining([
+        { userId: a.userId, code: a.receivable.code, owed: 1_234n },
+        { userId: b.userId, code: b.receivable.code, owed: 7n * YUAN },
+      ]));
+      expect(open.find((r) => r.userId === paid.userId)).toBeUndefined();
+      const job = ledgerJobs({ ledger, log: { error() {}, warn() {} } })[0];
+      const report = (await job?.handler({})) as { receivables: { userId: number; owed: string }[] };
+      expect(report.receivables).toEqual(expect.arrayContaining([{ userId: a.userId, owed: '0.001234' }, { userId: b.userId, owed: '7.000000' }]));
+    });
   });
 });

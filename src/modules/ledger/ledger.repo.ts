@@ -27,6 +27,21 @@ export async function findAccount(db: Db, code: string): Promise<LedgerAccountRo
   return row;
 }
 
+export async function findAccounts(db: Db, codes: string[]): Promise<LedgerAccountRow[]> {
+  return codes.length === 0 ? [] : db.select().from(ledgerAccounts).where(inArray(ledgerAccounts.code, codes));
+}
+
+/** Locks the accounts in id order (the order balance updates take) and returns their balances by id. */
+export async function lockBalances(db: Db, ids: number[]): Promise<Map<number, bigint>> {
+  const rows = await db
+    .select({ id: ledgerAccounts.id, balance: ledgerAccounts.balance })
+    .from(ledgerAccounts)
+    .where(inArray(ledgerAccounts.id, ids))
+    .orderBy(asc(ledgerAccounts.id))
+    .for('update');
+  return new Map(rows.map((r) => [r.id, r.balance]));
+}
+
 /** Claims an idempotency key; undefined when a transfer already holds it. */
 export async function insertTransfer(
   db: Db,
@@ -139,6 +154,16 @@ export async function balanceMismatches(db: Db) {
     HAVING a.balance <> COALESCE(SUM(p.amount), 0)
     ORDER BY a.code`);
   return (result as unknown as { rows: { code: string; stored: string; replayed: string }[] }).rows;
+}
+
+/** Users' receivables below zero: what each user owes, largest first. */
+export async function openReceivables(db: Db) {
+  const rows = await db
+    .select({ userId: ledgerAccounts.ownerUserId, code: ledgerAccounts.code, balance: ledgerAccounts.balance })
+    .from(ledgerAccounts)
+    .where(and(eq(ledgerAccounts.kind, 'receivable'), sql`${ledgerAccounts.balance} < 0`))
+    .orderBy(asc(ledgerAccounts.balance), asc(ledgerAccounts.id));
+  return rows.map((r) => ({ userId: r.userId as number, code: r.code, owed: -r.balance }));
 }
 
 /** Transfers whose postings do not sum to zero (or have fewer than two postings). */

@@ -1,10 +1,11 @@
-import type { Database, Db } from '../../platform/db.ts';
+import { afterCommit, type Database, type Db } from '../../platform/db.ts';
 import type { NamedStatement } from '../../platform/sql-batch.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { heldTwin, type AccountSpec } from './accounts.ts';
 import { applyBatch } from './batch.ts';
 import { commitInOneStatement } from './batch-statement.ts';
+import { accountsOf, payDebtsFirst, replayShape } from './debts.ts';
 import * as repo from './ledger.repo.ts';
 
 // The only code that changes balances (DESIGN.md §3). Invariants, each covered by the property tests:
@@ -16,7 +17,12 @@ import * as repo from './ledger.repo.ts';
 export interface Posting {
   account: AccountSpec;
   amount: bigint;
+  /** A credit that first pays what this account is owed (its negative balance); see debts.ts. */
+  payDebtOf?: AccountSpec;
 }
+
+/** Where a credit goes: the account, and the debt it pays first (if any). */
+export type CreditTarget = Omit<Posting, 'amount'>;
 
 export interface TransferRequest {
   idempotencyKey: string;
@@ -33,6 +39,8 @@ export interface TransferResult {
   replayed: boolean;
   /** Balance after this transfer per account code (for a replay: as recorded then). */
   balances: Map<string, bigint>;
+  /** What the transfer moved per account code, net (a debt-first credit shows its split here). */
+  deltas: Map<string, bigint>;
 }
 
 export class InsufficientFunds extends AppError {
@@ -52,8 +60,39 @@ function validate(req: TransferRequest): void {
   if (sum !== 0n) throw new Error(`transfer ${req.idempotencyKey}: postings sum to ${sum}, not 0`);
 }
 
+function netByCode(rows: [string, bigint][]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const [code, amount] of rows) out.set(code, (out.get(code) ?? 0n) + amount);
+  return out;
+}
+
+/** The batch paths write postings as given: a debt-first credit needs the locked read of `transfer`. */
+function validateBatch(reqs: TransferRequest[]): void {
+  for (const r of reqs) {
+    validate(r);
+    if (r.postings.some((p) => p.payDebtOf)) throw new Error(`transfer ${r.idempotencyKey}: debt-first credits go through transfer()`);
+  }
+}
+
+/** Told, after commit, whose wallet or receivable a transfer moved (the gateway's cached balances must drop them). */
+export type UserBalancesListener = (userIds: number[]) => void | Promise<void>;
+
+/** Accounts whose balance the gateway keeps in memory for its payers (metering/payers.ts). */
+const PAYER_KINDS = new Set(['wallet', 'receivable']);
+
 export function createLedger(deps: { database: Database; clock: Clock }) {
   const { database, clock } = deps;
+  const balanceListeners = new Set<UserBalancesListener>();
+
+  /** A credit must be spendable on the gateway at once: its listeners hear of it when it commits, not seconds later. */
+  function announceUserBalances(db: Db, postings: Posting[]) {
+    if (balanceListeners.size === 0) return;
+    const userIds = [...new Set(postings.filter((p) => PAYER_KINDS.has(p.account.kind) && p.account.ownerUserId !== undefined).map((p) => p.account.ownerUserId as number))];
+    if (userIds.length === 0) return;
+    afterCommit(db, async () => {
+      for (const listener of balanceListeners) await listener(userIds);
+    });
+  }
   const inTx = <T>(tx: Db | undefined, fn: (db: Db) => Promise<T>) => (tx ? fn(tx) : database.transaction(fn));
   // Account ids never change once committed; only `prepareAccounts` (autocommit, outside any transaction that could
   // roll an account back) fills this cache.
@@ -61,17 +100,18 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
 
   async function transferIn(db: Db, req: TransferRequest): Promise<TransferResult> {
     validate(req);
-    const ids = await repo.ensureAccounts(db, req.postings.map((p) => p.account));
+    const ids = await repo.ensureAccounts(db, accountsOf(req.postings));
     // Times come from the injected clock, like every other timestamp the service writes.
     const now = clock.now();
     const transferId = await repo.insertTransfer(db, {
       idempotencyKey: req.idempotencyKey, kind: req.kind, reference: req.reference, description: req.description, metadata: req.metadata, createdAt: now,
     });
     if (transferId === undefined) return replay(db, req, ids);
+    const postings = await payDebtsFirst(db, req.postings, ids);
 
     // Apply per account in id order, so concurrent transfers over the same accounts cannot deadlock.
     const deltas = new Map<number, bigint>();
-    for (const p of req.postings) {
+    for (const p of postings) {
       const id = ids.get(p.account.code) as number;
       deltas.set(id, (deltas.get(id) ?? 0n) + p.amount);
     }
@@ -87,21 +127,26 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
     }
     // balance_after per posting: walk back from each account's final balance.
     const running = new Map([...finalBalance].map(([id, b]) => [id, b - (deltas.get(id) as bigint)]));
-    const rows = req.postings.map((p) => {
+    const rows = postings.map((p) => {
       const accountId = ids.get(p.account.code) as number;
       const after = (running.get(accountId) as bigint) + p.amount;
       running.set(accountId, after);
       return { transferId, accountId, amount: p.amount, balanceAfter: after, createdAt: now };
     });
     await repo.insertPostings(db, rows);
-    return { transferId, replayed: false, balances: new Map(req.postings.map((p) => [p.account.code, finalBalance.get(ids.get(p.account.code) as number) as bigint])) };
+    announceUserBalances(db, postings);
+    return {
+      transferId,
+      replayed: false,
+      balances: new Map(postings.map((p) => [p.account.code, finalBalance.get(ids.get(p.account.code) as number) as bigint])),
+      deltas: netByCode(postings.map((p) => [p.account.code, p.amount])),
+    };
   }
 
   async function replay(db: Db, req: TransferRequest, ids: Map<string, number>): Promise<TransferResult> {
     const found = await repo.transferByKey(db, req.idempotencyKey);
     if (!found) throw new Error(`transfer ${req.idempotencyKey} vanished`);
-    const asked = req.postings.map((p) => `${ids.get(p.account.code)}:${p.amount}`).sort().join(',');
-    const stored = found.postings.map((p) => `${p.accountId}:${p.amount}`).sort().join(',');
+    const { asked, stored } = replayShape(req.postings, ids, found.postings);
     const sameText = (found.transfer.description ?? undefined) === req.description;
     if (found.transfer.kind !== req.kind || asked !== stored || !sameText) {
       throw conflict(`Idempotency key ${req.idempotencyKey} was already used for a different transfer`);
@@ -111,6 +156,7 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       transferId: found.transfer.id,
       replayed: true,
       balances: new Map(found.postings.map((p) => [codeOf.get(p.accountId) as string, p.balanceAfter])),
+      deltas: netByCode(found.postings.map((p) => [codeOf.get(p.accountId) as string, p.amount])),
     };
   }
 
@@ -130,7 +176,7 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
      * Accounts must be prepared first.
      */
     async commitMany(reqs: TransferRequest[], alongside: NamedStatement[]) {
-      for (const r of reqs) validate(r);
+      validateBatch(reqs);
       const unknown = reqs.flatMap((r) => r.postings).find((p) => !accountIds.has(p.account.code));
       if (unknown) throw new Error(`commitMany: account ${unknown.account.code} was not prepared`);
       return commitInOneStatement(database, reqs, accountIds, clock.now(), alongside);
@@ -141,7 +187,7 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
      * below zero throws BatchRefused and the caller's transaction rolls back. Accounts must be prepared first.
      */
     async transferMany(reqs: TransferRequest[], tx: Db) {
-      for (const r of reqs) validate(r);
+      validateBatch(reqs);
       const unknown = reqs.flatMap((r) => r.postings).find((p) => !accountIds.has(p.account.code));
       if (unknown) throw new Error(`transferMany: account ${unknown.account.code} was not prepared`);
       return applyBatch(tx, reqs, accountIds, clock.now(), database.kind === 'postgres');
@@ -149,9 +195,13 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
 
     /**
      * Undoes a transfer with its exact opposite (same accounts, negated amounts). The never-negative guards still
-     * hold, so reversing money that has since been spent is refused with InsufficientFunds.
+     * hold, so reversing money that has since been spent is refused with InsufficientFunds. A credit the reversal
+     * makes to `creditTo.account` (money returned to a wallet) goes where `creditTo` says: its debt first.
      */
-    reverse: (r: { originalKey: string; idempotencyKey: string; kind: string; reference?: string; description?: string }, tx?: Db) =>
+    reverse: (
+      r: { originalKey: string; idempotencyKey: string; kind: string; reference?: string; description?: string; creditTo?: CreditTarget },
+      tx?: Db,
+    ) =>
       inTx(tx, async (db) => {
         const original = await repo.transferByKey(db, r.originalKey);
         if (!original) throw notFound('Transfer');
@@ -159,7 +209,9 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
         const postings = original.postings.map((p) => {
           const a = accounts.get(p.accountId);
           if (!a) throw new Error(`account ${p.accountId} vanished`);
-          return { account: { code: a.code, kind: a.kind, ownerUserId: a.ownerUserId ?? undefined, neverNegative: a.neverNegative }, amount: -p.amount };
+          const account = { code: a.code, kind: a.kind, ownerUserId: a.ownerUserId ?? undefined, neverNegative: a.neverNegative };
+          const credit = r.creditTo && a.code === r.creditTo.account.code && p.amount < 0n;
+          return { ...(credit ? r.creditTo : {}), account, amount: -p.amount };
         });
         return transferIn(db, { idempotencyKey: r.idempotencyKey, kind: r.kind, reference: r.reference, description: r.description, postings });
       }),
@@ -238,9 +290,15 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       return (await repo.findAccount(db, account.code))?.balance ?? 0n;
     },
 
+    /** Balances and versions of many accounts in one read, by code (an account not yet created is 0 at version 0). */
+    async balanceVersions(accounts: AccountSpec[], db: Db = database.db): Promise<Map<string, { balance: bigint; version: number }>> {
+      const rows = new Map((await repo.findAccounts(db, [...new Set(accounts.map((a) => a.code))])).map((r) => [r.code, r]));
+      return new Map(accounts.map((a) => [a.code, { balance: rows.get(a.code)?.balance ?? 0n, version: rows.get(a.code)?.version ?? 0 }]));
+    },
+
     /** Balance and version read together (an account not yet created is 0 at version 0). */
-    async balanceVersion(account: AccountSpec): Promise<{ balance: bigint; version: number }> {
-      const row = await repo.findAccount(database.db, account.code);
+    async balanceVersion(account: AccountSpec, db: Db = database.db): Promise<{ balance: bigint; version: number }> {
+      const row = await repo.findAccount(db, account.code);
       return { balance: row?.balance ?? 0n, version: row?.version ?? 0 };
     },
 
@@ -250,11 +308,23 @@ export function createLedger(deps: { database: Database; clock: Clock }) {
       return repo.pagePostings(db, found.id, page.limit, page.offset);
     },
 
+    /**
+     * Listens for transfers that move a user's wallet or receivable outside the gateway's own charges (recharges,
+     * gifts, refunds, coupons, adjustments, studio spending), after they commit. Returns the unsubscribe.
+     */
+    onUserBalances(listener: UserBalancesListener): () => void {
+      balanceListeners.add(listener);
+      return () => balanceListeners.delete(listener);
+    },
+
     async getHold(holdId: number) {
       const row = await repo.holdById(database.db, holdId);
       if (!row) throw notFound('Hold');
       return row;
     },
+
+    /** Every user's receivable below zero: who owes how much (µ¥). Postpaid bills and prepaid debts alike. */
+    openReceivables: (db: Db = database.db) => repo.openReceivables(db),
 
     /** Recomputes every balance from postings; empty lists mean the books are sound. */
     async check(db: Db = database.db) {

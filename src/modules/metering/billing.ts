@@ -1,260 +1,220 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { randomUUID } from 'node:crypto';
-import type { Database, Db } from '../../platform/db.ts';
-import { asOneStatement, type NamedStatement } from '../../platform/sql-batch.ts';
+import { performance } from 'node:perf_hooks';
+import type { Database } from '../../platform/db.ts';
 import type { Clock } from '../../platform/time.ts';
-import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
-import { BatchRefused, type BatchResult } from '../ledger/batch.ts';
-import type { Ledger, Posting, TransferRequest } from '../ledger/ledger.service.ts';
-import type { NewUsageRecord } from './usage.tables.ts';
-import type { UsageService } from './usage.service.ts';
-import { createPayerBook, type Payer } from './payers.ts';
+import type { ChargeWriter, Failed, Written } from './charge-writer.ts';
+import type { Charge, ChargeItem } from './charges.ts';
+import * as deadLetters from './dead-letters.repo.ts';
+import type { CountedCharge, FlushedCharge, Payer, PayerBook, PayerHold } from './payers.ts';
+
+export type { Charge, ChargeEffect, ChargeItem, EffectMode, PackageUse } from './charges.ts';
+export { keySpendOf } from './charges.ts';
 
 // Gateway billing (DESIGN.md §5). Before forwarding, `reserve` holds the request's maximum cost against what the
-// payer can spend — in memory, so the hot path makes no database round trip. After the response, `settle` queues
-// the actual charge; a flusher writes every queued charge in one transaction (ledger transfers, usage records, key
-// spend) — group commit — and the request completes only when its charge is durable. The ledger's guarded SQL stays
-// the final word: if a batch would take a wallet below zero (another node spent the same money), the charge falls
-// back to one transfer per request, and what the wallet cannot cover is posted to the user's receivable.
+// payer can spend (payers.ts: in memory, or in Redis shared by every node), so the hot path makes no database round
+// trip. After the response, `settle` queues the actual charge; a flusher writes every queued charge at once — group
+// commit, charge-writer.ts — and the request completes only when its charge is durable. The database's guards stay
+// the final word: what they refuse is charged one request at a time (a wallet's shortfall becomes the user's debt).
+//
+// Billing never wedges: a charge that fails is retried with backoff while the others go on (another payer's response
+// never waits for it), on its own after its first failure, and after `deadAfter` failures it is filed in the
+// dead-letter table for an operator (dead-letters.service.ts) and its request is answered. Each charge is reported to
+// the payer book exactly once: written, or dropped as a dead letter.
 
 export interface Reservation {
   payer: Payer;
   amount: bigint;
   done: boolean;
+  hold: PayerHold;
 }
 
-export interface Charge {
-  /** The request id: the transfer's idempotency key, so a charge can never land twice. */
-  requestId: string;
-  cost: bigint;
-  description: string;
-  usage: NewUsageRecord;
-  /** Set when a supplier's package served it: the supplier earns `earning` (pending), the platform the rest as fee. */
-  packageUse?: PackageUse;
+export interface BillingMetrics {
+  flushFailed(charges: number): void;
+  deadLettered(): void;
+  keyOverLimit(): void;
 }
 
-export interface PackageUse {
-  packageId: number;
-  supplierUserId: number;
-  /** Tokens sold from the package's quota. */
-  tokens: number;
-  earning: bigint;
+export interface RetryPolicy {
+  /** Failures after which a charge is written on its own, so one bad charge cannot keep failing a batch. */
+  aloneAfter: number;
+  /** Failures after which a charge goes to the dead-letter table. */
+  deadAfter: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
 }
-
-/** One charge with its payer, as effects see it. */
-export interface ChargeItem {
-  payer: Payer;
-  charge: Charge;
-}
-
-/**
- * Writes that must commit with a batch of charges — API key spend, package quota, supplier earnings — as named
- * data-modifying statements. They run inside the batch's single statement on the fast path, and as one statement in the
- * careful path's transaction, so they land exactly when the charges do.
- */
-export type ChargeEffect = (items: ChargeItem[], now: Date) => NamedStatement[];
 
 interface Queued {
-  payer: Payer;
-  charge: Charge;
-  /** Called once the charge is durable. A flush that fails is retried, never given up: there is no reject. */
+  item: ChargeItem;
+  counted: CountedCharge;
+  /** Completes the request. Called once: when the charge is durable, or filed as a dead letter. */
   resolve: () => void;
+  finished: boolean;
+  attempts: number;
+  /** performance.now() before which a failed charge is not tried again. */
+  retryAt: number;
+  lastError?: string;
 }
 
 const MAX_BATCH = 1000;
-const MAX_RETRY_DELAY_MS = 1_000;
+const DEFAULT_RETRY: RetryPolicy = { aloneAfter: 1, deadAfter: 6, baseDelayMs: 50, maxDelayMs: 1_000 };
 
 export function createBilling(deps: {
   database: Database;
-  ledger: Ledger;
-  usage: UsageService;
-  effects: ChargeEffect[];
+  writer: ChargeWriter;
+  book: PayerBook;
   clock: Clock;
   log: FastifyBaseLogger;
+  metrics?: BillingMetrics;
+  retry?: Partial<RetryPolicy>;
 }) {
-  const { database, ledger } = deps;
-  const book = createPayerBook({ ledger, clock: deps.clock });
-  const queue: Queued[] = [];
+  const { writer, book, log } = deps;
+  const policy = { ...DEFAULT_RETRY, ...deps.retry };
+  /** Charges to write at the next flush, in arrival order. */
+  let ready: Queued[] = [];
+  /** Charges that failed, each waiting for its retryAt. */
+  let waiting: Queued[] = [];
   // One flush at a time. Overlapping flushes are safe (payers.ts orders balances by ledger version) but, measured on
   // PostgreSQL on the 2-core bench host, they only made batches smaller: median 2081 req/s with one flusher, 1688 with
   // two, 1573 with eight (`npm run bench`, 2026-11-25).
   let flushing: Promise<void> | undefined;
-  let scheduled = false;
-  let retryDelay = 0;
-
-  const payerAccount = (p: Payer): AccountSpec => (p.billingMode === 'prepaid' ? ACCOUNTS.userWallet(p.userId) : ACCOUNTS.userReceivable(p.userId));
-
-  function transferOf(payer: Payer, charge: Charge, from: Posting[] = [{ account: payerAccount(payer), amount: -charge.cost }]): TransferRequest {
-    return {
-      idempotencyKey: `gateway:${charge.requestId}`,
-      kind: 'api_usage',
-      reference: charge.requestId,
-      description: charge.description,
-      postings: [...from, ...creditsOf(charge)],
-    };
-  }
-
-  /** Where a charge's money goes: platform revenue, or the supplier's pending earnings and the platform's fee. */
-  function creditsOf(charge: Charge): Posting[] {
-    const use = charge.packageUse;
-    if (!use) return [{ account: ACCOUNTS.platformRevenue, amount: charge.cost }];
-    const fee = charge.cost - use.earning;
-    return [
-      ...(use.earning > 0n ? [{ account: ACCOUNTS.supplierPending(use.supplierUserId), amount: use.earning }] : []),
-      ...(fee > 0n ? [{ account: ACCOUNTS.platformFeeIncome, amount: fee }] : []),
-    ];
-  }
-
-  const effectsOf = (items: Queued[]) => deps.effects.flatMap((effect) => effect(items, deps.clock.now()));
-
-  async function applyEffects(tx: Db, items: Queued[]) {
-    const statements = items.length > 0 ? effectsOf(items) : [];
-    if (statements.length > 0) await tx.execute(asOneStatement(statements));
-  }
-
-  /**
-   * One transfer per payer per flush: the payer's account pays the sum of its requests, each receiving account gets
-   * its share. The requests themselves are the usage records, each naming the transfer (`charge_ref`), so
-   * Σ usage costs = Σ charges holds per transfer — and a flush costs three rows per payer, not per request.
-   */
-  function batchTransfers(batchId: string, charged: Queued[]): { transfers: TransferRequest[]; refs: Map<Queued, string> } {
-    const byPayer = new Map<string, Queued[]>();
-    for (const q of charged) {
-      const code = payerAccount(q.payer).code;
-      byPayer.set(code, [...(byPayer.get(code) ?? []), q]);
-    }
-    const refs = new Map<Queued, string>();
-    const transfers = [...byPayer].map(([code, items]) => {
-      const ref = `gateway:${batchId}:${code}`;
-      const total = items.reduce((sum, q) => sum + q.charge.cost, 0n);
-      const credits = new Map<string, Posting>();
-      for (const q of items) {
-        refs.set(q, ref);
-        for (const p of creditsOf(q.charge)) {
-          const acc = credits.get(p.account.code);
-          credits.set(p.account.code, { account: p.account, amount: (acc?.amount ?? 0n) + p.amount });
-        }
-      }
-      return {
-        idempotencyKey: ref,
-        kind: 'api_usage',
-        reference: ref,
-        description: items.length === 1 ? items[0]?.charge.description : `API usage: ${items.length} requests`,
-        metadata: { requests: items.length },
-        postings: [{ account: payerAccount(items[0]?.payer as Payer), amount: -total }, ...credits.values()],
-      };
-    });
-    return { transfers, refs };
-  }
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let immediate = false;
 
   function schedule() {
-    if (scheduled || flushing) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      flushing = flush().finally(() => {
+    if (flushing || immediate) return;
+    if (ready.length > 0) {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      timerAt = Infinity;
+      immediate = true;
+      setImmediate(run);
+      return;
+    }
+    const next = waiting.reduce((min, q) => Math.min(min, q.retryAt), Infinity);
+    if (next === Infinity || next >= timerAt) return;
+    if (timer) clearTimeout(timer);
+    timerAt = next;
+    timer = setTimeout(run, Math.max(0, next - performance.now()));
+  }
+
+  function run() {
+    immediate = false;
+    timer = undefined;
+    timerAt = Infinity;
+    flushing = flush()
+      .catch((err: Error) => log.error({ err: err.message }, 'gateway billing flush crashed'))
+      .finally(() => {
         flushing = undefined;
-        if (queue.length > 0) setTimeout(schedule, retryDelay);
+        schedule();
       });
-    });
   }
 
-  /** The fast path: the whole batch — usage records, charges, key spend — in one statement. */
-  async function commitFast(batch: Queued[]) {
-    const charged = batch.filter((q) => q.charge.cost > 0n);
-    const { transfers, refs } = batchTransfers(randomUUID(), charged);
-    await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
-    const alongside = [
-      { name: 'usage_rows', statement: deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null }))) },
-      ...effectsOf(batch),
-    ];
-    const result = await ledger.commitMany(transfers, alongside);
-    for (const q of batch) book.flushed(q.payer, q.charge.cost, afterOf(result, payerAccount(q.payer).code));
+  function finish(written: Written[], byItem: Map<ChargeItem, Queued>) {
+    const reports: FlushedCharge[] = [];
+    const done: Queued[] = [];
+    for (const w of written) {
+      const q = byItem.get(w.item);
+      if (!q || q.finished) continue;
+      q.finished = true;
+      done.push(q);
+      const { payer, charge } = w.item;
+      if (w.owed) log.warn({ userId: payer.userId, requestId: charge.requestId, owed: w.owed.toString() }, 'gateway charge exceeded the wallet; the rest is owed');
+      if (w.keyOverLimit) {
+        deps.metrics?.keyOverLimit();
+        log.warn({ apiKeyId: payer.apiKeyId, requestId: charge.requestId }, 'gateway charge recorded past the API key spend limit');
+      }
+      const keySpentAtLeast = w.keyOverLimit && payer.keySpendLimitMicros != null ? payer.keySpendLimitMicros : undefined;
+      reports.push({ charge: q.counted, after: w.after, keySpentAtLeast });
+    }
+    book.flushed(reports);
+    for (const q of done) q.resolve();
   }
 
-  /** The careful path, when the fast one was refused: replays are skipped, and a refused wallet is found by name. */
-  async function commit(batch: Queued[]) {
-    const batchId = randomUUID();
-    const charged = batch.filter((q) => q.charge.cost > 0n);
-    const { transfers, refs } = batchTransfers(batchId, charged);
-    await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
-    const result = await database.transaction(async (tx) => {
-      const fresh = await deps.usage.recordNew(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null })), tx);
-      // A request id already recorded was charged then (a replay): it is not charged again. Refs depend only on the
-      // batch and the payer, so the records written above still name the right transfers.
-      const due = charged.filter((q) => fresh.has(q.charge.requestId));
-      const toApply = due.length === charged.length ? transfers : batchTransfers(batchId, due).transfers;
-      const r = toApply.length > 0 ? await ledger.transferMany(toApply, tx) : { balances: new Map<string, bigint>(), replayed: [] };
-      await applyEffects(tx, batch.filter((q) => fresh.has(q.charge.requestId)));
-      return r;
-    });
-    for (const q of batch) book.flushed(q.payer, q.charge.cost, undefined);
+  async function failedAgain(failed: Failed[], byItem: Map<ChargeItem, Queued>) {
+    if (failed.length > 0) deps.metrics?.flushFailed(failed.length);
+    for (const { item, err } of failed) {
+      const q = byItem.get(item);
+      if (!q || q.finished) continue;
+      q.attempts += 1;
+      q.lastError = (err as Error)?.message ?? String(err);
+      log.error({ err: q.lastError, requestId: item.charge.requestId, userId: item.payer.userId, attempts: q.attempts }, 'gateway charge failed; retrying');
+      if (q.attempts >= policy.deadAfter) await fileDeadLetter(q);
+      else retryLater(q);
+    }
   }
 
-  /** A wallet that cannot cover its charge pays what it has; the rest becomes the user's debt, never lost money. */
-  async function commitAlone(q: Queued) {
-    const wallet = payerAccount(q.payer);
-    const available = q.payer.billingMode === 'prepaid' ? await ledger.balance(wallet) : q.charge.cost;
-    const fromWallet = available < q.charge.cost ? (available > 0n ? available : 0n) : q.charge.cost;
-    const from: Posting[] = [
-      ...(fromWallet > 0n ? [{ account: wallet, amount: -fromWallet }] : []),
-      ...(fromWallet < q.charge.cost ? [{ account: ACCOUNTS.userReceivable(q.payer.userId), amount: fromWallet - q.charge.cost }] : []),
-    ];
-    const transfer = transferOf(q.payer, q.charge, from);
-    await ledger.prepareAccounts(transfer.postings.map((p) => p.account));
-    await database.transaction(async (tx) => {
-      await ledger.transferMany([transfer], tx);
-      await deps.usage.record([{ ...q.charge.usage, chargeRef: transfer.idempotencyKey }], tx);
-      await applyEffects(tx, [q]);
-    });
-    if (fromWallet < q.charge.cost) deps.log.warn({ userId: q.payer.userId, requestId: q.charge.requestId }, 'gateway charge exceeded the wallet; the rest is owed');
-    book.flushed(q.payer, q.charge.cost, undefined);
+  function retryLater(q: Queued) {
+    q.retryAt = performance.now() + Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, q.attempts - 1));
+    waiting.push(q);
+  }
+
+  async function fileDeadLetter(q: Queued) {
+    try {
+      await deadLetters.file(deps.database.db, q.item, q.lastError ?? 'unknown error', q.attempts, deps.clock.now());
+    } catch (err) {
+      // The database is away (it would take this charge otherwise): keep it, and keep its request waiting.
+      log.error({ err: (err as Error).message, requestId: q.item.charge.requestId }, 'gateway charge could not be filed as a dead letter; retrying');
+      retryLater(q);
+      return;
+    }
+    q.finished = true;
+    book.dropped([q.counted]);
+    deps.metrics?.deadLettered();
+    log.error({ requestId: q.item.charge.requestId, userId: q.item.payer.userId, err: q.lastError }, 'gateway charge filed as a dead letter');
+    q.resolve();
+  }
+
+  async function writeTogether(batch: Queued[]) {
+    const byItem = new Map(batch.map((q) => [q.item, q]));
+    const items = batch.map((q) => q.item);
+    let written: Written[];
+    try {
+      written = await writer.fast(items);
+    } catch (err) {
+      const r = await writer.careful(items, writer.refusalOf(err) ?? { accounts: [], keys: [] });
+      finish(r.written, byItem);
+      await failedAgain(r.failed, byItem);
+      return;
+    }
+    finish(written, byItem);
+  }
+
+  async function writeAlone(q: Queued) {
+    const byItem = new Map([[q.item, q]]);
+    try {
+      finish([await writer.alone(q.item)], byItem);
+    } catch (err) {
+      await failedAgain([{ item: q.item, err }], byItem);
+    }
   }
 
   async function flush(): Promise<void> {
-    const batch = queue.splice(0, MAX_BATCH);
-    if (batch.length === 0) return;
-    try {
-      try {
-        await commitFast(batch).catch((err) => {
-          if (err instanceof BatchRefused) return commit(batch);
-          throw err;
-        });
-      } catch (err) {
-        if (!(err instanceof BatchRefused)) throw err;
-        const refused = new Set(err.accountCodes);
-        const alone = batch.filter((q) => refused.has(payerAccount(q.payer).code));
-        const rest = batch.filter((q) => !refused.has(payerAccount(q.payer).code));
-        if (rest.length > 0) await commit(rest);
-        for (const q of alone) await commitAlone(q);
-      }
-      retryDelay = 0;
-      for (const q of batch) q.resolve();
-    } catch (err) {
-      // The database is unreachable or refused the batch: keep every charge queued, in order, and try again. The
-      // waiting requests stay open — their charges are not durable yet.
-      queue.unshift(...batch);
-      retryDelay = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, retryDelay * 2));
-      deps.log.error({ err: (err as Error).message, queued: queue.length }, 'gateway billing flush failed; retrying');
-    }
+    const now = performance.now();
+    const due = waiting.filter((q) => q.retryAt <= now);
+    waiting = waiting.filter((q) => q.retryAt > now);
+    const batch = ready.splice(0, MAX_BATCH);
+    const together = [...batch, ...due.filter((q) => q.attempts < policy.aloneAfter)];
+    if (together.length > 0) await writeTogether(together);
+    for (const q of due.filter((x) => x.attempts >= policy.aloneAfter)) await writeAlone(q);
   }
 
   return {
     /** Holds `amount` for one request; 402 `insufficient_quota` when the payer cannot cover it. */
     async reserve(payer: Payer, amount: bigint): Promise<Reservation> {
-      await book.reserve(payer, amount);
-      return { payer, amount, done: false };
+      return { payer, amount, done: false, hold: await book.reserve(payer, amount) };
     },
 
-    /** Charges the actual cost and records the usage; resolves once both are durable. */
+    /** Charges the actual cost and records the usage; resolves once both are durable (or filed as a dead letter). */
     settle(reservation: Reservation | undefined, payer: Payer, charge: Charge): Promise<void> {
+      let hold: PayerHold | undefined;
       if (reservation && !reservation.done) {
         reservation.done = true;
-        book.release(reservation.payer, reservation.amount);
+        hold = reservation.hold;
       }
-      book.charge(payer, charge.cost);
+      const counted = book.charge(hold, payer, charge.requestId, charge.cost);
       return new Promise<void>((resolve) => {
-        queue.push({ payer, charge, resolve });
+        ready.push({ item: { payer, charge }, counted, resolve, finished: false, attempts: 0, retryAt: 0 });
         schedule();
       });
     },
@@ -263,34 +223,19 @@ export function createBilling(deps: {
     release(reservation: Reservation) {
       if (reservation.done) return;
       reservation.done = true;
-      book.release(reservation.payer, reservation.amount);
+      book.release(reservation.hold);
     },
 
-    /** Waits until every queued charge is durable (shutdown, tests). */
+    /** Waits until every queued charge is durable or filed (shutdown, tests). */
     async drain(): Promise<void> {
-      while (queue.length > 0 || flushing || scheduled) {
+      while (ready.length > 0 || waiting.length > 0 || flushing || immediate) {
         if (flushing) await flushing;
         else await new Promise((r) => setTimeout(r, 5));
       }
     },
 
-    pending: () => queue.length,
+    pending: () => ready.length + waiting.length,
   };
 }
 
 export type Billing = ReturnType<typeof createBilling>;
-
-/** What each API key spent in these charges (for the key-spend effect). */
-export function keySpendOf(items: ChargeItem[]): Map<number, bigint> {
-  const spend = new Map<number, bigint>();
-  for (const q of items) {
-    if (q.payer.apiKeyId !== undefined && q.charge.cost > 0n) spend.set(q.payer.apiKeyId, (spend.get(q.payer.apiKeyId) ?? 0n) + q.charge.cost);
-  }
-  return spend;
-}
-
-function afterOf(result: BatchResult, code: string): { balance: bigint; version: number } | undefined {
-  const balance = result.balances.get(code);
-  const version = result.versions?.get(code);
-  return balance === undefined || version === undefined ? undefined : { balance, version };
-}

@@ -3,22 +3,27 @@ import { fakeClock } from '../../../test/helpers/app.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AccountSpec } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
-import { createPayerBook, type Payer } from './payers.ts';
+import { createPayerBook, type CountedCharge, type Payer } from './payers.ts';
 
-/** A ledger that only answers `balanceVersion()`: with `value` at `version`, or with a promise a test resolves itself. */
+/**
+ * A ledger that only answers balance reads: each account at `values[code]` (the wallet at `value` by default) and
+ * `version`, or — for the next read — with a promise a test resolves itself.
+ */
 function stubLedger(initial: bigint) {
   const stub = {
     value: initial,
     version: 0,
+    values: {} as Record<string, bigint>,
     reads: [] as string[],
     /** When set, the next read waits for this instead of answering `value`. */
     next: undefined as Promise<bigint> | undefined,
-    async balanceVersion(account: AccountSpec): Promise<{ balance: bigint; version: number }> {
-      stub.reads.push(account.code);
+    async balanceVersions(accounts: AccountSpec[]): Promise<Map<string, { balance: bigint; version: number }>> {
+      stub.reads.push(accounts[0]?.code as string);
       const pending = stub.next;
       const version = stub.version;
       stub.next = undefined;
-      return { balance: await (pending ?? stub.value), version };
+      const first = await (pending ?? stub.value);
+      return new Map(accounts.map((a, i) => [a.code, { balance: i === 0 ? first : (stub.values[a.code] ?? 0n), version }]));
     },
   };
   return stub;
@@ -47,6 +52,14 @@ beforeEach(() => {
   bookOver(1_000n);
 });
 
+let seq = 0;
+/** Settles a hold of `held` as a charge of `cost` (the request is done; its charge is not durable yet). */
+async function charged(p: Payer, held: bigint, cost: bigint): Promise<CountedCharge> {
+  return book.charge(await book.reserve(p, held), p, `r${(seq += 1)}`, cost);
+}
+
+const flushedAt = (c: CountedCharge, balance: bigint, version: number) => book.flushed([{ charge: c, after: { spend: { balance, version } } }]);
+
 async function refusal(run: Promise<unknown>): Promise<AppError> {
   const err = await run.then(
     () => undefined,
@@ -73,38 +86,30 @@ describe('payer book: prepaid', () => {
   });
 
   it('gives a released hold back', async () => {
-    await book.reserve(prepaid, 1_000n);
+    const hold = await book.reserve(prepaid, 1_000n);
     await refusal(book.reserve(prepaid, 1n));
-    book.release(prepaid, 1_000n);
+    book.release(hold);
     await book.reserve(prepaid, 1_000n);
   });
 
   it('counts a settled charge against the balance before it is flushed', async () => {
-    await book.reserve(prepaid, 500n);
-    book.charge(prepaid, 300n);
-    book.release(prepaid, 500n);
+    await charged(prepaid, 500n, 300n);
     await refusal(book.reserve(prepaid, 701n));
     await book.reserve(prepaid, 700n);
   });
 
   it('takes the stored balance from the flush once the charge is durable', async () => {
-    await book.reserve(prepaid, 500n);
-    book.charge(prepaid, 300n);
-    book.release(prepaid, 500n);
+    const c = await charged(prepaid, 500n, 300n);
     // The flush saw a recharge of 5000 land meanwhile: its balance is the truth.
-    book.flushed(prepaid, 300n, { balance: 5_700n, version: 1 });
+    flushedAt(c, 5_700n, 1);
     await book.reserve(prepaid, 5_700n);
     await refusal(book.reserve(prepaid, 1n));
     expect(ledger.reads).toHaveLength(1);
   });
 
-  it('subtracts the charge itself when the flush does not know the balance', async () => {
-    book.charge(prepaid, 0n); // no entry yet: nothing to count
-    await book.reserve(prepaid, 300n);
-    book.charge(prepaid, 300n);
-    book.release(prepaid, 300n);
-    book.flushed(prepaid, 300n, undefined);
-    // Without a version the entry is re-read on its next use; the database has the charge by then.
+  it('re-reads the balance when the flush does not know it', async () => {
+    const c = await charged(prepaid, 300n, 300n);
+    book.flushed([{ charge: c }]);
     ledger.value = 700n;
     ledger.version = 1;
     await book.reserve(prepaid, 700n);
@@ -112,14 +117,20 @@ describe('payer book: prepaid', () => {
     expect(ledger.reads).toHaveLength(2);
   });
 
+  it('stops counting a dropped charge (filed as a dead letter: it will not land)', async () => {
+    const c = await charged(prepaid, 1_000n, 1_000n);
+    await refusal(book.reserve(prepaid, 1n));
+    book.dropped([c]);
+    await book.reserve(prepaid, 1_000n);
+  });
+
   it('re-reads an idle balance older than 2 s', async () => {
-    await book.reserve(prepaid, 100n);
-    book.release(prepaid, 100n);
+    book.release(await book.reserve(prepaid, 100n));
     ledger.value = 50n;
     clock.advance(2_000);
-    await book.reserve(prepaid, 1_000n);
+    const hold = await book.reserve(prepaid, 1_000n);
     expect(ledger.reads).toHaveLength(1);
-    book.release(prepaid, 1_000n);
+    book.release(hold);
     clock.advance(1);
     await refusal(book.reserve(prepaid, 51n));
     expect(ledger.reads).toHaveLength(2);
@@ -164,30 +175,50 @@ describe('payer book: a refused hold re-reads the balance', () => {
   });
 
   it('re-reads while a charge is unflushed, and still counts that charge', async () => {
-    await book.reserve(prepaid, 1_000n);
-    book.charge(prepaid, 1_000n);
-    book.release(prepaid, 1_000n);
+    await charged(prepaid, 1_000n, 1_000n);
     clock.advance(1_000);
     await refusal(book.reserve(prepaid, 1n));
     expect(ledger.reads).toHaveLength(2);
   });
 
   it('keeps the newest balance when flushes report back out of order', async () => {
-    await book.reserve(prepaid, 300n);
-    book.charge(prepaid, 100n);
-    book.charge(prepaid, 200n);
-    book.release(prepaid, 300n);
-    book.flushed(prepaid, 200n, { balance: 700n, version: 2 });
-    book.flushed(prepaid, 100n, { balance: 900n, version: 1 });
+    const first = book.charge(await book.reserve(prepaid, 100n), prepaid, 'a', 100n);
+    const second = book.charge(await book.reserve(prepaid, 200n), prepaid, 'b', 200n);
+    flushedAt(second, 700n, 2);
+    flushedAt(first, 900n, 1);
     await book.reserve(prepaid, 700n);
     await refusal(book.reserve(prepaid, 1n));
   });
 });
 
+describe('payer book: a credit is spendable at once', () => {
+  it('re-reads after an invalidation, even right after a refusal re-read', async () => {
+    bookOver(100n);
+    await refusal(book.reserve(prepaid, 200n));
+    ledger.value = 1_000n; // a recharge commits, and says so
+    await book.invalidate([1]);
+    await book.reserve(prepaid, 200n);
+    expect(ledger.reads).toHaveLength(2);
+  });
+
+  it('does not trust a read that began before the invalidation', async () => {
+    bookOver(100n);
+    clock.advance(3_000);
+    const slowRead = deferred<bigint>();
+    ledger.next = slowRead.promise;
+    const racing = book.reserve(prepaid, 200n);
+    await Promise.resolve();
+    ledger.value = 1_000n; // the recharge commits while that read is on its way…
+    book.forget([1]); // …and another node says so
+    slowRead.resolve(100n);
+    await racing; // served by the read after the invalidation
+    expect(ledger.reads).toHaveLength(2);
+  });
+});
+
 describe('payer book: a read that raced a flush', () => {
   it('keeps the balance the flush wrote, not the older one the read returned', async () => {
-    await book.reserve(prepaid, 100n);
-    book.release(prepaid, 100n);
+    book.release(await book.reserve(prepaid, 100n));
     clock.advance(3_000);
 
     const slowRead = deferred<bigint>();
@@ -197,8 +228,8 @@ describe('payer book: a read that raced a flush', () => {
     expect(ledger.reads).toHaveLength(2);
 
     // Another request's charge is settled and flushed while the read is in flight.
-    book.charge(prepaid, 100n);
-    book.flushed(prepaid, 100n, { balance: 900n, version: 1 });
+    const c = book.charge(undefined, prepaid, 'other', 100n);
+    flushedAt(c, 900n, 1);
     slowRead.resolve(1_000n); // read before the flush committed
 
     const err = await refusal(waiting);
@@ -216,6 +247,31 @@ describe('payer book: a read that raced a flush', () => {
     const outcomes = await Promise.allSettled([a, b, c]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect(ledger.reads).toEqual(['user:1:wallet']);
+  });
+});
+
+describe('payer book: a prepaid user who owes', () => {
+  it('refuses a prepaid user whose receivable is open, naming the debt in CNY rounded up to the cent', async () => {
+    ledger.values['user:1:receivable'] = -12_345n; // ¥0.012345 owed from an earlier overshoot
+    const err = await refusal(book.reserve(prepaid, 1n));
+    expect(err.status).toBe(402);
+    expect(err.details).toMatchObject({ openaiCode: 'insufficient_quota' });
+    expect(err.message).toMatch(/owes ¥0\.02 /);
+  });
+
+  it('serves the user again once a credit has paid the debt', async () => {
+    ledger.values['user:1:receivable'] = -5_000_000n;
+    expect((await refusal(book.reserve(prepaid, 1n))).message).toMatch(/owes ¥5\.00 /);
+    ledger.values['user:1:receivable'] = 0n;
+    ledger.version = 1;
+    await book.invalidate([1]);
+    await book.reserve(prepaid, 1_000n);
+  });
+
+  it('does not refuse a postpaid user for what they owe within their limit', async () => {
+    bookOver(-400n);
+    ledger.values['user:2:receivable'] = -400n;
+    await book.reserve(postpaid(1_000n), 600n);
   });
 });
 
@@ -239,11 +295,9 @@ describe('payer book: postpaid', () => {
   it('counts charges against the credit limit until the flush writes the new receivable', async () => {
     bookOver(0n);
     const p = postpaid(1_000n);
-    await book.reserve(p, 800n);
-    book.charge(p, 800n);
-    book.release(p, 800n);
+    const c = await charged(p, 800n, 800n);
     await refusal(book.reserve(p, 201n));
-    book.flushed(p, 800n, { balance: -800n, version: 1 });
+    flushedAt(c, -800n, 1);
     await book.reserve(p, 200n);
     await refusal(book.reserve(p, 1n));
   });
@@ -263,13 +317,31 @@ describe('payer book: API key spend limit', () => {
   });
 
   it('counts pending and flushed charges of the key; a released hold frees the rest', async () => {
-    await book.reserve(keyed(), 300n);
-    book.charge(keyed(), 100n);
-    book.release(keyed(), 300n);
+    const c = await charged(keyed(), 300n, 100n);
     await refusal(book.reserve(keyed(), 201n));
-    book.flushed(keyed(), 100n, undefined);
+    book.flushed([{ charge: c }]);
     await refusal(book.reserve(keyed(), 201n));
     await book.reserve(keyed(), 200n);
+  });
+
+  it('lets concurrent holds on a key take no more than its limit, even while the balance is being read', async () => {
+    const slowRead = deferred<bigint>();
+    ledger.next = slowRead.promise;
+    const holds = [1, 2, 3, 4].map(() => book.reserve(keyed(), 100n));
+    slowRead.resolve(1_000_000n);
+    const outcomes = await Promise.allSettled(holds);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+  });
+
+  it('learns what other nodes spent from the authenticated key', async () => {
+    await book.reserve(keyed(), 100n);
+    await refusal(book.reserve(keyed({ keySpentMicros: 350n }), 100n));
+  });
+
+  it('counts the key as spent to its limit once the database refused it', async () => {
+    const c = await charged(keyed(), 100n, 100n);
+    book.flushed([{ charge: c, keySpentAtLeast: 500n }]);
+    await refusal(book.reserve(keyed(), 1n));
   });
 
   it('does not hold the wallet when the key refuses', async () => {
@@ -282,7 +354,7 @@ describe('payer book: API key spend limit', () => {
     await book.reserve(keyed({ keySpendLimitMicros: null }), 900_000n);
   });
 
-  it('keeps each key\'s spending apart', async () => {
+  it("keeps each key's spending apart", async () => {
     await book.reserve(keyed(), 300n);
     await book.reserve(keyed({ apiKeyId: 10 }), 300n);
   });

@@ -1,17 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../../platform/errors.ts';
+import { formatCny } from '../../platform/money.ts';
 import type { Clock } from '../../platform/time.ts';
-import { ACCOUNTS } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
+import { createBalanceCache, owedBy, type BalanceCache, type KnownBalances, type PayerBalancesAfter } from './payer-balances.ts';
 
-// What each payer can still spend, kept in memory for the gateway's hot path. Per user:
-//   stored   — the payer account's balance as last read from (or written to) the database;
-//   pending  — charges settled but not yet flushed (so not in `stored`);
-//   reserved — holds of requests in flight.
-// Prepaid: spendable = stored − pending − reserved. Postpaid: the receivable goes negative by what is owed, so
-// spendable = credit limit + stored − pending − reserved (no limit: always). Per API key the same for its spend limit.
-// Every flush writes the new stored balance back, with the account's version: flushes may complete in any order, and
-// only a higher version replaces `stored`. An entry is also re-read when older than STALE_MS (another node, a
-// recharge). A read may count a just-committed charge twice until its flush reports back — never zero times.
+// What each payer can still spend, for the gateway's hot path: the balances this node knows (payer-balances.ts) less
+// what is spoken for — charges settled but not yet durable (`pending`) and holds of requests in flight (`reserved`).
+// Prepaid: spendable = wallet − pending − reserved, and nothing while the user owes (an open receivable).
+// Postpaid: the receivable goes negative by what is owed, so spendable = credit limit + receivable − pending − reserved
+// (no limit: always). Per API key the same for its spend limit. This book counts on one node; with REDIS_URL every
+// node counts in Redis (payers-redis.ts), behind the same interface. A read may count a just-committed charge twice
+// until its flush reports back — never zero times.
 
 export interface Payer {
   userId: number;
@@ -23,127 +23,164 @@ export interface Payer {
   keySpentMicros?: bigint;
 }
 
-interface UserEntry {
-  stored: bigint;
-  pending: bigint;
-  reserved: bigint;
-  /** The ledger account's version `stored` was read at (see ledger.tables.ts). */
-  version: number;
-  loadedAt: number;
-  loading?: Promise<void>;
+/** Where a hold or a charge is counted: on this node, in Redis for every node, or nowhere (nothing is limited). */
+export type CountedIn = 'local' | 'shared' | 'none';
+
+export interface PayerHold {
+  readonly id: string;
+  readonly payer: Payer;
+  readonly amount: bigint;
+  readonly countedIn: CountedIn;
 }
 
-interface KeyEntry {
+/** A charge settled but not yet durable: counted against the payer until its flush reports back. */
+export interface CountedCharge {
+  readonly payer: Payer;
+  readonly requestId: string;
+  readonly cost: bigint;
+  readonly countedIn: CountedIn;
+}
+
+export interface FlushedCharge {
+  charge: CountedCharge;
+  /** The payer's balances after the write, when the writer knows them; without them the balances are re-read. */
+  after?: PayerBalancesAfter;
+  /** The database refused the key's limit and recorded the charge anyway: the key has spent at least this much. */
+  keySpentAtLeast?: bigint;
+}
+
+export interface PayerBook {
+  /** Holds `amount` for one request; 402 `insufficient_quota` when the payer (or the key) cannot cover it. */
+  reserve(p: Payer, amount: bigint): Promise<PayerHold>;
+  release(hold: PayerHold): void;
+  /** Ends `hold` (if any) and counts `cost` against the payer until the charge is flushed or dropped. */
+  charge(hold: PayerHold | undefined, p: Payer, requestId: string, cost: bigint): CountedCharge;
+  /** Charges that are durable now. Call once per charge. */
+  flushed(charges: FlushedCharge[]): void;
+  /** Charges that will not land (dead-lettered): no longer counted. */
+  dropped(charges: CountedCharge[]): void;
+  /**
+   * The users' balances changed in the database outside the gateway's charges (this node committed a recharge): read
+   * them again before any hold, here and — with Redis — on every node.
+   */
+  invalidate(userIds: number[]): Promise<void>;
+  /** Another node said the users' balances changed: read them again before this node's next hold. */
+  forget(userIds: number[]): void;
+}
+
+interface Counts {
+  pending: bigint;
+  reserved: bigint;
+}
+
+interface KeyCounts extends Counts {
   spent: bigint;
-  pending: bigint;
-  reserved: bigint;
 }
 
-const STALE_MS = 2_000;
-/** After a refusal, re-read the balance (a recharge may just have landed) at most this often. */
-const RECHECK_MS = 250;
+export function createPayerBook(deps: { ledger: Pick<Ledger, 'balanceVersions'>; clock: Clock; balances?: BalanceCache }): PayerBook {
+  const balances = deps.balances ?? createBalanceCache(deps);
+  const users = new Map<number, Counts>();
+  const keys = new Map<number, KeyCounts>();
 
-export function createPayerBook(deps: { ledger: Ledger; clock: Clock }) {
-  const users = new Map<number, UserEntry>();
-  const keys = new Map<number, KeyEntry>();
-  const now = () => deps.clock.now().getTime();
-  const account = (p: Payer) => (p.billingMode === 'prepaid' ? ACCOUNTS.userWallet(p.userId) : ACCOUNTS.userReceivable(p.userId));
+  const countsOf = (userId: number): Counts => {
+    let c = users.get(userId);
+    if (!c) users.set(userId, (c = { pending: 0n, reserved: 0n }));
+    return c;
+  };
 
-  async function load(p: Payer, entry?: UserEntry): Promise<UserEntry> {
-    const target = entry ?? { stored: 0n, pending: 0n, reserved: 0n, loadedAt: 0, version: 0 };
-    if (!entry) users.set(p.userId, target);
-    target.loading ??= (async () => {
-      const read = await deps.ledger.balanceVersion(account(p));
-      // A flush that reported back while we read may have brought a newer balance: keep the newest.
-      if (read.version >= target.version) {
-        target.stored = read.balance;
-        target.version = read.version;
-      }
-      target.loadedAt = now();
-    })().finally(() => (target.loading = undefined));
-    await target.loading;
-    return target;
-  }
-
-  async function entryFor(p: Payer): Promise<UserEntry> {
-    const entry = users.get(p.userId);
-    if (!entry) return load(p);
-    if (entry.loading) await entry.loading;
-    else if (now() - entry.loadedAt > STALE_MS) await load(p, entry);
-    return entry;
-  }
-
-  function spendable(p: Payer, e: UserEntry): bigint | undefined {
-    const free = e.stored - e.pending - e.reserved;
-    if (p.billingMode === 'prepaid') return free;
-    return p.creditLimitMicros === null ? undefined : p.creditLimitMicros + free;
-  }
-
-  function keyEntry(p: Payer): KeyEntry | undefined {
+  function keyCounts(p: Payer): KeyCounts | undefined {
     if (p.apiKeyId === undefined) return undefined;
     let k = keys.get(p.apiKeyId);
-    if (!k) keys.set(p.apiKeyId, (k = { spent: p.keySpentMicros ?? 0n, pending: 0n, reserved: 0n }));
+    if (!k) keys.set(p.apiKeyId, (k = { spent: 0n, pending: 0n, reserved: 0n }));
+    // The authenticated key says what the database had: other nodes' spending shows up there within seconds.
+    if (p.keySpentMicros !== undefined && p.keySpentMicros > k.spent) k.spent = p.keySpentMicros;
     return k;
   }
 
+  /** Why `amount` cannot be held now, or undefined when it can. */
+  function refusal(p: Payer, known: KnownBalances, amount: bigint): Refusal | undefined {
+    const k = keyCounts(p);
+    if (k && p.keySpendLimitMicros != null && k.spent + k.pending + k.reserved + amount > p.keySpendLimitMicros) return { kind: 'key' };
+    const owed = p.billingMode === 'prepaid' ? owedBy(known) : 0n;
+    if (owed > 0n) return { kind: 'debt', owed };
+    const c = countsOf(p.userId);
+    const free = known.spend.balance - c.pending - c.reserved;
+    if (p.billingMode === 'prepaid' ? free < amount : p.creditLimitMicros !== null && p.creditLimitMicros + free < amount) return { kind: 'balance' };
+    return undefined;
+  }
+
+  function count(p: Payer, field: keyof Counts, amount: bigint) {
+    countsOf(p.userId)[field] += amount;
+    const k = keyCounts(p);
+    if (k) k[field] += amount;
+  }
+
+  function release(hold: PayerHold) {
+    if (hold.countedIn === 'local') count(hold.payer, 'reserved', -hold.amount);
+  }
+
   return {
-    async reserve(p: Payer, amount: bigint): Promise<void> {
-      const k = keyEntry(p);
-      if (k && p.keySpendLimitMicros != null && k.spent + k.pending + k.reserved + amount > p.keySpendLimitMicros) {
-        throw insufficientQuota('This API key has reached its spend limit');
+    async reserve(p, amount) {
+      let refused = refusal(p, await balances.get(p), amount);
+      // A recharge may just have landed (a key's limit no read can lift).
+      if (refused && refused.kind !== 'key') {
+        const reread = await balances.recheck(p);
+        if (reread) refused = refusal(p, reread, amount);
       }
-      let e = await entryFor(p);
-      let free = spendable(p, e);
-      if (free !== undefined && free < amount && now() - e.loadedAt > RECHECK_MS) {
-        e = await load(p, e);
-        free = spendable(p, e);
-      }
-      if (free !== undefined && free < amount) {
-        const what = p.billingMode === 'prepaid' ? 'Your balance is too low for this request' : 'Your credit limit is reached';
-        throw insufficientQuota(`${what}; please recharge`);
-      }
-      e.reserved += amount;
-      if (k) k.reserved += amount;
+      if (refused) throw refusalError(p, refused);
+      // Checked and taken with no await between: concurrent holds cannot both take the last of the room.
+      count(p, 'reserved', amount);
+      return { id: randomUUID(), payer: p, amount, countedIn: 'local' };
     },
 
-    release(p: Payer, amount: bigint) {
-      const e = users.get(p.userId);
-      if (e) e.reserved -= amount;
-      const k = p.apiKeyId === undefined ? undefined : keys.get(p.apiKeyId);
-      if (k) k.reserved -= amount;
+    release,
+
+    charge(hold, p, requestId, cost) {
+      if (hold) release(hold);
+      count(p, 'pending', cost);
+      return { payer: p, requestId, cost, countedIn: 'local' };
     },
 
-    charge(p: Payer, cost: bigint) {
-      const e = users.get(p.userId);
-      if (e) e.pending += cost;
-      const k = keyEntry(p);
-      if (k) k.pending += cost;
+    flushed(charges) {
+      for (const { charge, after, keySpentAtLeast } of charges) {
+        const p = charge.payer;
+        if (charge.countedIn === 'local') count(p, 'pending', -charge.cost);
+        if (after) balances.observe(p, after);
+        // A write this node cannot describe (a replay): read again. A free request (a failure) moved nothing.
+        else if (charge.cost > 0n) balances.markStale(p);
+        const k = keyCounts(p);
+        if (!k) continue;
+        k.spent += charge.cost;
+        if (keySpentAtLeast !== undefined && k.spent < keySpentAtLeast) k.spent = keySpentAtLeast;
+      }
     },
 
-    /**
-     * A charge is durable. `after` is the payer account's balance and version after its flush, when the flush knows
-     * them; without them the charge is taken off `stored` and the entry is re-read on its next use.
-     */
-    flushed(p: Payer, cost: bigint, after: { balance: bigint; version: number } | undefined) {
-      const e = users.get(p.userId);
-      if (e) {
-        e.pending -= cost;
-        if (!after) {
-          e.stored -= cost;
-          e.loadedAt = 0;
-        } else if (after.version > e.version) {
-          e.stored = after.balance;
-          e.version = after.version;
-          e.loadedAt = now();
-        }
-      }
-      const k = p.apiKeyId === undefined ? undefined : keys.get(p.apiKeyId);
-      if (k) {
-        k.pending -= cost;
-        k.spent += cost;
-      }
+    dropped(charges) {
+      for (const c of charges) if (c.countedIn === 'local') count(c.payer, 'pending', -c.cost);
+    },
+
+    async invalidate(userIds) {
+      balances.invalidate(userIds);
+    },
+
+    forget(userIds) {
+      balances.invalidate(userIds);
     },
   };
+}
+
+/** Why a hold was refused: the key's spend limit, a prepaid user's debt, or the balance (credit limit). */
+export type Refusal = { kind: 'key' } | { kind: 'debt'; owed: bigint } | { kind: 'balance' };
+
+export function refusalError(p: Pick<Payer, 'billingMode'>, r: Refusal): AppError {
+  if (r.kind === 'key') return insufficientQuota('This API key has reached its spend limit');
+  if (r.kind === 'debt') {
+    // In CNY rounded up to the cent: paying what the message says always clears the debt.
+    const cents = ((r.owed + 9_999n) / 10_000n) * 10_000n;
+    return insufficientQuota(`Your account owes ¥${formatCny(cents)} for earlier usage; please recharge to continue`);
+  }
+  const what = p.billingMode === 'prepaid' ? 'Your balance is too low for this request' : 'Your credit limit is reached';
+  return insufficientQuota(`${what}; please recharge`);
 }
 
 /** 402 with OpenAI's `insufficient_quota` (not 429: SDKs must not retry it). */

@@ -100,4 +100,9 @@ describe('estimatePromptTokens', () => {
     expect(estimatePromptTokens(1)).toBe(1);
     expect(estimatePromptTokens(1_001)).toBe(501);
   });
+
+  it('leaves out the bytes that are images (counted by their provider\'s rules instead)', () => {
+    expect(estimatePromptTokens(400_100, 400_000)).toBe(50);
+    expect(estimatePromptTokens(10, 20)).toBe(0);
+  });
 });

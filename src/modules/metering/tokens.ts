@@ -18,7 +18,7 @@ export function promptText(body: Record<string, unknown>): string {
     else if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      // Image parts count as text here only by their URL's absence: their tokens are the provider's to report.
+      // Image parts are not text: their URLs are skipped (their tokens are the provider's to report).
       // An assistant turn's tool calls are prompt too: `tool_calls[].function.arguments` (`function_call` before them).
       for (const key of ['content', 'text', 'input', 'prompt', 'system', 'messages', 'tool_calls', 'function', 'function_call', 'arguments']) {
         if (key in o) visit(o[key]);
@@ -30,7 +30,8 @@ export function promptText(body: Record<string, unknown>): string {
 }
 
 /**
- * A quick upper estimate of a request's prompt tokens for the hold, without tokenizing: one token per two bytes of
- * the body (English runs about four bytes a token, CJK three bytes a token or less).
+ * A quick upper estimate of the text tokens of a request for the hold, without tokenizing: one token per two bytes of
+ * the body (English runs about four bytes a token, CJK three bytes a token or less). `imageChars`, the part of the body
+ * that is images (URLs, base64 data), is left out: images are counted by their provider's rules (image-tokens.ts).
  */
-export const estimatePromptTokens = (bodyBytes: number) => Math.ceil(bodyBytes / 2);
+export const estimatePromptTokens = (bodyBytes: number, imageChars = 0) => Math.ceil(Math.max(0, bodyBytes - imageChars) / 2);

@@ -14,3 +14,6 @@ export function usdModel(id: string, inputPer1M: number, outputPer1M: number, op
   const micros = (usd: number) => BigInt(Math.round(usd * USD_CNY * 1e6));
   return { id, price: { input: micros(inputPer1M), output: micros(outputPer1M) }, ...(operations ? { operations } : {}) };
 }
+
+/** `model` with the most output tokens its upstream allows per answer. */
+export const capped = (model: ModelInfo, maxOutputTokens: number): ModelInfo => ({ ...model, maxOutputTokens });

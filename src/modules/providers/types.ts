@@ -92,6 +92,11 @@ export interface ModelInfo {
   price: ModelPrice;
   /** The operations this model serves (default: chat). */
   operations?: Operation[];
+  /**
+   * The most output tokens the upstream lets one answer have, where it is below the gateway's default limit or an
+   * upstream refuses a larger `max_tokens`: the gateway never sends it more than this unasked.
+   */
+  maxOutputTokens?: number;
 }
 
 export interface ProviderAdapter {

@@ -46,6 +46,22 @@ export interface QuotaHold {
 
 export const healthKeyOf = (c: Candidate) => c.healthKey ?? c.key;
 
+/**
+ * The two circuits an attempt answers to. `candidate` covers the credential and the host — every model served through
+ * them (a refused key, a connection that fails). `model` covers one model through that candidate: an upstream that is
+ * overloaded for one model, or refuses one buyer's request for it, must not take the candidate's other models offline.
+ * The upstream's model name identifies it (two client names for one upstream model share a circuit).
+ */
+export interface Circuits {
+  candidate: string;
+  model: string;
+}
+
+export const circuitsOf = (c: Candidate): Circuits => {
+  const candidate = healthKeyOf(c);
+  return { candidate, model: `${candidate}|${c.upstreamModel}` };
+};
+
 /** Whether a model with these operations (undefined: a chat model) can serve `op`; `messages` is translated to chat. */
 export function servesOperation(operations: readonly Operation[] | undefined, op: Operation): boolean {
   const ops = operations ?? ['chat'];

@@ -21,40 +21,84 @@ function view(row: ChannelRow): ChannelView {
   return { ...rest, keyHint: keyHint(credentialFingerprint) };
 }
 
+/**
+ * A stored key follows a change of where it is sent (base URL, provider) only when given again in the same request:
+ * otherwise a slip, or a hijacked operator session, could point a working key at a host that records it.
+ * `moved` names the field whose change moves the key.
+ */
+export function refuseMovingStoredKey(moved: string | undefined, keyGiven: boolean, keyField: string): void {
+  if (!moved || keyGiven) return;
+  const key = keyField.replace(/^body\./, '');
+  throw badRequest(`Changing ${moved} needs ${key} again in the same request: a stored key is never sent to a new destination without it`, { field: keyField });
+}
+
 /** Strips a trailing `/v1` (and slashes): channels store the upstream's base, adapters add the path. */
 export function normaliseBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '');
 }
 
+export interface ChannelChange {
+  name?: string;
+  provider?: ProviderName;
+  /** '' goes back to the provider's default base URL. */
+  endpoint?: string;
+  credential?: string;
+}
+
 export function createChannelService(deps: { database: Database; clock: Clock; secrets: SecretBox; allowPrivateUpstreams: boolean; onChange?: () => void }) {
   const { database, clock, secrets } = deps;
 
+  /** The stored base URL for `endpoint`: '' is the provider's default (null). */
+  async function baseUrlFor(endpoint: string): Promise<string | null> {
+    return endpoint ? normaliseBaseUrl(await assertSafeUpstreamUrl(endpoint, { allowPrivate: deps.allowPrivateUpstreams, field: 'body.endpoint' })) : null;
+  }
+
+  function requireEndpoint(provider: ProviderName, baseUrl: string | null): void {
+    if (!baseUrl && providerNeedsEndpoint(provider)) throw badRequest(`endpoint is required for api_type ${provider}`, { field: 'body.endpoint' });
+  }
+
+  const sealed = (credential: string) => ({ credentialCiphertext: secrets.encrypt(credential), credentialFingerprint: secrets.fingerprint(credential) });
+
+  async function writing(write: () => Promise<ChannelRow | undefined>): Promise<ChannelView> {
+    let row: ChannelRow | undefined;
+    try {
+      row = await write();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('This key is already configured', { field: 'body.key' });
+      throw err;
+    }
+    if (!row) throw notFound('Key');
+    deps.onChange?.();
+    return view(row);
+  }
+
   return {
     async create(input: { name: string; provider: ProviderName; credential: string; endpoint?: string }): Promise<ChannelView> {
-      let baseUrl: string | null = null;
-      if (input.endpoint) {
-        const safe = await assertSafeUpstreamUrl(input.endpoint, { allowPrivate: deps.allowPrivateUpstreams, field: 'body.endpoint' });
-        baseUrl = normaliseBaseUrl(safe);
-      } else if (providerNeedsEndpoint(input.provider)) {
-        throw badRequest(`endpoint is required for api_type ${input.provider}`, { field: 'body.endpoint' });
-      }
-      try {
+      const baseUrl = await baseUrlFor(input.endpoint ?? '');
+      requireEndpoint(input.provider, baseUrl);
+      return writing(async () => {
+        const [row] = await database.db.insert(channels).values({ name: input.name, provider: input.provider, baseUrl, ...sealed(input.credential) }).returning();
+        return row;
+      });
+    },
+
+    /** Renames a channel, or points it elsewhere — the latter only with its key given again (refuseMovingStoredKey). */
+    async update(id: number, change: ChannelChange): Promise<ChannelView> {
+      const [current] = await database.db.select().from(channels).where(and(eq(channels.id, id), live));
+      if (!current) throw notFound('Key');
+      const provider = change.provider ?? (current.provider as ProviderName);
+      const baseUrl = change.endpoint === undefined ? current.baseUrl : await baseUrlFor(change.endpoint);
+      requireEndpoint(provider, baseUrl);
+      const moved = baseUrl !== current.baseUrl ? 'endpoint' : provider !== current.provider ? 'api_type' : undefined;
+      refuseMovingStoredKey(moved, change.credential !== undefined, 'body.key');
+      return writing(async () => {
         const [row] = await database.db
-          .insert(channels)
-          .values({
-            name: input.name,
-            provider: input.provider,
-            baseUrl,
-            credentialCiphertext: secrets.encrypt(input.credential),
-            credentialFingerprint: secrets.fingerprint(input.credential),
-          })
+          .update(channels)
+          .set({ name: change.name, provider, baseUrl, ...(change.credential === undefined ? {} : sealed(change.credential)), updatedAt: clock.now() })
+          .where(and(eq(channels.id, id), live))
           .returning();
-        deps.onChange?.();
-        return view(row as ChannelRow);
-      } catch (err) {
-        if (isUniqueViolation(err)) throw conflict('This key is already configured', { field: 'body.key' });
-        throw err;
-      }
+        return row;
+      });
     },
 
     /** Enabled channels as router upstreams (ciphertext only: the candidate source decrypts on use). */

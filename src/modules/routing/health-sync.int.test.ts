@@ -6,7 +6,8 @@ import { connectTestRedis, redisUrl } from '../../../test/helpers/app.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { startGateway, type Buyer, type GatewayHarness } from '../../../test/helpers/gateway.ts';
 
-// Two gateway nodes sharing Redis: when one opens a candidate's circuit, the other skips that candidate at once.
+// Two gateway nodes sharing Redis: when one opens a circuit (here one model's, through a candidate), the other skips it
+// at once.
 
 describe.skipIf(!redisUrl)('router health shared through Redis', () => {
   const tier = DB_TIERS[0] as (typeof DB_TIERS)[number];
@@ -37,8 +38,8 @@ describe.skipIf(!redisUrl)('router health shared through Redis', () => {
     await Promise.all([redisA?.quit(), redisB?.quit(), down?.close()]);
   });
 
-  const ask = (g: GatewayHarness, buyer: Buyer) =>
-    g.t.request({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${buyer.key}` }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } });
+  const ask = (g: GatewayHarness, buyer: Buyer, model = 'gpt-4o-mini') =>
+    g.t.request({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${buyer.key}` }, payload: { model, messages: [{ role: 'user', content: 'hi' }] } });
 
   it('skips on node B a candidate whose circuit node A opened', async () => {
     expect((await ask(a, buyerA)).statusCode).toBe(503);
@@ -51,5 +52,12 @@ describe.skipIf(!redisUrl)('router health shared through Redis', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json().error.message).toMatch(/No upstream is available/);
     expect(down.requests.length).toBe(hits);
+  });
+
+  it('shares the circuit of one model only: node B still asks the candidate for its other models', async () => {
+    const hits = down.requests.length;
+    const other = await ask(b, buyerB, 'gpt-4o');
+    expect(other.json().error.message).toMatch(/All upstreams failed/);
+    expect(down.requests.length).toBe(hits + 1);
   });
 });

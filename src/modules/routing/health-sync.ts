@@ -4,9 +4,9 @@ import { createBroadcast } from '../../platform/broadcast.ts';
 import type { Health } from './health.ts';
 
 // Router health shared across nodes (DESIGN.md §1: Redis when configured). Each node counts failures itself; when one
-// opens a circuit it publishes the candidate and the end of the cool-down, and every other node skips that candidate
-// too — so a dead upstream costs the whole fleet a handful of failed requests, not a handful per node. Nothing of this
-// is on the request path: a publish happens only when a circuit opens.
+// opens a circuit it publishes the circuit's key (a candidate, or one model through a candidate) and the end of the
+// cool-down, and every other node skips it too: a dead upstream costs the whole fleet a handful of failed requests,
+// not a handful per node. Nothing of this is on the request path: a publish happens only when a circuit opens.
 
 interface OpenedMessage {
   key: string;

@@ -1,8 +1,10 @@
 import type { Clock } from '../../platform/time.ts';
 
-// Circuit breaker per candidate. Closed: requests flow; it opens after `failureThreshold` consecutive failures, or
-// when at least half of the last WINDOW outcomes failed. Open: skipped until `cooldownMs` has passed. Half-open: one
-// probe request at a time; its success closes the circuit, its failure opens it for another cool-down.
+// Circuit breaker per key: a candidate (`channel:12`, its credential and host) or one model through a candidate
+// (`channel:12|gpt-4o`); candidates.ts `circuitsOf` names them and the router decides which failure counts where.
+// Closed: requests flow; it opens after `failureThreshold` consecutive failures, or when at least half of the last
+// WINDOW outcomes failed. Open: skipped until `cooldownMs` has passed. Half-open: one probe request at a time; its
+// success closes the circuit, its failure opens it for another cool-down.
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 

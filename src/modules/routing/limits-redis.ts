@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import { HOLD_TTL_MS } from '../../platform/redis-holds.ts';
 import type { Clock } from '../../platform/time.ts';
 import { createCandidateLimits, type CandidateLimiter, type Lease } from './limits.ts';
 
@@ -10,8 +11,8 @@ import { createCandidateLimits, type CandidateLimiter, type Lease } from './limi
 // reached the node falls back to counting alone (caps protect upstreams; refusing all traffic would be worse).
 
 const MINUTE_MS = 60_000;
-/** A lease outlives any request it covers (the gateway's timeouts end requests long before). */
-const LEASE_TTL_MS = 10 * MINUTE_MS;
+/** A lease expires like any shared hold (platform/redis-holds.ts). */
+const LEASE_TTL_MS = HOLD_TTL_MS;
 
 // KEYS: running (zset: lease id → expiry), starts (zset: start id → start time).
 // ARGV: now, max concurrent (0: none), rpm (0: none), lease id, lease ttl. Returns 1 when taken, 0 when at a cap.

@@ -4,44 +4,61 @@ import type { Clock } from '../../platform/time.ts';
 import type { ProviderName } from '../providers/catalog.ts';
 import { ADAPTERS, defaultModels, operationsOf } from '../providers/registry.ts';
 import type { ModelPrice, Operation } from '../providers/types.ts';
-import { modelPrices } from './model-prices.tables.ts';
+import { modelPriceCeilings, modelPrices } from './model-prices.tables.ts';
+import { defaultCeiling } from './price-ceiling.ts';
 
 /** A model API buyers can call: who serves it, what it can do, what it costs them. */
 export interface CatalogModel {
   id: string;
   provider: ProviderName;
+  /** The price buyers are shown: no request on the model is held or charged above it (price-ceiling.ts). */
   price: ModelPrice;
   operations: Operation[];
   /** `operator` when the price was set by an operator, `default` when it is the adapter's list price. */
   priceSource: 'default' | 'operator';
+  /** The most a supplier's package may ask for the model. */
+  ceiling: ModelPrice;
+  /** `operator` when an operator set the ceiling, `default` when it is `price` × 1.5. */
+  ceilingSource: 'default' | 'operator';
+  /** The most output tokens one answer may have, when the adapter knows it. */
+  maxOutputTokens?: number;
 }
+
+type Priced = Omit<CatalogModel, 'ceiling' | 'ceilingSource'>;
 
 /** Re-read the operator prices at least this often, so every node converges on another node's change. */
 const RELOAD_MS = 10_000;
 
 export function createModelCatalog(deps: { database: Database; clock: Clock }) {
-  const defaults = new Map<string, CatalogModel>(
+  const defaults = new Map<string, Priced>(
     defaultModels().map(({ provider, model }) => [
       model.id,
-      { id: model.id, provider, price: model.price, operations: operationsOf(model), priceSource: 'default' as const },
+      { id: model.id, provider, price: model.price, operations: operationsOf(model), priceSource: 'default' as const, maxOutputTokens: model.maxOutputTokens },
     ]),
   );
   let cache: { models: Map<string, CatalogModel>; loadedAt: number } | undefined;
   let loading: Promise<Map<string, CatalogModel>> | undefined;
 
   async function load(): Promise<Map<string, CatalogModel>> {
-    const rows = await deps.database.db.select().from(modelPrices);
-    const models = new Map(defaults);
+    const [rows, ceilingRows] = await Promise.all([deps.database.db.select().from(modelPrices), deps.database.db.select().from(modelPriceCeilings)]);
+    const priced = new Map(defaults);
     for (const r of rows) {
       const provider = r.provider as ProviderName;
       const known = defaults.get(r.model);
-      models.set(r.model, {
+      priced.set(r.model, {
         id: r.model,
         provider,
-        price: { input: r.inputMicros, output: r.outputMicros, ...(r.perImageMicros !== null ? { perImage: r.perImageMicros } : {}) },
+        price: priceOf(r),
         operations: known?.operations ?? [...(ADAPTERS[provider]?.operations ?? ['chat'])],
         priceSource: 'operator',
+        maxOutputTokens: known?.maxOutputTokens,
       });
+    }
+    const ceilings = new Map(ceilingRows.map((r) => [r.model, priceOf(r)]));
+    const models = new Map<string, CatalogModel>();
+    for (const [id, m] of priced) {
+      const ceiling = ceilings.get(id);
+      models.set(id, { ...m, ceiling: ceiling ?? defaultCeiling(m.price), ceilingSource: ceiling ? 'operator' : 'default' });
     }
     cache = { models, loadedAt: deps.clock.now().getTime() };
     return models;
@@ -69,6 +86,20 @@ export function createModelCatalog(deps: { database: Database; clock: Clock }) {
       return (cache?.models.get(model)) as CatalogModel;
     },
 
+    /** Sets the most a package may ask for `model`, in µ¥ per 1M tokens (per image for `perImage`). */
+    async setCeiling(model: string, p: { input: bigint; output: bigint; perImage?: bigint | null }) {
+      const values = { inputMicros: p.input, outputMicros: p.output, perImageMicros: p.perImage ?? null, updatedAt: deps.clock.now() };
+      await deps.database.db.insert(modelPriceCeilings).values({ model, ...values }).onConflictDoUpdate({ target: modelPriceCeilings.model, set: values });
+      await load();
+    },
+
+    /** Drops the operator's ceiling: the model's price × 1.5 applies again. */
+    async removeCeiling(model: string): Promise<boolean> {
+      const rows = await deps.database.db.delete(modelPriceCeilings).where(eq(modelPriceCeilings.model, model)).returning({ model: modelPriceCeilings.model });
+      await load();
+      return rows.length > 0;
+    },
+
     /** Drops the operator's price: a default model goes back to its list price, any other stops being served. */
     async removePrice(model: string): Promise<boolean> {
       const rows = await deps.database.db.delete(modelPrices).where(eq(modelPrices.model, model)).returning({ model: modelPrices.model });
@@ -79,3 +110,9 @@ export function createModelCatalog(deps: { database: Database; clock: Clock }) {
 }
 
 export type ModelCatalog = ReturnType<typeof createModelCatalog>;
+
+const priceOf = (r: { inputMicros: bigint; outputMicros: bigint; perImageMicros: bigint | null }): ModelPrice => ({
+  input: r.inputMicros,
+  output: r.outputMicros,
+  ...(r.perImageMicros !== null ? { perImage: r.perImageMicros } : {}),
+});

@@ -5,7 +5,7 @@ import { notFound } from '../../platform/errors.ts';
 import { cnyNumber } from '../../platform/money.ts';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { CatalogModel, ModelCatalog } from './model-catalog.service.ts';
-import { ModelPriceList, ModelPriceParams, ModelPriceResponse, PutModelPriceBody } from './model-prices.schema.ts';
+import { ModelPriceList, ModelPriceParams, ModelPriceResponse, PutModelCeilingBody, PutModelPriceBody } from './model-prices.schema.ts';
 
 // Unit prices are shown with 4 decimals (DESIGN.md §3 Money).
 const priceView = (m: CatalogModel) => ({
@@ -16,6 +16,10 @@ const priceView = (m: CatalogModel) => ({
   per_image_price: m.price.perImage === undefined ? null : cnyNumber(m.price.perImage, 4),
   operations: m.operations,
   price_source: m.priceSource,
+  ceiling_input_price: cnyNumber(m.ceiling.input, 4),
+  ceiling_output_price: cnyNumber(m.ceiling.output, 4),
+  ceiling_per_image_price: m.ceiling.perImage === undefined ? null : cnyNumber(m.ceiling.perImage, 4),
+  ceiling_source: m.ceilingSource,
 });
 
 const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
@@ -49,4 +53,32 @@ export async function modelPriceRoutes(root: FastifyInstance, deps: { catalog: M
     deps.onChange?.();
     return studioOk(null);
   });
+
+  // A ceiling bounds what packages may ask when they are published or re-priced; packages already on sale above a
+  // lowered price are skipped by the gateway, so no write here needs to touch them.
+  app.put(
+    '/api/v1/admin/model-prices/:model/ceiling',
+    {
+      onRequest,
+      schema: {
+        tags, params: ModelPriceParams, body: PutModelCeilingBody, response: { 200: ModelPriceResponse },
+        description: 'Sets the most a supplier package may ask for a model on the price list (CNY per 1M tokens, per image for `per_image_price`). Publishing or re-pricing a package above it is refused. Without a ceiling, the model\'s price × 1.5 applies. 404 for a model not on the price list.',
+      },
+    },
+    async (req) => {
+      if (!(await catalog.get(req.params.model))) throw notFound('Model on the price list');
+      const b = req.body;
+      await catalog.setCeiling(req.params.model, { input: b.input_price, output: b.output_price, perImage: b.per_image_price });
+      return studioOk(priceView((await catalog.get(req.params.model)) as CatalogModel));
+    },
+  );
+
+  app.delete(
+    '/api/v1/admin/model-prices/:model/ceiling',
+    { onRequest, schema: { tags, params: ModelPriceParams, response: { 200: StudioEmpty }, description: 'Drops the operator\'s ceiling: the model\'s price × 1.5 applies again.' } },
+    async (req) => {
+      if (!(await catalog.removeCeiling(req.params.model))) throw notFound('Operator ceiling for this model');
+      return studioOk(null);
+    },
+  );
 }

@@ -32,14 +32,25 @@ export const PutModelPriceBody = z.strictObject({
   per_image_price: unitPrice('per_image_price').nullable().optional(),
 });
 
+/** The most a supplier's package may ask for a model; without one, the model's price × 1.5 applies. */
+export const PutModelCeilingBody = z.strictObject({
+  input_price: unitPrice('input_price'),
+  output_price: unitPrice('output_price'),
+  per_image_price: unitPrice('per_image_price').nullable().optional(),
+});
+
 export const ModelPriceItem = z.object({
   model: z.string(),
   provider: z.string(),
-  input_price: z.number(),
+  input_price: z.number().describe('What buyers are shown and pay at most, CNY per 1M input tokens'),
   output_price: z.number(),
   per_image_price: z.number().nullable(),
   operations: z.array(z.string()),
   price_source: z.enum(['default', 'operator']),
+  ceiling_input_price: z.number().describe('The most a supplier package may ask, CNY per 1M input tokens'),
+  ceiling_output_price: z.number(),
+  ceiling_per_image_price: z.number().nullable(),
+  ceiling_source: z.enum(['default', 'operator']).describe('`default`: the price × 1.5'),
 });
 
 export const ModelPriceList = studioEnvelope(z.array(ModelPriceItem));

@@ -4,13 +4,16 @@ import type { SecretBox } from '../../platform/crypto.ts';
 import { ADAPTERS } from '../providers/registry.ts';
 import type { CatalogModel, ModelCatalog } from './model-catalog.service.ts';
 import { createPlatformCandidates, type PlatformUpstream } from './platform-candidates.ts';
+import { defaultCeiling } from './price-ceiling.ts';
+
+const priced = (m: Omit<CatalogModel, 'ceiling' | 'ceilingSource'>): CatalogModel => ({ ...m, ceiling: defaultCeiling(m.price), ceilingSource: 'default' });
 
 const CATALOG: CatalogModel[] = [
-  { id: 'gpt-4o', provider: 'openai', price: { input: 18_000_000n, output: 72_000_000n }, operations: ['chat'], priceSource: 'default' },
-  { id: 'gpt-4o-mini', provider: 'openai', price: { input: 1_080_000n, output: 4_320_000n }, operations: ['chat'], priceSource: 'default' },
-  { id: 'text-embedding-3-small', provider: 'openai', price: { input: 144_000n, output: 0n }, operations: ['embeddings'], priceSource: 'default' },
-  { id: 'qwen-max', provider: 'qwen', price: { input: 2_400_000n, output: 9_600_000n }, operations: ['chat'], priceSource: 'operator' },
-  { id: 'lite', provider: 'xfyun', price: { input: 0n, output: 0n }, operations: ['chat'], priceSource: 'default' },
+  priced({ id: 'gpt-4o', provider: 'openai', price: { input: 18_000_000n, output: 72_000_000n }, operations: ['chat'], priceSource: 'default' }),
+  priced({ id: 'gpt-4o-mini', provider: 'openai', price: { input: 1_080_000n, output: 4_320_000n }, operations: ['chat'], priceSource: 'default' }),
+  priced({ id: 'text-embedding-3-small', provider: 'openai', price: { input: 144_000n, output: 0n }, operations: ['embeddings'], priceSource: 'default' }),
+  priced({ id: 'qwen-max', provider: 'qwen', price: { input: 2_400_000n, output: 9_600_000n }, operations: ['chat'], priceSource: 'operator' }),
+  priced({ id: 'lite', provider: 'xfyun', price: { input: 0n, output: 0n }, operations: ['chat'], priceSource: 'default' }),
 ];
 
 /** The catalog as the source reads it: `models()` and `get()` from memory. */

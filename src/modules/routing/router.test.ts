@@ -229,6 +229,83 @@ describe('router.claim', () => {
   });
 });
 
+describe('health per (candidate, model)', () => {
+  const mini = candidate(1);
+  const big = candidate(1, { upstreamModel: 'gpt-4o' });
+
+  async function attempt(c: Candidate) {
+    const { router } = routerWith();
+    const a = await router.claim(c);
+    if (!a) throw new Error(`expected ${c.key} (${c.upstreamModel}) to be claimable`);
+    a.lease.release();
+    return a;
+  }
+
+  it('names a candidate circuit and a model circuit for each attempt', async () => {
+    expect((await attempt(big)).circuits).toEqual({ candidate: 'channel:1', model: 'channel:1|gpt-4o' });
+    const pkg = candidate(7, { key: 'package:7', healthKey: 'supply-account:3' });
+    expect((await attempt(pkg)).circuits).toEqual({ candidate: 'supply-account:3', model: 'supply-account:3|gpt-4o-mini' });
+  });
+
+  it('opens only the model’s circuit on model failures: the candidate’s other models stay planned and claimable', async () => {
+    const { router } = routerWith();
+    for (let i = 0; i < 2; i += 1) (await attempt(big)).report('model');
+    expect(router.plan([big])).toEqual([]);
+    expect(await router.claim(big)).toBeUndefined();
+    expect(router.plan([mini])).toEqual([mini]);
+    expect(await router.claim(mini)).toBeDefined();
+    expect(health.isOpen('channel:1')).toBe(false);
+  });
+
+  it('opens the candidate’s circuit on candidate failures (a refused key): every model is skipped', async () => {
+    const { router } = routerWith();
+    for (let i = 0; i < 2; i += 1) (await attempt(big)).report('candidate');
+    expect(router.plan([big, mini])).toEqual([]);
+    expect(await router.claim(mini)).toBeUndefined();
+  });
+
+  it('never opens a circuit for uncounted failures, however many', async () => {
+    const { router } = routerWith();
+    for (let i = 0; i < 12; i += 1) (await attempt(big)).report('uncounted');
+    expect(router.plan([big, mini])).toHaveLength(2);
+    expect(health.view('channel:1|gpt-4o')).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('closes both circuits when a served attempt was the probe of each', async () => {
+    const { router } = routerWith();
+    for (let i = 0; i < 2; i += 1) (await attempt(big)).report('model');
+    for (let i = 0; i < 2; i += 1) (await attempt(mini)).report('candidate');
+    clock.advance(COOLDOWN);
+    const probe = await router.claim(big);
+    expect(probe).toBeDefined();
+    probe?.report('served');
+    expect(health.view('channel:1').state).toBe('closed');
+    expect(health.view('channel:1|gpt-4o').state).toBe('closed');
+  });
+
+  it('frees the candidate’s half-open probe when the model’s circuit refuses the claim', async () => {
+    const { router } = routerWith();
+    for (let i = 0; i < 2; i += 1) (await attempt(big)).report('model');
+    for (let i = 0; i < 2; i += 1) (await attempt(mini)).report('candidate');
+    clock.advance(COOLDOWN - 1);
+    health.failure('channel:1|gpt-4o'); // the model's circuit re-opens: still open when the candidate half-opens
+    clock.advance(1);
+    expect(await router.claim(big)).toBeUndefined();
+    // The candidate's single probe is still there for another model.
+    expect(await router.claim(mini)).toBeDefined();
+  });
+
+  it('frees the half-open probes an uncounted attempt held, so the next request can probe', async () => {
+    const { router } = routerWith();
+    for (let i = 0; i < 2; i += 1) (await attempt(big)).report('model');
+    clock.advance(COOLDOWN);
+    const probe = await router.claim(big);
+    expect(await router.claim(big)).toBeUndefined();
+    probe?.report('uncounted');
+    expect(await router.claim(big)).toBeDefined();
+  });
+});
+
 describe('router.candidates and router.models', () => {
   it('merges the candidates of every source for the model and operation', async () => {
     const channels = source({ 'gpt-4o': [candidate(1), candidate(2)] });

@@ -1,22 +1,35 @@
 import type { Operation } from '../providers/types.ts';
-import { healthKeyOf, priceRank, type Candidate, type CandidateSource, type QuotaHold } from './candidates.ts';
+import { circuitsOf, priceRank, type Candidate, type CandidateSource, type Circuits, type QuotaHold } from './candidates.ts';
 import type { Health } from './health.ts';
 import type { CandidateLimits, Lease } from './limits.ts';
 
-// Picks upstreams for one request: cheapest first, weighted random among equal prices, open circuits last-resort
-// skipped. The relay walks the plan, taking a lease (caps) and a circuit pass per attempt.
+// Picks upstreams for one request: cheapest first, weighted random among equal prices, open circuits skipped. The
+// relay walks the plan, taking a lease (caps) and a pass of both circuits (candidate, model) per attempt.
+
+/**
+ * How an attempt ended, as the circuits count it (DESIGN.md §5 "Health": only the upstream's own failures count).
+ * - `served`: the upstream answered 2xx; both circuits hear a success.
+ * - `candidate`: the credential or the host failed (key refused, connection failed): every model of the candidate.
+ * - `model`: the upstream failed for this model (5xx, 429, timeout): that model through this candidate only.
+ * - `uncounted`: the request's own fault (a 400, a model the upstream lacks) or a client that left: neither counts it,
+ *   so one buyer's bad requests cannot open a circuit that other buyers depend on.
+ */
+export type Verdict = 'served' | 'candidate' | 'model' | 'uncounted';
 
 export interface Attempt {
   candidate: Candidate;
-  /** The circuit this attempt reports to. */
-  healthKey: string;
+  /** The circuits this attempt answers to. */
+  circuits: Circuits;
   /** Caps and quota held for this attempt; `release()` drops them (the quota hold is settled through `quota`). */
   lease: Lease;
   quota?: QuotaHold;
+  /** Tells both circuits how the attempt ended (and frees a half-open probe it held). */
+  report(verdict: Verdict): void;
 }
 
 export function createRouter(deps: { sources: CandidateSource[]; health: Health; limits: CandidateLimits; random?: () => number }) {
   const random = deps.random ?? Math.random;
+  const report = (circuits: Circuits, verdict: Verdict) => reportTo(deps.health, circuits, verdict);
 
   /** Weighted shuffle (Efraimidis–Spirakis): each item's key is u^(1/w); larger keys go first. */
   function weightedOrder(group: Candidate[]): Candidate[] {
@@ -37,7 +50,8 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
     plan(all: Candidate[]): Candidate[] {
       const groups = new Map<bigint, Candidate[]>();
       for (const c of all) {
-        if (c.weight <= 0 || deps.health.isOpen(healthKeyOf(c))) continue;
+        const circuits = circuitsOf(c);
+        if (c.weight <= 0 || deps.health.isOpen(circuits.candidate) || deps.health.isOpen(circuits.model)) continue;
         const rank = priceRank(c.price);
         groups.set(rank, [...(groups.get(rank) ?? []), c]);
       }
@@ -45,29 +59,29 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
     },
 
     /**
-     * Claims `candidate` for one attempt: its circuit and its caps must both allow it. The circuit is asked first: a
+     * Claims `candidate` for one attempt: both its circuits and its caps must allow it. The circuits are asked first: a
      * lease counts towards the RPM limit even once released, so a refused pass must not have taken one. `quota`, the
      * hold a package's quota gave this request (see `reserve`), rides on the attempt and is dropped if the claim fails.
      */
     async claim(candidate: Candidate, quota?: QuotaHold): Promise<Attempt | undefined> {
-      const healthKey = healthKeyOf(candidate);
-      if (!deps.health.tryPass(healthKey)) {
+      const circuits = circuitsOf(candidate);
+      const refuse = (...probesHeld: string[]) => {
+        for (const key of probesHeld) deps.health.abandon(key);
         quota?.release();
         return undefined;
-      }
+      };
+      if (!deps.health.tryPass(circuits.candidate)) return refuse();
+      // A half-open candidate's probe taken above must not stay claimed by an attempt that never happens.
+      if (!deps.health.tryPass(circuits.model)) return refuse(circuits.candidate);
       const caps = await deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
-      if (!caps) {
-        quota?.release();
-        deps.health.abandon(healthKey);
-        return undefined;
-      }
+      if (!caps) return refuse(circuits.candidate, circuits.model);
       const lease: Lease = {
         release() {
           caps.release();
           quota?.release();
         },
       };
-      return { candidate, healthKey, lease, quota };
+      return { candidate, circuits, lease, quota, report: (verdict) => report(circuits, verdict) };
     },
 
     /**
@@ -87,3 +101,24 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
 }
 
 export type Router = ReturnType<typeof createRouter>;
+
+/** A verdict on both circuits; `abandon` frees a half-open probe that the verdict does not settle. */
+function reportTo(health: Health, circuits: Circuits, verdict: Verdict): void {
+  switch (verdict) {
+    case 'served':
+      health.success(circuits.candidate);
+      health.success(circuits.model);
+      return;
+    case 'candidate':
+      health.failure(circuits.candidate);
+      health.abandon(circuits.model);
+      return;
+    case 'model':
+      health.failure(circuits.model);
+      health.abandon(circuits.candidate);
+      return;
+    case 'uncounted':
+      health.abandon(circuits.candidate);
+      health.abandon(circuits.model);
+  }
+}

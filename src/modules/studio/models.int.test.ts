@@ -99,6 +99,21 @@ describe.each(DB_TIERS)('model registry on $name', (tier) => {
       expect(res.json()).toMatchObject({ code: 400, data: null });
     });
 
+    it('refuses an api_key or model_name that is not printable ASCII without spaces (the display name may be any text)', async () => {
+      const before = (await t.database.db.select().from(registryModels)).length;
+      for (const [over, field] of [
+        [{ api_key: 'sk-two words' }, 'body.api_key'],
+        [{ api_key: 'sk-\u00e9t\u00e9' }, 'body.api_key'],
+        [{ model_name: 'qwen plus' }, 'body.model_name'],
+        [{ model_name: '通义千问' }, 'body.model_name'],
+      ] as const) {
+        const res = await create(modelBody(over));
+        expect(res.statusCode, JSON.stringify(over)).toBe(400);
+        expect(res.json()).toEqual({ code: 400, message: `Invalid request: ${field}: must be printable ASCII without spaces`, data: null });
+      }
+      expect(await t.database.db.select().from(registryModels)).toHaveLength(before);
+    });
+
     it('asks for the api_base of a keyed Azure model, whose resource has no shared default', async () => {
       const res = await create(modelBody({ provider: 'azure_openai', api_base: undefined }));
       expect(res.json()).toMatchObject({ code: 400, message: expect.stringContaining('api_base'), data: null });
@@ -195,6 +210,37 @@ describe.each(DB_TIERS)('model registry on $name', (tier) => {
       const cleared = (await update(m.id, { api_key: null, api_base: null })).json().data;
       expect(cleared).toMatchObject({ has_api_key: false, key_hint: null, api_base: null });
       expect(await rowOf(m.id)).toMatchObject({ credentialCiphertext: null, credentialFingerprint: null, apiBase: null });
+    });
+
+    it('refuses to send a stored key to a new api_base or provider unless api_key comes again (400 naming api_key)', async () => {
+      const m = await createModel();
+      const before = await rowOf(m.id);
+      for (const [body, moved] of [
+        [{ api_base: 'https://collector.example.net/v1' }, 'api_base'],
+        [{ api_base: null }, 'api_base'],
+        [{ provider: 'openai' }, 'provider'],
+        [{ provider: 'openai', api_base: m.api_base, credits_cost: 3 }, 'provider'],
+      ] as const) {
+        const res = await update(m.id, body);
+        expect(res.statusCode, JSON.stringify(body)).toBe(400);
+        expect(res.json()).toEqual({
+          code: 400, message: `Changing ${moved} needs api_key again in the same request: a stored key is never sent to a new destination without it`, data: null,
+        });
+      }
+      expect(await rowOf(m.id)).toEqual(before);
+    });
+
+    it('moves an entry with its key given again, and one without a key freely; the same api_base is no move', async () => {
+      const m = await createModel();
+      const same = await update(m.id, { api_base: 'https://dashscope.aliyuncs.com/compatible-mode/v1/', credits_cost: 9 });
+      expect(same.statusCode, same.body).toBe(200);
+      const moved = await update(m.id, { api_base: 'https://other.example.com/v1', provider: 'openai', api_key: newKey() });
+      expect(moved.statusCode, moved.body).toBe(200);
+      expect(moved.json().data).toMatchObject({ api_base: 'https://other.example.com/v1', provider: 'openai', has_api_key: true });
+      expect(moved.json().data.key_hint).not.toBe(m.key_hint);
+      const bare = await createModel({ api_key: undefined });
+      const rebased = await update(bare.id, { api_base: 'https://third.example.com', provider: 'openai' });
+      expect(rebased.statusCode, rebased.body).toBe(200);
     });
 
     it('hides a deactivated model from users', async () => {

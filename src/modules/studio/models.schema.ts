@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RowId, studioEnvelope } from '../../platform/envelopes.ts';
+import { upstreamToken } from '../../platform/upstream-token.ts';
 import { PROVIDER_NAMES } from '../providers/catalog.ts';
 
 // Request and response shapes of the studio spec's model management (`/api/v1/models`).
@@ -7,9 +8,10 @@ import { PROVIDER_NAMES } from '../providers/catalog.ts';
 const ModelFields = {
   name: z.string().trim().min(1).max(64),
   provider: z.enum(PROVIDER_NAMES),
-  model_name: z.string().trim().min(1).max(128),
+  /** Sent upstream as is, so printable ASCII without spaces (the display `name` may be any text). */
+  model_name: upstreamToken({ max: 128 }),
   /** Write-only: stored encrypted, never answered (responses carry `has_api_key` and `key_hint`). */
-  api_key: z.string().trim().min(1).max(4096).nullable(),
+  api_key: upstreamToken({ max: 4096 }).nullable(),
   /** Checked against SSRF rules by the service (https, public address). */
   api_base: z.string().trim().min(1).max(2048).nullable(),
   config: z.record(z.string(), z.unknown()),

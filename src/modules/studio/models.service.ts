@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { assertSafeUpstreamUrl } from '../../platform/ssrf.ts';
 import type { Clock } from '../../platform/time.ts';
 import { providerNeedsEndpoint, type ProviderName } from '../providers/catalog.ts';
-import { keyHint, normaliseBaseUrl } from '../routing/channels.service.ts';
+import { keyHint, normaliseBaseUrl, refuseMovingStoredKey } from '../routing/channels.service.ts';
 import type { PlatformUpstream } from '../routing/platform-candidates.ts';
 import { registryModels, type RegistryModelRow } from './models.tables.ts';
 
@@ -119,12 +119,18 @@ export function createModelRegistry(deps: { database: Database; clock: Clock; se
       });
     },
 
+    /** A stored key follows a new `api_base` or `provider` only when `api_key` is given again (or removed) with it. */
     async update(id: number, patch: RegistryModelPatch): Promise<RegistryModel> {
       const current = await liveRow(id);
       let apiBase = current.apiBase;
       if (patch.apiBase !== undefined) apiBase = patch.apiBase === null ? null : await safeApiBase(patch.apiBase);
+      const provider = patch.provider ?? (current.provider as ProviderName);
+      if (current.credentialCiphertext !== null) {
+        const moved = apiBase !== current.apiBase ? 'api_base' : provider !== current.provider ? 'provider' : undefined;
+        refuseMovingStoredKey(moved, patch.apiKey !== undefined, 'body.api_key');
+      }
       const hasKey = patch.apiKey === undefined ? current.credentialCiphertext !== null : patch.apiKey !== null;
-      assertEndpoint(patch.provider ?? (current.provider as ProviderName), hasKey, apiBase);
+      assertEndpoint(provider, hasKey, apiBase);
       return writing(async () => {
         const [row] = await database.db
           .update(registryModels)

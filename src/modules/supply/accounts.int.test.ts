@@ -24,7 +24,7 @@ describe.each(DB_TIERS)('supply accounts on $name', (tier) => {
   });
   afterAll(async () => {
     h?.assertNoLeaks();
-    h?.assertOnlyDocumentedExceptions();
+    h?.assertOnlyDeclaredStatuses();
     await h?.close();
   });
 
@@ -76,24 +76,49 @@ describe.each(DB_TIERS)('supply accounts on $name', (tier) => {
     expect(again.status).toBe(201);
     expect(again.body.data).toEqual(first.body.data);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    // The contract declares no 409 for createSupplyAccount: the key reused with another body is 422 SUP_ACC_4222.
     const other = await create(alice, credential, { account_alias: 'another alias' }, headers);
-    expect(other.status).toBe(409);
-    expect(other.body.error.code).toBe('SUP_ACC_4091');
+    expect(other.status).toBe(422);
+    expect(other.body.error).toMatchObject({ code: 'SUP_ACC_4222', details: { field: 'headers.idempotency-key' } });
     const [row] = await h.t.database.db.select().from(supplyAccounts).where(eq(supplyAccounts.id, first.body.data.account_id));
     expect(row?.credentialCiphertext).not.toContain(credential);
     expect(row?.credentialCiphertext.startsWith('v1.')).toBe(true);
   });
 
-  it('refuses a credential already mounted, by anyone (409 SUP_ACC_4093), and a rejected one (422)', async () => {
+  it('refuses a credential already mounted, by anyone (422 SUP_ACC_4221), and a rejected one (422 SUP_ACC_4223)', async () => {
     const credential = h.credential();
     expect((await create(alice, credential)).status).toBe(201);
     const dup = await create(bob, credential);
-    expect(dup.status).toBe(409);
-    expect(dup.body.error.code).toBe('SUP_ACC_4093');
+    expect(dup.status).toBe(422);
+    expect(dup.body.error).toMatchObject({ code: 'SUP_ACC_4221', message: 'This credential is already mounted as a supply account' });
     const refused = await create(bob, h.credential('<<<<'));
     expect(refused.status).toBe(422);
-    expect(refused.body.error.code).toBe('SUP_ACC_4221');
+    expect(refused.body.error.code).toBe('SUP_ACC_4223');
     expect(refused.body.error.details.verify_status).toBe('reject');
+  });
+
+  it('answers two concurrent creates with one Idempotency-Key with one account, and only declared statuses', async () => {
+    const credential = h.credential();
+    const headers = idem();
+    const before = (await h.t.database.db.select().from(supplyAccounts)).length;
+    const results = await Promise.all([create(alice, credential, {}, headers), create(alice, credential, {}, headers)]);
+    for (const r of results) {
+      expect([201, 422], r.raw).toContain(r.status);
+      if (r.status === 422) expect(r.body.error.code).toBe('SUP_ACC_4222');
+    }
+    expect(results.some((r) => r.status === 201)).toBe(true);
+    expect(await h.t.database.db.select().from(supplyAccounts)).toHaveLength(before + 1);
+  });
+
+  it('refuses a credential that is not printable ASCII without spaces with 400 SUP_ACC_4001, on verify and create', async () => {
+    for (const credential_input of ['sk-with space inside', 'sk-ünïcødé-key', 'sk-line\u2028separator']) {
+      const verify = await h.call(alice, 'POST', '/api/v1/supply/accounts/verify', { payload: { provider: 'openai', account_type: 'api_key', credential_input } });
+      expect(verify.status).toBe(400);
+      expect(verify.body.error).toMatchObject({ code: 'SUP_ACC_4001', details: { field: 'body.credential_input' } });
+      const created = await create(alice, credential_input);
+      expect(created.status).toBe(400);
+      expect(created.body.error.details.field).toBe('body.credential_input');
+    }
   });
 
   it('walks the states: activate, suspend, activate again; delete refused while active', async () => {

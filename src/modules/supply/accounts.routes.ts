@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { supplyOk } from '../../platform/envelopes.ts';
-import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
+import { AppError } from '../../platform/errors.ts';
+import { HOURS, recordAs, type Idempotency, type ResponseRecord } from '../../platform/idempotency.ts';
 import { principalOf } from '../identity/auth.hooks.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import {
@@ -30,6 +31,15 @@ export function accountView(a: SupplyAccountRow) {
     models: a.models,
     updated_at: isoTime(a.updatedAt),
   };
+}
+
+/**
+ * createSupplyAccount declares no 409: the Idempotency-Key guard's conflicts (the key used with another body, or its
+ * first request still running) answer 422 SUP_ACC_4222. The account service itself raises no CONFLICT.
+ */
+function asIdempotencyRefusal(err: unknown): never {
+  if (err instanceof AppError && err.code === 'CONFLICT') throw new AppError('SUP_ACC_4222', err.message, { field: 'headers.idempotency-key' });
+  throw err;
 }
 
 export const accountStatusView = (a: SupplyAccountRow) => ({ account_id: a.id, status: a.status, updated_at: isoTime(a.updatedAt) });
@@ -67,19 +77,24 @@ export async function accountRoutes(root: FastifyInstance, deps: { accounts: Acc
       ...supplyAuth.supplier,
       schema: {
         tags, body: CreateBody, response: { 201: AccountResponse },
-        description: 'Verifies and mounts an upstream account (`pending`). Needs an `Idempotency-Key` header (kept 24 h): a retry gets the same answer.',
+        description: `Verifies and mounts an upstream account (\`pending\`). Needs an \`Idempotency-Key\` header (kept 24 h): a retry
+gets the same answer. Refusals are 422, as the contract declares: \`SUP_ACC_4221\` the credential is already mounted,
+\`SUP_ACC_4222\` the key was used with another body (or its first request is still running), \`SUP_ACC_4223\` the
+credential failed verification.`,
       },
     },
     async (req, reply) => {
       const userId = principalOf(req).userId;
-      return deps.idempotency.run(req, reply, { scope: `user:${userId}:supply.account.create`, ttlMs: 24 * HOURS, required: true }, async () => {
+      const once = { scope: `user:${userId}:supply.account.create`, ttlMs: 24 * HOURS, required: true, status: 201 };
+      const created = (row: SupplyAccountRow) => supplyOk(req.id, accountView(row));
+      const run = deps.idempotency.run(req, reply, once, async (record: ResponseRecord<ReturnType<typeof created>>) => {
         const b = req.body;
         const row = await accounts.create(actorOf(req, userId), {
           provider: b.provider, accountType: b.account_type, credential: b.credential_input, minQuotaThreshold: b.min_quota_threshold, alias: b.account_alias,
-        });
-        reply.status(201);
-        return supplyOk(req.id, accountView(row));
+        }, recordAs(record, created));
+        return created(row);
       });
+      return run.catch(asIdempotencyRefusal);
     },
   );
 

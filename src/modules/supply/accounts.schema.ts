@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RowId, supplyEnvelope } from '../../platform/envelopes.ts';
+import { upstreamToken } from '../../platform/upstream-token.ts';
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES, REVIEW_STATUSES, SUPPLY_PROVIDERS, VERIFY_STATUSES } from './supply.tables.ts';
 import { supplyListEnvelope, SupplyPageQuery } from './supply.schema.ts';
 
@@ -9,7 +10,8 @@ import { supplyListEnvelope, SupplyPageQuery } from './supply.schema.ts';
 export const VerifyBody = z.object({
   provider: z.enum(SUPPLY_PROVIDERS),
   account_type: z.enum(ACCOUNT_TYPES),
-  credential_input: z.string().min(8).max(4096),
+  /** Sent to the provider in its auth header as is: printable ASCII without spaces (a pasted line break is trimmed). */
+  credential_input: upstreamToken({ min: 8, max: 4096 }),
   min_quota_threshold: z.number().min(0).optional(),
 });
 

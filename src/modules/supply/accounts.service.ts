@@ -2,6 +2,7 @@ import { and, count, desc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto.ts';
 import { isUniqueViolation, type Database, type Db } from '../../platform/db.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
+import { NO_RECORD, type ResponseRecord } from '../../platform/idempotency.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import { supplyAccounts, type AccountStatus, type ReviewStatus, type SupplyAccountRow } from './supply.tables.ts';
@@ -66,7 +67,7 @@ export function createAccountService(deps: {
     return row !== undefined;
   }
 
-  const duplicate = () => new AppError('SUP_ACC_4093', 'This credential is already mounted as a supply account');
+  const duplicate = () => new AppError('SUP_ACC_4221', 'This credential is already mounted as a supply account');
 
   async function transition(actor: Actor, id: number, action: Action, o: { owner?: number; reason?: string } = {}) {
     const row = await database.transaction(async (tx) => {
@@ -104,13 +105,13 @@ export function createAccountService(deps: {
   return {
     verify: (input: VerifyInput) => deps.verify(input),
 
-    /** Verifies, then mounts: a rejected verification is refused with its check items (422). */
-    async create(actor: Actor, input: CreateAccountInput): Promise<SupplyAccountRow> {
+    /** Verifies, then mounts: a rejected verification is refused with its check items (422 SUP_ACC_4223). */
+    async create(actor: Actor, input: CreateAccountInput, response: ResponseRecord<SupplyAccountRow> = NO_RECORD): Promise<SupplyAccountRow> {
       const result = await deps.verify(input);
       const dup = result.checkItems.find((c) => c.item === 'duplicate' && c.result === 'fail');
       if (dup) throw duplicate();
       if (result.verifyStatus === 'reject') {
-        throw new AppError('UNPROCESSABLE', 'The credential did not pass verification', { verify_status: result.verifyStatus, risk_score: result.riskScore, check_items: result.checkItems });
+        throw new AppError('SUP_ACC_4223', 'The credential did not pass verification', { verify_status: result.verifyStatus, risk_score: result.riskScore, check_items: result.checkItems });
       }
       try {
         return await database.transaction(async (tx) => {
@@ -129,6 +130,8 @@ export function createAccountService(deps: {
             actorUserId: actor.userId, tenantUserId: actor.userId, action: 'account.create', objectType: 'supply_account', objectId: String(created.id),
             before: {}, after: { status: created.status, review_status: created.reviewStatus, verify_status: created.verifyStatus }, requestId: actor.requestId,
           });
+          // The Idempotency-Key's response commits with the account: a retry can never mount it twice.
+          await response.save(tx, created);
           return created;
         });
       } catch (err) {

@@ -3,8 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { supplyOk } from '../../platform/envelopes.ts';
 import { cnyNumber } from '../../platform/money.ts';
 import { principalOf } from '../identity/auth.hooks.ts';
-import { EarningRecordList, EarningsSummary, SupplyRangeQuery, type EarningRecord } from './earnings.schema.ts';
+import { EarningRecordList, EarningsSummary, type EarningRecord } from './earnings.schema.ts';
 import type { EarningsService } from './earnings.service.ts';
+import { SupplyRangeQuery, supplyRangeOf } from './range-query.ts';
 import type { SupplyAuth } from './supply.auth.ts';
 import { isoTime, supplyList, supplyWindow } from './supply.schema.ts';
 import type { SupplyEarningRow } from './supply.tables.ts';
@@ -35,8 +36,9 @@ in UTC+8 (both days inclusive; a missing side is open, no dates at all list the 
 - A withdrawal moves available records to \`frozen\` and, once paid, \`withdrawn\`; \`settlement_id\` names it.
 
 Amounts are CNY. Σ \`amount\` of the records in a status equals the balance of that status
-(GET /api/v1/supply/earnings/summary). Documented exception to the contract: an invalid date, \`end_date\` before
-\`start_date\`, or a page outside the limits answers **400 SUP_EARN_4001** in the ErrorResponse shape.`;
+(GET /api/v1/supply/earnings/summary). The contract declares no 400 here, so a query value that cannot be used is
+not used (an unreal date is as if absent, a page out of bounds takes the nearest bound) and the header
+\`X-Ignored-Query\` names it; \`end_date\` before \`start_date\` lists nothing.`;
 
 export async function earningsRoutes(root: FastifyInstance, deps: { earnings: EarningsService; supplyAuth: SupplyAuth }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -52,13 +54,9 @@ export async function earningsRoutes(root: FastifyInstance, deps: { earnings: Ea
         querystring: SupplyRangeQuery, response: { 200: EarningRecordList },
       },
     },
-    async (req) => {
-      const q = req.query;
-      const { rows, total } = await earnings.list(
-        principalOf(req).userId,
-        { startDate: q.start_date, endDate: q.end_date },
-        supplyWindow(q),
-      );
+    async (req, reply) => {
+      const q = supplyRangeOf(req.query, reply);
+      const { rows, total } = await earnings.list(principalOf(req).userId, { startDate: q.start_date, endDate: q.end_date }, supplyWindow(q));
       return supplyList(req, q, total, rows.map(earningRecordView));
     },
   );

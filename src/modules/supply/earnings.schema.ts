@@ -1,28 +1,10 @@
 import { z } from 'zod';
 import { supplyEnvelope } from '../../platform/envelopes.ts';
 import { parseCny } from '../../platform/money.ts';
-import { beijingDayStart } from '../../platform/time.ts';
-import { SupplyPageQuery, supplyListEnvelope } from './supply.schema.ts';
+import { supplyListEnvelope } from './supply.schema.ts';
 import { EARNING_STATUSES, EARNING_TYPES } from './supply.tables.ts';
 
 // Request and response shapes of the supplier's earnings (records, balances) and the operator's adjustments.
-
-const FIRST_DAY = '1970-01-01';
-
-/** A `YYYY-MM-DD` calendar day in UTC+8, kept as text until the service turns it into instants. */
-export const SupplyDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((day) => beijingDayStart(day) !== undefined && day >= FIRST_DAY, `must be a real date YYYY-MM-DD, ${FIRST_DAY} or later`);
-
-// Day strings compare in calendar order, so a plain string comparison checks the range.
-const orderedDays = (q: { start_date?: string; end_date?: string }) => !q.start_date || !q.end_date || q.start_date <= q.end_date;
-
-/** start_date / end_date (both whole UTC+8 days, both inclusive) and a page: the query of both date-ranged lists. */
-export const SupplyRangeQuery = z
-  .strictObject({ start_date: SupplyDay.optional(), end_date: SupplyDay.optional(), ...SupplyPageQuery.shape })
-  .refine(orderedDays, { message: 'must not be before start_date', path: ['end_date'] });
-export type SupplyRangeQuery = z.infer<typeof SupplyRangeQuery>;
 
 export const EarningRecord = z.object({
   record_id: z.number().int(),

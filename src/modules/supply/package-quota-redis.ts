@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import { HOLD_TTL_MS, IDLE_KEY_TTL_MS, LIVE_HOLDS_LUA } from '../../platform/redis-holds.ts';
 import type { QuotaGate, QuotaHold } from '../routing/candidates.ts';
 import type { QuotaBook } from './package-quota.ts';
 
@@ -8,28 +9,21 @@ import type { QuotaBook } from './package-quota.ts';
 // (package-quota.ts) — reserve the worst case before sending, count what was sold once the charge is durable — but
 // the tokens left and the holds in flight live in Redis, so N nodes together serve no more than a package's quota
 // (plus, at most, the one request that takes the last tokens). Each hold carries an expiry, so a node that dies
-// mid-request cannot keep its holds for ever. One Lua script per step keeps each step atomic.
+// mid-request cannot keep its holds for ever (platform/redis-holds.ts). One Lua script per step keeps each step atomic.
 
-/** A hold outlives any request it covers (the gateway's timeouts end requests long before). */
-const HOLD_TTL_MS = 10 * 60_000;
 /** Packages not touched for a day are forgotten (the database still knows their quota). */
-const KEY_TTL_MS = 24 * 3600_000;
+const KEY_TTL_MS = IDLE_KEY_TTL_MS;
 
 // KEYS: holds (zset, member "<id>:<tokens>", score = expiry), remaining (string).
 // ARGV: now, hold ttl, tokens wanted, tokens the database knows are left, hold id, key ttl.
 // Returns {held, remaining}; held = 0 when nothing is free.
-const RESERVE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+const RESERVE = `${LIVE_HOLDS_LUA}
 local known = tonumber(ARGV[4])
 local stored = redis.call('GET', KEYS[2])
 local remaining = known
 if stored and tonumber(stored) < known then remaining = tonumber(stored) end
 redis.call('SET', KEYS[2], remaining, 'PX', ARGV[6])
-local reserved = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  reserved = reserved + tonumber(string.match(member, ':(%d+)$'))
-end
-local free = remaining - reserved
+local free = remaining - liveHolds(KEYS[1], ARGV[1])
 if free <= 0 then return {0, remaining} end
 local held = math.max(1, math.min(tonumber(ARGV[3]), free))
 redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[5] .. ':' .. held)

@@ -43,10 +43,14 @@ describe.each(DB_TIERS)('packages routed by the gateway on $name', (tier) => {
   beforeAll(async () => {
     h = await startSupply(tier);
     supplier = await h.supplier();
+    // Packages here sell at ¥2 / ¥4 per 1M tokens: the buyers' price for the model must allow that (its list price is
+    // ¥1.08 / ¥4.32).
+    const priced = await h.t.request({ method: 'PUT', url: `/api/v1/admin/model-prices/${MODEL}`, headers: h.operator, payload: { provider: 'openai', input_price: 2, output_price: 4 } });
+    expect(priced.statusCode, priced.body).toBe(200);
   });
   afterAll(async () => {
     h?.assertNoLeaks();
-    h?.assertOnlyDocumentedExceptions();
+    h?.assertOnlyDeclaredStatuses();
     await h?.close();
   });
 
@@ -150,15 +154,15 @@ describe.each(DB_TIERS)('packages routed by the gateway on $name', (tier) => {
     await unlistAll();
   });
 
-  it('takes a failing account out of rotation for all its packages (one circuit per account)', async () => {
+  it('takes an account whose key is refused out of rotation for all its packages (one circuit per account)', async () => {
     const { account } = await publish();
     const draft = await h.call(supplier, 'POST', '/api/v1/supply/packages/draft', {
       payload: { supply_account_id: account, model: 'gpt-4o', total_quota: 1_000_000, price_per_1m_input: 2, price_per_1m_output: 4, valid_days: 30 },
     });
     await h.call(supplier, 'POST', `/api/v1/supply/packages/${draft.body.data.package_id}/publish`);
     const buyer = await h.buyer(100);
-    // The upstream fails: five failures open the account's circuit.
-    for (let i = 0; i < 5; i += 1) expect((await chat(buyer.key, 'hi [[status:500]]')).statusCode).toBe(503);
+    // The upstream refuses the account's key (a 5xx would count against that model only): five open its circuit.
+    for (let i = 0; i < 5; i += 1) expect((await chat(buyer.key, 'hi [[status:401]]')).statusCode).toBe(503);
     const before = h.provider.requests.length;
     const other = await h.t.request({
       method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${buyer.key}` },
@@ -166,6 +170,78 @@ describe.each(DB_TIERS)('packages routed by the gateway on $name', (tier) => {
     });
     expect(other.statusCode).toBe(503);
     expect(h.provider.requests.length).toBe(before);
+    await unlistAll();
+  });
+
+  /** An API key of `who`'s own, funded: a supplier buying through the gateway. */
+  async function keyOf(who: Actor): Promise<string> {
+    await h.fund(who.id, 100);
+    const res = await h.t.request({ method: 'POST', url: '/api/v1/keys', headers: who.auth, payload: { name: 'own key' } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().data.key;
+  }
+  const unlist = (who: Actor, id: number) => h.call(who, 'POST', `/api/v1/supply/packages/${id}/unlist`);
+
+  it("never serves a supplier's own request from its own package: another candidate does, and with none 503", async () => {
+    const own = await publish();
+    const ownKey = await keyOf(supplier);
+    const before = h.provider.requests.length;
+    const alone = await chat(ownKey);
+    expect(alone.statusCode).toBe(503);
+    expect(alone.json().error.message).toContain(MODEL);
+    expect(h.provider.requests.length).toBe(before);
+
+    const other = await h.supplier();
+    const theirs = await publish({}, other);
+    for (let i = 0; i < 6; i += 1) expect((await chat(ownKey)).statusCode).toBe(200);
+    const mine = (await h.usageRows()).filter((r) => r.userId === supplier.id && r.status === 'success');
+    expect(mine).toHaveLength(6);
+    expect(mine.every((r) => r.upstreamId === theirs.id && r.supplierUserId === other.id)).toBe(true);
+    // Anyone else's request may still go to the supplier's package.
+    const buyer = await h.buyer(100);
+    await unlist(other, theirs.id);
+    expect((await chat(buyer.key)).statusCode).toBe(200);
+    expect((await h.usageRows()).filter((r) => r.userId === buyer.id).at(-1)).toMatchObject({ upstreamId: own.id, supplierUserId: supplier.id });
+    await unlistAll();
+  });
+
+  it("skips a package dearer than the buyer's price for the model, so it can neither fail nor overcharge others", async () => {
+    // The buyers' price is ¥2 / ¥4 (beforeAll); the ceiling is ¥3 / ¥6, so this package may be published…
+    const pricey = await publish({ price_per_1m_input: 3, price_per_1m_output: 6 });
+    const buyer = await h.buyer(0);
+    await h.fund(buyer.id, 1);
+    const models = (await h.t.request({ method: 'GET', url: '/v1/models', headers: { authorization: `Bearer ${buyer.key}` } })).json().data;
+    expect(models.find((m: { id: string }) => m.id === MODEL)).toMatchObject({
+      pricing: { currency: 'CNY', input_per_1m_tokens: 2, output_per_1m_tokens: 4 },
+    });
+    // …but it is never tried at a price above the one shown.
+    const before = h.provider.requests.length;
+    expect((await chat(buyer.key)).statusCode).toBe(503);
+    expect(h.provider.requests.length).toBe(before);
+
+    // With a package at the shown price beside it, a buyer whose ¥0.1 covers the hold at ¥4 (20 000 output tokens:
+    // ¥0.08) but not at ¥6 (¥0.12) is served: the dear package does not raise the hold.
+    const other = await h.supplier();
+    const fair = await publish({}, other);
+    const big = await h.t.request({
+      method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${buyer.key}` },
+      payload: { model: MODEL, max_tokens: 20_000, messages: [{ role: 'user', content: 'hi' }] },
+    });
+    expect(big.statusCode, big.body).toBe(200);
+    expect((await h.usageRows()).filter((r) => r.userId === buyer.id && r.status === 'success')).toEqual([
+      expect.objectContaining({ upstreamId: fair.id, costMicros: 50n }),
+    ]);
+
+    // Once the operators raise the shown price, the package serves at its own.
+    await unlist(other, fair.id);
+    const raise = (input: number, output: number) =>
+      h.t.request({ method: 'PUT', url: `/api/v1/admin/model-prices/${MODEL}`, headers: h.operator, payload: { provider: 'openai', input_price: input, output_price: output } });
+    expect((await raise(3, 6)).statusCode).toBe(200);
+    const rich = await h.buyer(100);
+    expect((await chat(rich.key)).statusCode).toBe(200);
+    // 1 × ¥3 + 12 × ¥6 per 1M tokens = 75 µ¥.
+    expect((await h.usageRows()).filter((r) => r.userId === rich.id).at(-1)).toMatchObject({ upstreamId: pricey.id, costMicros: 75n });
+    expect((await raise(2, 4)).statusCode).toBe(200);
     await unlistAll();
   });
 });

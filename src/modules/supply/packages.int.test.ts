@@ -32,7 +32,7 @@ describe.each(DB_TIERS)('supply packages on $name', (tier) => {
   });
   afterAll(async () => {
     h?.assertNoLeaks();
-    h?.assertOnlyDocumentedExceptions();
+    h?.assertOnlyDeclaredStatuses();
     await h?.close();
   });
 
@@ -90,9 +90,26 @@ describe.each(DB_TIERS)('supply packages on $name', (tier) => {
     expect(detail.body.data.expires_at).toBe(new Date(clock.now().getTime() + 30 * DAY).toISOString());
   });
 
-  it('clones an expired package into a new draft with its whole quota; anything else cannot be cloned', async () => {
+  it('clones a package in any state into a new draft (201; the contract declares no 409 here)', async () => {
+    const id = (await draft(alice, { total_quota: 7000, price_per_1m_input: 1.5 })).body.data.package_id;
+    const fromDraft = await h.call(alice, 'POST', `/api/v1/supply/packages/${id}/clone`);
+    expect(fromDraft.status).toBe(201);
+    expect(fromDraft.body.data).toMatchObject({ status: 'draft', total_quota: 7000, available_quota: 7000, price_per_1m_input: 1.5, cloned_from: id });
+    await act(alice, id, 'publish');
+    await h.t.database.db.update(supplyPackages).set({ availableQuota: 10 }).where(eq(supplyPackages.id, id));
+    expect((await h.call(alice, 'POST', `/api/v1/supply/packages/${id}/clone`)).body.data).toMatchObject({ status: 'draft', available_quota: 7000 });
+    await act(alice, id, 'pause');
+    expect((await h.call(alice, 'POST', `/api/v1/supply/packages/${id}/clone`)).status).toBe(201);
+    await h.t.database.db.update(supplyPackages).set({ status: 'sold_out', availableQuota: 0 }).where(eq(supplyPackages.id, id));
+    const fromSoldOut = await h.call(alice, 'POST', `/api/v1/supply/packages/${id}/clone`);
+    expect(fromSoldOut.status).toBe(201);
+    expect(fromSoldOut.body.data).toMatchObject({ status: 'draft', available_quota: 7000, cloned_from: id });
+    // The source is untouched.
+    expect((await h.call(alice, 'GET', `/api/v1/supply/packages/${id}`)).body.data.status).toBe('sold_out');
+  });
+
+  it('clones an expired package into a new draft with its whole quota', async () => {
     const id = (await draft(alice, { total_quota: 5000 })).body.data.package_id;
-    expect((await h.call(alice, 'POST', `/api/v1/supply/packages/${id}/clone`)).status).toBe(409);
     await act(alice, id, 'publish');
     await h.t.database.db.update(supplyPackages).set({ availableQuota: 120 }).where(eq(supplyPackages.id, id));
     await act(alice, id, 'unlist');
@@ -114,7 +131,7 @@ describe.each(DB_TIERS)('supply packages on $name', (tier) => {
     const res = await h.call(alice, 'POST', '/api/v1/supply/packages/batch-price', {
       payload: {
         items: [
-          { package_id: a, price_per_1m_input: 2, price_per_1m_output: 4.1234 },
+          { package_id: a, price_per_1m_input: 1.6, price_per_1m_output: 4.1234 },
           { package_id: b, price_per_1m_input: 0, price_per_1m_output: 0.5 },
           { package_id: expired, price_per_1m_input: 1, price_per_1m_output: 1 },
           { package_id: bobs, price_per_1m_input: 1, price_per_1m_output: 1 },
@@ -133,7 +150,7 @@ describe.each(DB_TIERS)('supply packages on $name', (tier) => {
       { package_id: b, error_code: 'SUP_PKG_4004', message: expect.any(String) },
       { package_id: 987654, error_code: 'SUP_PKG_4041', message: expect.any(String) },
     ]);
-    expect((await h.call(alice, 'GET', `/api/v1/supply/packages/${a}`)).body.data).toMatchObject({ price_per_1m_input: 2, price_per_1m_output: 4.1234 });
+    expect((await h.call(alice, 'GET', `/api/v1/supply/packages/${a}`)).body.data).toMatchObject({ price_per_1m_input: 1.6, price_per_1m_output: 4.1234 });
     expect((await h.call(bob, 'GET', `/api/v1/supply/packages/${bobs}`)).body.data.price_per_1m_input).toBe(1.5);
     const tooMany = await h.call(alice, 'POST', '/api/v1/supply/packages/batch-price', {
       payload: { items: Array.from({ length: 201 }, () => ({ package_id: a, price_per_1m_input: 1, price_per_1m_output: 1 })) },

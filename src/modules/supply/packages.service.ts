@@ -4,14 +4,16 @@ import { AppError, notFound } from '../../platform/errors.ts';
 import { parseCny } from '../../platform/money.ts';
 import { addMs, type Clock } from '../../platform/time.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
+import type { ModelCatalog } from '../routing/model-catalog.service.ts';
 import { ADAPTERS } from '../providers/registry.ts';
 import type { Actor } from './accounts.service.ts';
 import type { RoutablePackage } from './package-candidates.ts';
+import { priceRefusal } from './package-prices.ts';
 import { supplyAccounts, supplyPackages, type PackageStatus, type SupplyPackageRow } from './supply.tables.ts';
 
 // Token packages (DESIGN.md §6): draft → active (publish) ↔ paused; active/paused → expired (unlist, or `valid_days`
-// after the first publication, by a job); sold_out only by the system (package-charges.ts); clone an expired package
-// into a new draft. Published packages are the router's supplier candidates (package-candidates.ts).
+// after the first publication, by a job); sold_out only by the system (package-charges.ts); clone any package into a
+// new draft. Published packages are the router's supplier candidates (package-candidates.ts).
 
 type Action = 'publish' | 'pause' | 'unlist';
 
@@ -52,7 +54,7 @@ export interface PriceItem {
   price_per_1m_output: unknown;
 }
 
-export function createPackageService(deps: { database: Database; clock: Clock; audit: AuditLog; onChange: () => void }) {
+export function createPackageService(deps: { database: Database; clock: Clock; audit: AuditLog; catalog: ModelCatalog; onChange: () => void }) {
   const { database, clock, audit } = deps;
   const t = supplyPackages;
   const a = supplyAccounts;
@@ -97,6 +99,8 @@ export function createPackageService(deps: { database: Database; clock: Clock; a
   }
 
   async function transition(actor: Actor, id: number, action: Action) {
+    // Read before the transaction: a first load of the catalog queries the database, which must not wait on our lock.
+    const catalog = action === 'publish' ? await deps.catalog.models() : undefined;
     const row = await database.transaction(async (tx) => {
       const before = await lockOwned(tx, id, actor.userId);
       const rule = TRANSITIONS[action];
@@ -107,6 +111,9 @@ export function createPackageService(deps: { database: Database; clock: Clock; a
         if (before.expiresAt && before.expiresAt <= now) throw stateError('expired', 'published');
         const account = await sellingAccount(tx, actor.userId, before.supplyAccountId).catch(() => undefined);
         if (!account) throw new AppError('SUP_PKG_4092', 'The package\'s supply account is not active; activate it before publishing', { status: before.status });
+        // The ceiling may have been lowered (or the model taken off the price list) since the price was set.
+        const refusal = priceRefusal(catalog as NonNullable<typeof catalog>, before.model, { input: before.priceInputMicros, output: before.priceOutputMicros });
+        if (refusal) throw new AppError('SUP_PKG_4094', `${refusal.message}; re-price the package to publish it`, { field: refusal.field, ceiling: refusal.ceiling });
         // valid_days run from the first publication.
         if (!before.publishedAt) Object.assign(changes, { publishedAt: now, expiresAt: addMs(now, before.validDays * DAY_MS) });
       }
@@ -120,12 +127,15 @@ export function createPackageService(deps: { database: Database; clock: Clock; a
 
   return {
     async draft(actor: Actor, input: DraftInput): Promise<SupplyPackageRow> {
+      const catalog = await deps.catalog.models();
       return database.transaction(async (tx) => {
         const account = await sellingAccount(tx, actor.userId, input.accountId);
         const known = account.models ?? ADAPTERS[account.provider].models.map((m) => m.id);
         if (!known.includes(input.model)) {
           throw new AppError('UNPROCESSABLE', `The account does not serve model ${input.model}`, { field: 'body.model', models: known });
         }
+        const refusal = priceRefusal(catalog, input.model, { input: input.priceInput, output: input.priceOutput });
+        if (refusal) throw new AppError('UNPROCESSABLE', refusal.message, { field: `body.${refusal.field}`, ceiling: refusal.ceiling });
         return insertDraft(tx, actor, 'draft', {
           supplyAccountId: input.accountId, model: input.model, totalQuota: input.totalQuota, priceInputMicros: input.priceInput,
           priceOutputMicros: input.priceOutput, validDays: input.validDays, maxConcurrent: input.maxConcurrent, rateLimitRpm: input.rateLimitRpm,
@@ -137,11 +147,10 @@ export function createPackageService(deps: { database: Database; clock: Clock; a
     pause: (actor: Actor, id: number) => transition(actor, id, 'pause'),
     unlist: (actor: Actor, id: number) => transition(actor, id, 'unlist'),
 
-    /** A new draft from an expired package, with its whole quota again. */
+    /** A new draft from a package in any state (the contract declares only 201/401/404), with its whole quota again. */
     async clone(actor: Actor, id: number): Promise<SupplyPackageRow> {
       return database.transaction(async (tx) => {
         const source = await lockOwned(tx, id, actor.userId);
-        if (source.status !== 'expired') throw new AppError('SUP_PKG_4092', `Only an expired package can be cloned; this one is ${source.status}`, { status: source.status });
         return insertDraft(tx, actor, 'clone', {
           supplyAccountId: source.supplyAccountId, model: source.model, totalQuota: source.totalQuota, priceInputMicros: source.priceInputMicros,
           priceOutputMicros: source.priceOutputMicros, validDays: source.validDays, maxConcurrent: source.maxConcurrent, rateLimitRpm: source.rateLimitRpm,
@@ -154,11 +163,13 @@ export function createPackageService(deps: { database: Database; clock: Clock; a
     async batchPrice(actor: Actor, items: PriceItem[]) {
       const failures: { package_id: number; error_code: string; message: string }[] = [];
       let changed = 0;
+      const catalog = await deps.catalog.models();
       await database.transaction(async (tx) => {
         const ids = [...new Set(items.map((i) => i.package_id))].sort((x, y) => x - y);
         const owned = new Map(
           (await tx.select().from(t).where(and(inArray(t.id, ids), eq(t.supplierUserId, actor.userId))).orderBy(t.id).for('update')).map((r) => [r.id, r]),
         );
+        let refusal: ReturnType<typeof priceRefusal>;
         for (const item of items) {
           const row = owned.get(item.package_id);
           const input = unitPrice(item.price_per_1m_input);
@@ -169,6 +180,8 @@ export function createPackageService(deps: { database: Database; clock: Clock; a
             failures.push({ package_id: item.package_id, error_code: 'SUP_PKG_4004', message: 'Prices must be numbers ≥ 0 (CNY per 1M tokens) with at most 4 decimals' });
           } else if (row.status === 'sold_out' || row.status === 'expired') {
             failures.push({ package_id: item.package_id, error_code: 'SUP_PKG_4093', message: `The package is ${row.status}; its price cannot change` });
+          } else if ((refusal = priceRefusal(catalog, row.model, { input, output }))) {
+            failures.push({ package_id: item.package_id, error_code: 'SUP_PKG_4004', message: refusal.message });
           } else {
             await tx.update(t).set({ priceInputMicros: input, priceOutputMicros: output, updatedAt: clock.now() }).where(eq(t.id, row.id));
             await audit.record(tx, {

@@ -60,7 +60,7 @@ describe.each(DB_TIERS)('supplier profile and phone codes on $name', (tier) => {
     const code = await lastCode(h, phone);
     expect(code).toMatch(/^\d{6}$/);
 
-    const saved = await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: code, display_name: '  Acme Compute ' } });
+    const saved = await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: code, display_name: '  Acme Compute ', password: who.password } });
     expect(saved.status, saved.raw).toBe(200);
     expect(saved.body.data).toMatchObject({
       display_name: 'Acme Compute', phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`, phone_verified: true, phone_verified_at: clock.now().toISOString(),
@@ -126,10 +126,10 @@ describe.each(DB_TIERS)('supplier profile and phone codes on $name', (tier) => {
     await h.call(who, 'POST', SEND, { payload: { phone } });
     const code = await lastCode(h, phone);
     const wrong = code === '000000' ? '111111' : '000000';
-    const refused = await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: wrong } });
+    const refused = await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: wrong, password: who.password } });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ message: expect.stringContaining('wrong or has expired'), details: { field: 'body.sms_code' } });
-    expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: code } })).status).toBe(400);
+    expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: code, password: who.password } })).status).toBe(400);
     expect((await h.call(who, 'GET', PROFILE)).body.data.phone).toBeNull();
   });
 
@@ -139,14 +139,14 @@ describe.each(DB_TIERS)('supplier profile and phone codes on $name', (tier) => {
     await h.call(who, 'POST', SEND, { payload: { phone } });
     const code = await lastCode(h, phone);
     clock.advance(5 * 60_000);
-    expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: code } })).status).toBe(400);
+    expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: code, password: who.password } })).status).toBe(400);
   });
 
   it('refuses a code sent to another number', async () => {
     const who = await h.supplier();
     const phone = freshPhone();
     await h.call(who, 'POST', SEND, { payload: { phone } });
-    const res = await h.call(who, 'PUT', PROFILE, { payload: { phone: freshPhone(), sms_code: await lastCode(h, phone) } });
+    const res = await h.call(who, 'PUT', PROFILE, { payload: { phone: freshPhone(), sms_code: await lastCode(h, phone), password: who.password } });
     expect(res.status).toBe(400);
   });
 
@@ -158,10 +158,10 @@ describe.each(DB_TIERS)('supplier profile and phone codes on $name', (tier) => {
     clock.advance(60_000);
     await h.call(who, 'POST', SEND, { payload: { phone } });
     const second = await lastCode(h, phone);
-    if (first !== second) expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: first } })).status).toBe(400);
+    if (first !== second) expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: first, password: who.password } })).status).toBe(400);
     clock.advance(60_000);
     await h.call(who, 'POST', SEND, { payload: { phone } });
-    expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: await lastCode(h, phone) } })).status).toBe(200);
+    expect((await h.call(who, 'PUT', PROFILE, { payload: { phone, sms_code: await lastCode(h, phone), password: who.password } })).status).toBe(200);
   });
 
   it('changes and clears the display name without touching the phone', async () => {

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
+import { AppError } from '../../platform/errors.ts';
 import { MICROS_PER_YUAN } from '../../platform/money.ts';
-import { formatStudioTime } from '../../platform/time.ts';
+import { addMs, formatStudioTime } from '../../platform/time.ts';
 import type { SupplyEarningRow } from './supply.tables.ts';
 
-// The withdrawal rules as data and pure functions (DESIGN.md §6): limits, cooldown, the SMS lock, the 1 % fee, the
-// settlement number, and which earnings records a withdrawal freezes.
+// The withdrawal rules as data and pure functions (DESIGN.md §6): limits, cooldown, the SMS lock, the pause after a
+// phone change, the 1 % fee, the settlement number, and which earnings records a withdrawal freezes.
 
 const MINUTE_MS = 60 * 1000;
 
@@ -16,7 +17,42 @@ export const WITHDRAW_RULES = {
   feeBps: 100n,
   lockAfterFailures: 5,
   lockMs: 15 * MINUTE_MS,
+  /** Withdrawals wait this long after the phone changes: a hijacked session that swapped it cannot cash out at once. */
+  phoneChangeHoldMs: 24 * 60 * MINUTE_MS,
 } as const;
+
+/**
+ * One more wrong code (or password, when binding a phone) in a row: the fifth locks withdrawals and phone changes
+ * for 15 minutes and starts the count afresh.
+ */
+export function nextWrongAttempt(failures: number, now: Date): { failures: number; lockedUntil: Date | null; left: number } {
+  const count = failures + 1;
+  if (count >= WITHDRAW_RULES.lockAfterFailures) return { failures: 0, lockedUntil: addMs(now, WITHDRAW_RULES.lockMs), left: 0 };
+  return { failures: count, lockedUntil: null, left: WITHDRAW_RULES.lockAfterFailures - count };
+}
+
+export function lockedError(until: Date): AppError {
+  return new AppError('SUP_SET_4003', `Too many wrong codes: withdrawals and phone changes are locked until ${until.toISOString()}`, {
+    locked_until: until.toISOString(),
+  });
+}
+
+/** When withdrawals may resume after the phone changed at `phoneChangedAt` (undefined: they may now). */
+export function phoneChangeHoldUntil(phoneChangedAt: Date | null, now: Date): Date | undefined {
+  const until = phoneChangedAt ? addMs(phoneChangedAt, WITHDRAW_RULES.phoneChangeHoldMs) : undefined;
+  return until && until > now ? until : undefined;
+}
+
+/** SUP_SET_4002 while withdrawals are paused after a phone change, saying why and until when. */
+export function phoneChangeHold(phoneChangedAt: Date | null, now: Date): AppError | undefined {
+  const until = phoneChangeHoldUntil(phoneChangedAt, now);
+  if (!until || !phoneChangedAt) return undefined;
+  return new AppError(
+    'SUP_SET_4002',
+    `Withdrawals are paused for 24 hours after the withdrawal phone changes: it changed at ${phoneChangedAt.toISOString()}, so withdrawing is possible again at ${until.toISOString()}`,
+    { limit: 'phone_changed', phone_changed_at: phoneChangedAt.toISOString(), until: until.toISOString(), retry_after_seconds: Math.ceil((until.getTime() - now.getTime()) / 1000) },
+  );
+}
 
 const FEN = 10_000n;
 

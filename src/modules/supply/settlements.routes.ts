@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { supplyEnvelope, supplyOk } from '../../platform/envelopes.ts';
-import { HOURS, type Idempotency } from '../../platform/idempotency.ts';
+import { HOURS, recordAs, type Idempotency, type ResponseRecord } from '../../platform/idempotency.ts';
 import type { UrlSigner } from '../../platform/signed-urls.ts';
 import type { Clock } from '../../platform/time.ts';
 import { principalOf } from '../identity/auth.hooks.ts';
@@ -15,6 +15,7 @@ import {
 import type { SettlementService } from './settlements.service.ts';
 import { statementCsv, statementFileName, statementLink, statementPath } from './statement.ts';
 import type { SupplyAuth } from './supply.auth.ts';
+import type { SupplySettlementRow } from './supply.tables.ts';
 import { supplyList, supplyWindow } from './supply.schema.ts';
 
 export interface SettlementRouteDeps {
@@ -57,11 +58,11 @@ export async function settlementRoutes(root: FastifyInstance, deps: SettlementRo
     },
     async (req, reply) => {
       const userId = principalOf(req).userId;
-      return idempotency.run(req, reply, { scope: `user:${userId}:supply.withdraw`, ttlMs: WITHDRAW_IDEMPOTENCY_MS }, async () => {
+      const created = (row: SupplySettlementRow) => supplyOk(req.id, supplySettlement(row));
+      return idempotency.run(req, reply, { scope: `user:${userId}:supply.withdraw`, ttlMs: WITHDRAW_IDEMPOTENCY_MS, status: 201 }, async (record: ResponseRecord<ReturnType<typeof created>>) => {
         const b = req.body;
-        const row = await settlements.withdraw(userId, { amount: b.withdraw_amount, paymentMethod: b.payment_method, paymentAccount: b.payment_account, smsCode: b.sms_code }, req.id);
-        reply.status(201);
-        return supplyOk(req.id, supplySettlement(row));
+        const w = { amount: b.withdraw_amount, paymentMethod: b.payment_method, paymentAccount: b.payment_account, smsCode: b.sms_code };
+        return created(await settlements.withdraw(userId, w, req.id, recordAs(record, created)));
       });
     },
   );

@@ -1,5 +1,6 @@
 import type { Database, Db } from '../../platform/db.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
+import { NO_RECORD, type ResponseRecord } from '../../platform/idempotency.ts';
 import { formatCny } from '../../platform/money.ts';
 import { addMs, beijingDay, beijingDayStart, type Clock } from '../../platform/time.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
@@ -7,7 +8,7 @@ import { ACCOUNTS } from '../ledger/accounts.ts';
 import { InsufficientFunds, type Ledger } from '../ledger/ledger.service.ts';
 import type { PayoutOrder, PayoutProvider, PayoutProviderName } from './payouts.ts';
 import type { ProfileService, SupplierRow } from './profile.service.ts';
-import { planFreeze, withdrawFee, newSettlementNo, WITHDRAW_RULES } from './settlement-rules.ts';
+import { lockedError, newSettlementNo, nextWrongAttempt, phoneChangeHold, planFreeze, withdrawFee, WITHDRAW_RULES } from './settlement-rules.ts';
 import * as repo from './settlements.repo.ts';
 import type { SmsCodes } from './sms-codes.ts';
 import type { PAYMENT_METHODS, SettlementStatus, SupplyEarningRow, SupplySettlementRow } from './supply.tables.ts';
@@ -57,22 +58,13 @@ export interface SettlementDeps {
 export function createSettlementService(deps: SettlementDeps) {
   const { database, clock, ledger, audit, codes, profile, payouts } = deps;
 
-  function lockedError(until: Date): AppError {
-    return new AppError('SUP_SET_4003', `Too many wrong SMS codes: withdrawals are locked until ${until.toISOString()}`, { locked_until: until.toISOString() });
-  }
-
-  /** A wrong code counts against the supplier; the fifth in a row locks withdrawals (and starts the count afresh). */
+  /** A wrong code counts against the supplier (nextWrongAttempt). */
   async function countWrongCode(tx: Db, s: SupplierRow, now: Date): Promise<AppError> {
-    const failures = s.smsFailures + 1;
-    if (failures >= WITHDRAW_RULES.lockAfterFailures) {
-      const until = addMs(now, WITHDRAW_RULES.lockMs);
-      await repo.setSmsFailures(tx, s.userId, 0, until, now);
-      return lockedError(until);
-    }
-    await repo.setSmsFailures(tx, s.userId, failures, null, now);
-    const left = WITHDRAW_RULES.lockAfterFailures - failures;
-    return new AppError('SUP_SET_4003', `The SMS code is wrong or has expired; ${left} more wrong code(s) lock withdrawals for 15 minutes`, {
-      field: 'body.sms_code', attempts_left: left,
+    const next = nextWrongAttempt(s.smsFailures, now);
+    await repo.setSmsFailures(tx, s.userId, next.failures, next.lockedUntil, now);
+    if (next.lockedUntil) return lockedError(next.lockedUntil);
+    return new AppError('SUP_SET_4003', `The SMS code is wrong or has expired; ${next.left} more wrong code(s) lock withdrawals for 15 minutes`, {
+      field: 'body.sms_code', attempts_left: next.left,
     });
   }
 
@@ -160,21 +152,26 @@ export function createSettlementService(deps: SettlementDeps) {
     /** Sends the withdrawal code to the supplier's verified phone. */
     async sendWithdrawCode(userId: number) {
       const phone = await profile.verifiedPhone(userId);
-      const { withdrawLockedUntil } = await profile.get(userId);
+      const { withdrawLockedUntil, phoneChangedAt } = await profile.get(userId);
       if (withdrawLockedUntil && withdrawLockedUntil > clock.now()) throw lockedError(withdrawLockedUntil);
+      const paused = phoneChangeHold(phoneChangedAt, clock.now());
+      if (paused) throw paused;
       return { phone, ...(await codes.send(userId, 'withdraw', phone)) };
     },
 
     /**
-     * Checks, in this order: lock → SMS code → another open withdrawal → limits and cooldown → available earnings.
+     * Checks, in this order: lock → pause after a phone change → SMS code → another open withdrawal → limits and
+     * cooldown → available earnings.
      * A wrong code is counted even though the request fails; any later refusal rolls everything back, the code included.
      */
-    async withdraw(userId: number, w: WithdrawRequest, requestId: string): Promise<SupplySettlementRow> {
+    async withdraw(userId: number, w: WithdrawRequest, requestId: string, response: ResponseRecord<SupplySettlementRow> = NO_RECORD): Promise<SupplySettlementRow> {
       const phone = await profile.verifiedPhone(userId);
       const outcome = await database.transaction(async (tx): Promise<{ refused: AppError } | { settlement: SupplySettlementRow }> => {
         const supplier = (await repo.lockSupplier(tx, userId)) as SupplierRow;
         const now = clock.now();
         if (supplier.withdrawLockedUntil && supplier.withdrawLockedUntil > now) return { refused: lockedError(supplier.withdrawLockedUntil) };
+        const paused = phoneChangeHold(supplier.phoneChangedAt, now);
+        if (paused) return { refused: paused };
         const verdict = await codes.check(tx, userId, 'withdraw', phone, w.smsCode);
         if (verdict === 'wrong') return { refused: await countWrongCode(tx, supplier, now) };
         // The right code sent twice (a double submit): the first request's withdrawal is the answer, if still open.
@@ -203,6 +200,8 @@ export function createSettlementService(deps: SettlementDeps) {
           actorUserId: userId, tenantUserId: userId, action: 'settlement.create', objectType: 'supply_settlement', objectId: String(settlement.id),
           before: null, after: snapshot(settlement), requestId,
         });
+        // The Idempotency-Key's response commits with the withdrawal: a retry can never freeze the money twice.
+        await response.save(tx, settlement);
         return { settlement };
       }).catch(async (err) => {
         // Earnings refunded between the balance check and the transfer: the ledger's guard refuses the transfer.

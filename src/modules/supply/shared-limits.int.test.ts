@@ -30,6 +30,9 @@ describe.skipIf(!redisUrl).each(DB_TIERS)('package quotas and caps shared by two
     const env = { MASTER_KEY: crypto.randomBytes(32).toString('hex'), JWT_SECRET: crypto.randomBytes(32).toString('hex') };
     redises.push(connectTestRedis() as Redis, connectTestRedis() as Redis);
     h = await startSupply(tier, { env, redis: redises[0], namespace });
+    // Packages sell at ¥2 / ¥4 per 1M tokens: the buyers' price for gpt-4o-mini must allow that (below it is ¥1.08).
+    const priced = await h.t.request({ method: 'PUT', url: '/api/v1/admin/model-prices/gpt-4o-mini', headers: h.operator, payload: { provider: 'openai', input_price: 2, output_price: 4 } });
+    expect(priced.statusCode, priced.body).toBe(200);
     nodeB = (await buildTestApp(h.t.database, { env: { ...env, ...OPERATOR, PROVIDER_BASE_URL_OPENAI: h.provider.url }, redis: redises[1], namespace })).app;
     await nodeB.ready();
   });

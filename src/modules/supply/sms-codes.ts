@@ -12,7 +12,7 @@ import { smsCodes, suppliers, type SmsPurpose } from './supply.tables.ts';
 export const SMS_CODE_TTL_MS = 5 * 60 * 1000;
 export const SMS_RESEND_MS = 60 * 1000;
 
-const TEMPLATES: Record<SmsPurpose, SmsTemplate> = { phone: 'phone_verification', withdraw: 'withdraw_verification' };
+const TEMPLATES: Record<SmsPurpose, SmsTemplate> = { phone: 'phone_verification', phone_change: 'phone_change_verification', withdraw: 'withdraw_verification' };
 
 /**
  * `ok`: right and now used up. `used`: right, but already used (a double submit, not a guess). `wrong`: no live code,

@@ -5,7 +5,7 @@ import { cnyNumber } from '../../platform/money.ts';
 import { principalOf } from '../identity/auth.hooks.ts';
 import type { SupplierPlatformTotals } from '../metering/usage-query.repo.ts';
 import type { UsageService } from '../metering/usage.service.ts';
-import { SupplyRangeQuery } from './earnings.schema.ts';
+import { SupplyRangeQuery, supplyRangeOf } from './range-query.ts';
 import { SupplierBillingResponse, type PlatformBilling, type SupplierBilling } from './supplier-billing.schema.ts';
 import type { SupplyAuth } from './supply.auth.ts';
 
@@ -52,9 +52,10 @@ Computed from the usage records of the requests the caller's packages served:
 
 \`by_platform\` always lists \`api\` (the /v1 gateway) and \`studio\` (the creator studio's tools), with the same
 definitions per platform (\`revenue\`, \`orders\`, \`tokens\`, \`success_rate\`). \`page\`/\`page_size\` are accepted
-as the contract declares them and validated, but the bill is a summary and has no pages. Earnings here follow the
-requests as they are served; the hold before they become withdrawable is shown by /api/v1/supply/earnings/*.
-Documented exception to the contract: an invalid date or \`end_date\` before \`start_date\` answers **400 SUP_BILL_4001**.`;
+as the contract declares them, but the bill is a summary and has no pages. Earnings here follow the requests as they
+are served; the hold before they become withdrawable is shown by /api/v1/supply/earnings/*. The contract declares no
+400 here, so a date that is not a real YYYY-MM-DD is as if absent (\`period\` shows the days used) and the header
+\`X-Ignored-Query\` names it; \`end_date\` before \`start_date\` is an empty period.`;
 
 export async function supplierBillingRoutes(root: FastifyInstance, deps: { usage: UsageService; supplyAuth: SupplyAuth }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -69,8 +70,8 @@ export async function supplierBillingRoutes(root: FastifyInstance, deps: { usage
         querystring: SupplyRangeQuery, response: { 200: SupplierBillingResponse },
       },
     },
-    async (req) => {
-      const period = usage.period(req.query);
+    async (req, reply) => {
+      const period = usage.period(supplyRangeOf(req.query, reply));
       const platforms = await usage.supplierSummary(principalOf(req).userId, period.from, period.to);
       return supplyOk(req.id, billingOf(period, platforms));
     },

@@ -3,7 +3,7 @@ import { supplyEnvelope } from '../../platform/envelopes.ts';
 import { USAGE_PLATFORMS } from '../metering/usage.tables.ts';
 
 // Response shape of GET /api/v1/supplier/billing (contract: SupplierBillingResponse). Its query is the earnings
-// records' SupplyRangeQuery.
+// records' SupplyRangeQuery (range-query.ts).
 
 export const PlatformBilling = z.object({
   platform: z.enum(USAGE_PLATFORMS),

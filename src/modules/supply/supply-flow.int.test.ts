@@ -37,10 +37,15 @@ describe.each(DB_TIERS)('the supply console end to end on $name', (tier) => {
   beforeAll(async () => {
     h = await startSupply(tier, { clock });
     supplier = await h.supplier();
+    // The package sells at ¥200 000 / ¥400 000 per 1M tokens (round sums below): the buyers' price must allow it.
+    const priced = await h.t.request({
+      method: 'PUT', url: `/api/v1/admin/model-prices/${MODEL}`, headers: h.operator, payload: { provider: 'openai', input_price: 200_000, output_price: 400_000 },
+    });
+    expect(priced.statusCode, priced.body).toBe(200);
   });
   afterAll(async () => {
     h?.assertNoLeaks();
-    h?.assertOnlyDocumentedExceptions();
+    h?.assertOnlyDeclaredStatuses();
     await h?.close();
   });
 
@@ -92,7 +97,7 @@ describe.each(DB_TIERS)('the supply console end to end on $name', (tier) => {
     expect(noPhone.status).toBe(400);
 
     expect((await h.call(supplier, 'POST', '/api/v1/supply/profile/sms-code', { payload: { phone: PHONE } })).status).toBeLessThan(300);
-    const verified = await h.call(supplier, 'PUT', '/api/v1/supply/profile', { payload: { phone: PHONE, sms_code: await latestCode() } });
+    const verified = await h.call(supplier, 'PUT', '/api/v1/supply/profile', { payload: { phone: PHONE, sms_code: await latestCode(), password: supplier.password } });
     expect(verified.status, verified.raw).toBe(200);
 
     expect((await h.call(supplier, 'POST', '/api/v1/supply/settlements/sms-code')).status).toBeLessThan(300);

@@ -57,6 +57,8 @@ export interface SupplyModuleDeps {
   redis?: Redis;
   /** Prefix of shared Redis keys. */
   namespace: string;
+  /** Whether `password` is the user's account password (identity's check, the second factor for binding a phone). */
+  passwordMatches: (userId: number, password: string) => Promise<boolean>;
 }
 
 export async function supplyModule(app: FastifyInstance, d: SupplyModuleDeps) {
@@ -77,7 +79,7 @@ export async function supplyModule(app: FastifyInstance, d: SupplyModuleDeps) {
     candidates.invalidate();
     changes?.publish('candidates');
   };
-  const packages = createPackageService({ database: d.database, clock: d.clock, audit: d.audit, onChange });
+  const packages = createPackageService({ database: d.database, clock: d.clock, audit: d.audit, catalog: d.catalog, onChange });
   const accounts: AccountService = createAccountService({
     database: d.database, clock: d.clock, secrets: d.secrets, audit: d.audit, onChange,
     verify: (input) => verifier.verify(input),
@@ -102,7 +104,7 @@ export async function supplyModule(app: FastifyInstance, d: SupplyModuleDeps) {
   const masterKey = d.config.masterKey as string;
   const sms = createSandboxSms({ database: d.database, clock: d.clock });
   const codes = createSmsCodes({ database: d.database, clock: d.clock, sms, secret: deriveSecret(masterKey, 'sms-codes') });
-  const profile = createProfileService({ database: d.database, clock: d.clock, codes, audit: d.audit });
+  const profile = createProfileService({ database: d.database, clock: d.clock, codes, audit: d.audit, passwordMatches: d.passwordMatches });
   const settlements = createSettlementService({ database: d.database, clock: d.clock, ledger: d.ledger, audit: d.audit, codes, profile, payouts: createPayoutProviders() });
   const signer = createUrlSigner(deriveSecret(masterKey, 'signed-urls'));
   await app.register(profileRoutes, { profile, supplyAuth, now: () => d.clock.now() });

@@ -19,6 +19,8 @@ export const suppliers = pgTable('suppliers', {
   /** Wrong withdrawal SMS codes in a row; 5 lock withdrawals until `withdrawLockedUntil`. */
   smsFailures: integer('sms_failures').notNull().default(0),
   withdrawLockedUntil: timestamp('withdraw_locked_until', { withTimezone: true, mode: 'date' }),
+  /** When a verified phone was last replaced by another; withdrawals wait 24 h after it. */
+  phoneChangedAt: timestamp('phone_changed_at', { withTimezone: true, mode: 'date' }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -186,7 +188,8 @@ export const supplySettlements = pgTable(
 
 export type SupplySettlementRow = typeof supplySettlements.$inferSelect;
 
-export const SMS_PURPOSES = ['phone', 'withdraw'] as const;
+/** `phone`: proves a new phone; `phone_change`: sent to the current phone, approves replacing it; `withdraw`. */
+export const SMS_PURPOSES = ['phone', 'phone_change', 'withdraw'] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 /** One-time SMS codes (stored hashed). */

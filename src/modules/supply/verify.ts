@@ -1,4 +1,5 @@
 import type { SecretBox } from '../../platform/crypto.ts';
+import { PRINTABLE_TOKEN } from '../../platform/upstream-token.ts';
 import { createUpstreamClient, UpstreamTransportError } from '../gateway/upstream-client.ts';
 import { PROVIDERS } from '../providers/catalog.ts';
 import { ADAPTERS } from '../providers/registry.ts';
@@ -132,7 +133,7 @@ export function createVerifier(deps: VerifierDeps) {
       const e: Evidence = { label: PROVIDERS[input.provider].label, probe: ADAPTERS[input.provider].probe, timeoutMs, minQuotaThreshold: input.minQuotaThreshold };
       // A mounted credential is refused whatever the provider says, and is not ours to probe again; an OAuth grant is
       // not a key the model list accepts as such; a credential no HTTP header can carry is refused before any call.
-      e.skipped = duplicate ? 'duplicate' : input.accountType === 'oauth' ? 'oauth' : !HEADER_SAFE.test(input.credential) ? 'malformed' : undefined;
+      e.skipped = duplicate ? 'duplicate' : input.accountType === 'oauth' ? 'oauth' : !PRINTABLE_TOKEN.test(input.credential) ? 'malformed' : undefined;
       if (!e.skipped) await probeProvider(e, deps.providerBaseUrls[input.provider] ?? PROVIDERS[input.provider].defaultBaseUrl, input.credential);
 
       const checks = [reachability(e), authentication(e), modelAccess(e), quota(e), duplicateCheck(duplicate)];
@@ -152,9 +153,6 @@ export function createVerifier(deps: VerifierDeps) {
 }
 
 export type Verifier = ReturnType<typeof createVerifier>;
-
-/** Visible ASCII: what a header value can carry unchanged. */
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 const pass = (item: string, message: string): Check => ({ item: { item, result: 'pass', message } });
 const warn = (item: string, message: string, finding?: Finding): Check => ({ item: { item, result: 'warn', message }, finding });

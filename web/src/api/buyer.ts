@@ -10,6 +10,9 @@ export interface Balance {
   is_member: boolean;
   membership_type: string | null;
   membership_end_date: string | null;
+  /** CNY owed, up to 6 decimals: a prepaid user's debt (the next credit pays it first), or a postpaid user's bill. */
+  owed_amount: number;
+  billing_mode: 'prepaid' | 'postpaid';
 }
 
 export const getBalance = () => api.get<Balance>('/api/v1/credit/balance');

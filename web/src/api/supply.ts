@@ -212,10 +212,23 @@ export interface SupplierProfile {
   phone: string | null;
   phone_verified: boolean;
   phone_verified_at: string | null;
-  /** Set after 5 wrong withdrawal codes in a row. */
+  /** Set after 5 wrong withdrawal codes (or phone-change codes, passwords) in a row. */
   withdraw_locked_until: string | null;
+  /** Withdrawals wait 24 h after the phone is replaced. */
+  withdraw_paused_until: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * A new phone: its code, and a second factor — the code sent to the phone it replaces, or the account password when
+ * none is bound yet.
+ */
+export interface PhoneChange {
+  phone: string;
+  sms_code: string;
+  current_phone_code?: string;
+  password?: string;
 }
 
 export interface CodeSent {
@@ -271,7 +284,8 @@ export const supplyApi = {
 
   profile: () => api.get<SupplierProfile>('/api/v1/supply/profile'),
   sendPhoneCode: (phone: string) => api.post<CodeSent>('/api/v1/supply/profile/sms-code', { phone }),
-  verifyPhone: (phone: string, sms_code: string) => api.put<SupplierProfile>('/api/v1/supply/profile', { phone, sms_code }),
+  sendCurrentPhoneCode: () => api.post<CodeSent>('/api/v1/supply/profile/current-phone/sms-code'),
+  savePhone: (change: PhoneChange) => api.put<SupplierProfile>('/api/v1/supply/profile', change),
 
   sendWithdrawCode: () => api.post<CodeSent>('/api/v1/supply/settlements/sms-code'),
   withdraw: (body: WithdrawBody, key: string) => api.post<SupplySettlement>('/api/v1/supply/settlements/withdraw', body, idempotent(key)),

@@ -21,6 +21,7 @@ const provider = createAlipayProvider({
 
 const order: PaymentRequest = {
   orderNo: 'R202601220001',
+  payerUserId: 7,
   amount: 12_340_000n,
   subject: '充值 12.34 元 & more',
   expiresAt: new Date('2026-01-22T02:30:00Z'),

@@ -2,6 +2,8 @@
 
 export interface PaymentRequest {
   orderNo: string;
+  /** The order's owner: the sandbox's checkout page is theirs alone. */
+  payerUserId: number;
   /** µ¥, a whole number of fen. */
   amount: bigint;
   subject: string;

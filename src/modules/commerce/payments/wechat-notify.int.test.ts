@@ -255,7 +255,7 @@ describe.each(DB_TIERS)('WeChat Pay recharge and notify on $name', (tier) => {
     const user = await newUser();
     const earlier = await startSiblingApp(t, tier, { PAYMENT_PROVIDERS: 'sandbox' });
     const order = await createRecharge(earlier, user, 12.34, 'wechat').finally(() => earlier.close());
-    expect(order.payment_url).toMatch(/\/pay\/sandbox\/R\d{20}$/);
+    expect(order.payment_url).toMatch(/\/pay\/sandbox\/R\d{20}\?payer=\d+&expires=\d+&signature=[0-9a-f]{64}$/);
     expectAnswer(await notify(signedNotice(order)), 'SUCCESS');
     expect(await walletOf(t, user)).toEqual({ balance: 0, transactions: 0, orders: { [order.order_id]: 'pending' } });
     expect(t.logs.some((l) => l.includes('payment notice refused') && l.includes(order.order_id) && l.includes('unknown_order'))).toBe(true);

@@ -26,6 +26,7 @@ const base: Omit<WechatPayOptions, 'baseUrl'> = {
 
 const order: PaymentRequest = {
   orderNo: 'R202601220001',
+  payerUserId: 7,
   amount: 12_340_000n,
   subject: 'Tollgate 充值 12.34 元',
   expiresAt: new Date('2026-01-22T02:30:00Z'),

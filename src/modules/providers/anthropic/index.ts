@@ -1,4 +1,4 @@
-import { usdModel } from '../prices.ts';
+import { capped, usdModel } from '../prices.ts';
 import { dataIds, modelListParser, probeGet } from '../probe.ts';
 import type { ModelInfo, Operation, ProviderAdapter } from '../types.ts';
 import { ANTHROPIC_VERSION, isRecord, tokenUsageOf } from './messages-api.ts';
@@ -11,14 +11,14 @@ import { chatStreamTranslator, passThroughTranslator } from './stream.ts';
 const OPERATIONS: Operation[] = ['chat', 'messages'];
 
 const MODELS: ModelInfo[] = [
-  usdModel('claude-opus-4-5', 5, 25, OPERATIONS),
-  usdModel('claude-opus-4-1', 15, 75, OPERATIONS),
-  usdModel('claude-opus-4-0', 15, 75, OPERATIONS),
-  usdModel('claude-sonnet-4-5', 3, 15, OPERATIONS),
-  usdModel('claude-sonnet-4-0', 3, 15, OPERATIONS),
-  usdModel('claude-3-7-sonnet-latest', 3, 15, OPERATIONS),
-  usdModel('claude-haiku-4-5', 1, 5, OPERATIONS),
-  usdModel('claude-3-5-haiku-latest', 0.8, 4, OPERATIONS),
+  capped(usdModel('claude-opus-4-5', 5, 25, OPERATIONS), 64_000),
+  capped(usdModel('claude-opus-4-1', 15, 75, OPERATIONS), 32_000),
+  capped(usdModel('claude-opus-4-0', 15, 75, OPERATIONS), 32_000),
+  capped(usdModel('claude-sonnet-4-5', 3, 15, OPERATIONS), 64_000),
+  capped(usdModel('claude-sonnet-4-0', 3, 15, OPERATIONS), 64_000),
+  capped(usdModel('claude-3-7-sonnet-latest', 3, 15, OPERATIONS), 64_000),
+  capped(usdModel('claude-haiku-4-5', 1, 5, OPERATIONS), 64_000),
+  capped(usdModel('claude-3-5-haiku-latest', 0.8, 4, OPERATIONS), 8_192),
 ];
 
 export const anthropicAdapter: ProviderAdapter = {

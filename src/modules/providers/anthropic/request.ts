@@ -11,10 +11,11 @@ import {
   toolInputOf,
   type ToolUseBlock,
 } from './messages-api.ts';
+import { requestedOutputLimit } from '../output-limit.ts';
 
 // OpenAI chat request → Anthropic Messages request.
 
-/** Anthropic requires `max_tokens`; OpenAI clients usually omit it. */
+/** Anthropic requires `max_tokens`; OpenAI clients usually omit it (the gateway then sends the limit its hold assumed). */
 export const DEFAULT_MAX_TOKENS = 4096;
 
 export function chatToAnthropicRequest(body: Json, model: string, stream: boolean): Json {
@@ -25,7 +26,7 @@ export function chatToAnthropicRequest(body: Json, model: string, stream: boolea
   const user = asString(body.user);
   return omitUndefined({
     model,
-    max_tokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: requestedOutputLimit(body) ?? DEFAULT_MAX_TOKENS,
     system: system || undefined,
     messages: turnsOf(body.messages),
     tools: tools.length > 0 ? tools.map(toolOf) : undefined,

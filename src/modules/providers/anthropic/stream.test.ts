@@ -166,4 +166,15 @@ describe('anthropic adapter: native messages stream', () => {
     expect(t.push(error)).toEqual([]);
     expect(t.error?.()).toEqual({ status: 500, message: 'Internal server error', type: 'server_error', code: 'api_error' });
   });
+
+  it('holds back an `error` event whose data is unreadable or claims another type', () => {
+    for (const translator of ['messages', 'chat'] as const) {
+      const t = anthropicAdapter.streamTranslator(translator, ctx);
+      expect(t.push({ event: 'error', data: 'sk-ant-api03-leaked not json' })).toEqual([]);
+      expect(t.error?.()).toMatchObject({ status: 500, type: 'server_error', code: 'api_error' });
+      const u = anthropicAdapter.streamTranslator(translator, ctx);
+      expect(u.push({ event: 'error', data: JSON.stringify({ type: 'content_block_delta', error: { type: 'overloaded_error', message: 'Overloaded' } }) })).toEqual([]);
+      expect(u.error?.()).toMatchObject({ status: 529, code: 'overloaded_error' });
+    }
+  });
 });

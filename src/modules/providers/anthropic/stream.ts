@@ -17,6 +17,8 @@ import { finishReasonOf, openAiUsageOf, parseStreamError } from './response.ts';
 
 function payloadOf(event: SseEvent): (Json & { type: string }) | undefined {
   const payload = parseJson(event.data);
+  // An `error` event is one whatever its data says (unreadable, or with a `type` of its own): it is never passed on.
+  if (event.event === 'error') return { ...(isRecord(payload) ? payload : {}), type: 'error' };
   if (!isRecord(payload)) return undefined;
   const type = asString(payload.type) ?? event.event;
   return type ? { ...payload, type } : undefined;

@@ -1,5 +1,6 @@
 import { openAiCompatible } from '../openai/adapter.ts';
 import { OPENAI_MODELS } from '../openai/index.ts';
+import { openAiOutputLimitField } from '../output-limit.ts';
 
 // Azure OpenAI: one resource endpoint per channel, the model name is the deployment name, the key goes in `api-key`
 // and every call names an `api-version`. A channel endpoint may carry its own `?api-version=`.
@@ -17,6 +18,8 @@ export const azureOpenaiAdapter = openAiCompatible({
     return `${root}/openai/deployments/${encodeURIComponent(target.model)}/${path}?api-version=${version}`;
   },
   auth: (credential) => ({ 'api-key': credential }),
+  // Deployments are usually named after their model; a reasoning model's must be, for its limit to reach it.
+  outputLimitField: openAiOutputLimitField,
   // The resource's model list (base models it can deploy): it proves the key; deployments are not listed by key.
   modelsUrl(target) {
     const { root, version } = resource(target.baseUrl);

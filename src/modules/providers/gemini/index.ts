@@ -1,5 +1,5 @@
 import { isRecord } from '../json.ts';
-import { usdModel as m } from '../prices.ts';
+import { capped, usdModel as m } from '../prices.ts';
 import { fieldOfEach, modelListParser, probeGet } from '../probe.ts';
 import type { Operation, ProviderAdapter, TokenUsage, TranslateContext, UpstreamPost, UpstreamTarget } from '../types.ts';
 import { buildGeminiEmbeddingsRequest, buildGeminiRequest } from './request.ts';
@@ -27,9 +27,9 @@ function operation(op: Operation): GeminiOperation {
 // List prices in US$ per 1M tokens (2.5 Pro at its ≤200K-token prompt tier). Google lists text-embedding-004 as free
 // on the API; the nominal price keeps embedding traffic from being free for buyers.
 export const GEMINI_MODELS = [
-  m('gemini-2.5-pro', 1.25, 10),
-  m('gemini-2.5-flash', 0.3, 2.5),
-  m('gemini-2.0-flash', 0.1, 0.4),
+  capped(m('gemini-2.5-pro', 1.25, 10), 65_536),
+  capped(m('gemini-2.5-flash', 0.3, 2.5), 65_536),
+  capped(m('gemini-2.0-flash', 0.1, 0.4), 8_192),
   m('text-embedding-004', 0.02, 0, ['embeddings']),
 ];
 

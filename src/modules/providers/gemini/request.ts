@@ -1,5 +1,6 @@
 import type { UpstreamPost, UpstreamTarget } from '../types.ts';
 import { isRecord, parseJson } from '../json.ts';
+import { requestedOutputLimit } from '../output-limit.ts';
 import { toGeminiSchema } from './schema.ts';
 
 // OpenAI chat / embeddings requests → Gemini v1beta requests. Gemini has no system role (a separate
@@ -179,7 +180,7 @@ function generationConfigOf(body: Record<string, unknown>): Record<string, unkno
   const config = omitUndefined({
     temperature: numberOr(body.temperature),
     topP: numberOr(body.top_p),
-    maxOutputTokens: numberOr(body.max_completion_tokens) ?? numberOr(body.max_tokens),
+    maxOutputTokens: requestedOutputLimit(body),
     stopSequences: Array.isArray(stop) && stop.length ? stop : undefined,
     candidateCount: numberOr(body.n),
     seed: numberOr(body.seed),

@@ -105,6 +105,12 @@ describe('gemini stream translator', () => {
     expect(out).toHaveLength(2);
   });
 
+  it('gives an in-stream error whose code is not a number the status 502', () => {
+    const error = { data: JSON.stringify({ error: { code: 'sk-leaked', message: 'bad', status: 'INTERNAL' } }) };
+    const { translator } = run([error]);
+    expect(translator.error?.()).toMatchObject({ status: 502, code: 'INTERNAL' });
+  });
+
   it('ignores events that are not JSON', () => {
     const { out, translator } = run([{ data: 'keep-alive' }]);
     expect(out).toEqual([]);

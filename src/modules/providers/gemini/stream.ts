@@ -59,7 +59,7 @@ export function geminiChatStream(ctx: TranslateContext): StreamTranslator {
       const fragment = parsed as GeminiResponse;
       if (isRecord(parsed.error)) {
         const error = parsed.error as GeminiError;
-        failure = failureOf(error, error.code ?? 502);
+        failure = failureOf(error, typeof error.code === 'number' ? error.code : 502);
         return [];
       }
       if (fragment.usageMetadata) meta = fragment.usageMetadata;

@@ -201,6 +201,21 @@ describe('passthroughStream', () => {
     expect(t.error?.()).toMatchObject({ status: 502, message: 'upstream stream error', type: 'upstream_error' });
   });
 
+  it('treats an event named `error` as an error whatever its data holds, and sends nothing of it', () => {
+    const t = passthroughStream(ctx);
+    expect(t.push({ event: 'error', data: '{"message":"key sk-abc was refused","code":"invalid_api_key"}' })).toEqual([]);
+    expect(t.error?.()).toEqual({ status: 502, message: 'key sk-abc was refused', type: 'upstream_error', code: 'invalid_api_key' });
+    const u = passthroughStream(ctx);
+    expect(u.push({ event: 'error', data: 'not json at all' })).toEqual([]);
+    expect(u.error?.()).toMatchObject({ message: 'upstream stream error' });
+  });
+
+  it('drops an unreadable chunk that names an error instead of relaying it', () => {
+    const t = passthroughStream(ctx);
+    expect(t.push({ data: '{"error": {"message": "sk-abc' })).toEqual([]);
+    expect(t.error?.()).toMatchObject({ status: 502, message: 'upstream stream error' });
+  });
+
   it('has no error for a healthy stream, and forwards a chunk that is not JSON', () => {
     const t = passthroughStream(ctx);
     expect(t.push({ data: 'not json "usage"' })).toEqual([{ data: 'not json "usage"' }]);

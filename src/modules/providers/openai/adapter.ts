@@ -1,4 +1,5 @@
 import { parseJson } from '../json.ts';
+import { withOutputLimitIn, type OutputLimitField } from '../output-limit.ts';
 import { dataIds, modelListParser, probeGet } from '../probe.ts';
 import type { ModelInfo, Operation, ProbeTarget, ProviderAdapter, ProviderProbe, UpstreamFailure, UpstreamPost, UpstreamTarget } from '../types.ts';
 import { passthroughStream } from './stream.ts';
@@ -26,6 +27,8 @@ export interface OpenAiCompatibleSpec {
   auth?: (credential: string) => Record<string, string>;
   /** The model list's URL; defaults to base + prefix + `/models`. */
   modelsUrl?: (target: ProbeTarget) => string;
+  /** The field a chat request's output limit must travel in for `model`; defaults to `max_tokens`. */
+  outputLimitField?: (model: string) => OutputLimitField;
   /** The balance endpoint, for the few that report one: its URL, and the balance read from a 2xx answer. */
   balance?: { url: (target: ProbeTarget) => string; read: (body: unknown) => number | undefined; currency: string };
 }
@@ -35,6 +38,7 @@ export function openAiCompatible(spec: OpenAiCompatibleSpec): ProviderAdapter {
   const url = spec.url ?? ((op: Operation, target: UpstreamTarget) => `${target.baseUrl}${prefix}${PATHS[op]}`);
   const auth = spec.auth ?? ((credential: string) => ({ authorization: `Bearer ${credential}` }));
   const modelsUrl = spec.modelsUrl ?? ((target: ProbeTarget) => `${target.baseUrl}${prefix}/models`);
+  const limitField = spec.outputLimitField ?? (() => 'max_tokens');
 
   return {
     name: spec.name,
@@ -45,7 +49,7 @@ export function openAiCompatible(spec: OpenAiCompatibleSpec): ProviderAdapter {
       return {
         url: url(op, target),
         headers: { 'content-type': 'application/json', ...auth(target.credential) },
-        body: JSON.stringify(body),
+        body: JSON.stringify(op === 'chat' ? withOutputLimitIn(body, limitField(target.model)) : body),
       };
     },
 

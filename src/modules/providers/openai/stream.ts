@@ -1,3 +1,4 @@
+import { isRecord, parseJson } from '../json.ts';
 import type { SseEvent, StreamTranslator, TokenUsage, TranslateContext, UpstreamFailure } from '../types.ts';
 import { usageOf } from './usage.ts';
 
@@ -15,18 +16,14 @@ export function passthroughStream(ctx: TranslateContext): StreamTranslator {
     push(event: SseEvent): SseEvent[] {
       const data = event.data;
       if (data === '[DONE]') return [];
+      // An error is never forwarded as it came (it may quote the key): the relay writes its own error event.
+      if (event.event === 'error') return fail(parseJson(data));
       collectText(data);
       if (!data.includes('"usage"') && !data.includes('"error"')) return [{ data }];
-      let chunk: { usage?: unknown; choices?: unknown[]; error?: { message?: string; type?: string; code?: string } };
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        return [{ data }];
-      }
-      if (chunk.error) {
-        failure = { status: 502, message: chunk.error.message ?? 'upstream stream error', type: chunk.error.type ?? 'upstream_error', code: chunk.error.code };
-        return [];
-      }
+      const chunk = parseJson(data) as { usage?: unknown; choices?: unknown[]; error?: unknown } | undefined;
+      // Unreadable: relayed as it came, unless it names an error.
+      if (!isRecord(chunk)) return data.includes('"error"') ? fail(undefined) : [{ data }];
+      if (chunk.error) return fail(chunk);
       const reported = usageOf(chunk.usage);
       if (reported) usage = reported;
       const usageOnly = !chunk.choices || chunk.choices.length === 0;
@@ -38,6 +35,14 @@ export function passthroughStream(ctx: TranslateContext): StreamTranslator {
     text: () => text,
     error: () => failure,
   };
+
+  /** Records the stream's error (OpenAI's `{error:{message,type,code}}` when readable) and sends nothing on. */
+  function fail(payload: unknown): SseEvent[] {
+    const error = isRecord(payload) && isRecord(payload.error) ? payload.error : isRecord(payload) ? payload : {};
+    const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    failure = { status: 502, message: str(error.message) ?? 'upstream stream error', type: str(error.type) ?? 'upstream_error', code: str(error.code) };
+    return [];
+  }
 
   // The tokenizer fallback needs the generated text only when no usage arrives; extracting it is cheap enough to do
   // always (a regex over the chunk), and it avoids parsing every chunk as JSON.

@@ -10,7 +10,7 @@ import { CouponsCard } from './Billing/CouponsCard.tsx';
 import { MembershipCard } from './Billing/MembershipCard.tsx';
 import { OrdersCard } from './Billing/OrdersCard.tsx';
 import { RechargeCard, type RechargeValues } from './Billing/RechargeCard.tsx';
-import { cost, PageTitle } from './shared.tsx';
+import { cost, OwedNote, PageTitle } from './shared.tsx';
 
 // Recharge and membership: buy credits or a plan (the payment provider's page takes over the tab and links back
 // here), see past orders, claim and apply coupons.
@@ -43,6 +43,7 @@ export default function Billing() {
             <Row gutter={[16, 16]}>
               <Col xs={12} md={8}>
                 <Statistic title={t('buyer.dash.balance')} value={credits === undefined ? '—' : cost(creditsToYuan(credits))} />
+                <OwedNote balance={balance.data} />
               </Col>
               <Col xs={12} md={8}>
                 <Statistic title={t('buyer.billing.creditsLabel')} value={credits ?? '—'} data-testid="billing-credits" />

@@ -9,7 +9,7 @@ import { Chart } from '../../components/Chart.tsx';
 import { dateTime, tokens } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { dailySeries, spendSince } from './Dashboard/spend.ts';
-import { cost, PageTitle } from './shared.tsx';
+import { cost, OwedNote, PageTitle } from './shared.tsx';
 
 // The buyer's overview: balance and membership, what was spent today / in 7 and 30 days, spend per day, and
 // requests and tokens per model — all from /credit/balance and one /usage/daily call (the last 30 days).
@@ -58,6 +58,7 @@ export default function Dashboard() {
             <Typography.Text type="secondary" data-testid="balance-credits">
               {credits === undefined ? '—' : t('common.credits', { credits: credits.toLocaleString(undefined, { maximumFractionDigits: 5 }) })}
             </Typography.Text>
+            <OwedNote balance={balance.data} />
             <div style={{ marginTop: 12 }}>
               <Link to="/billing"><Button type="primary" size="small">{t('buyer.dash.recharge')}</Button></Link>
             </div>

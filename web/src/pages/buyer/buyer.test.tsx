@@ -7,6 +7,7 @@ import { SessionProvider } from '../../auth/session.tsx';
 import { I18nProvider } from '../../i18n/i18n.tsx';
 import { buyer } from '../../i18n/messages/buyer.ts';
 import Billing from './Billing.tsx';
+import Dashboard from './Dashboard.tsx';
 import { dailySeries, spendSince } from './Dashboard/spend.ts';
 import Keys from './Keys.tsx';
 import { isIpRule } from './Keys/KeyFormModal.tsx';
@@ -153,5 +154,39 @@ describe('the billing page', () => {
     const post = calls.find((c) => c.url.pathname === '/api/v1/credit/recharge');
     expect(JSON.parse(String(post?.init.body))).toEqual({ amount: 50, payment_method: 'alipay' });
     expect((post?.init.headers as Record<string, string>)['idempotency-key']).toMatch(/^web-/);
+  }, 20_000);
+});
+
+describe('the balance card', () => {
+  const standing = { credit_balance: 0, is_member: false, membership_type: null, membership_end_date: null };
+  const dashboardApi = (balance: object) =>
+    stubApi((url) => {
+      if (url.pathname === '/api/v1/credit/balance') return ok({ ...standing, ...balance });
+      if (url.pathname === '/api/v1/usage/daily') return ok({ start_date: '2026-10-28', end_date: '2026-11-26', days: [], by_model: [] });
+      return undefined;
+    });
+
+  it('shows what a prepaid user owes, and that the next recharge pays it first', async () => {
+    dashboardApi({ owed_amount: 1.000123, billing_mode: 'prepaid' });
+    renderPage(<Dashboard />);
+    const owed = await screen.findByTestId('balance-owed');
+    expect(owed.textContent).toContain('Owed: ¥1.000123');
+    expect(owed.textContent).toContain('Your next recharge pays this first');
+    expect(screen.getByTestId('balance-card').contains(owed)).toBe(true);
+  }, 20_000);
+
+  it('calls a postpaid user’s receivable their bill', async () => {
+    dashboardApi({ owed_amount: 12.5, billing_mode: 'postpaid' });
+    renderPage(<Dashboard />);
+    const owed = await screen.findByTestId('balance-owed');
+    expect(owed.textContent).toContain('Owed: ¥12.50');
+    expect(owed.textContent).toContain('Postpaid usage');
+  }, 20_000);
+
+  it('says nothing about debt when nothing is owed', async () => {
+    dashboardApi({ credit_balance: 30, owed_amount: 0, billing_mode: 'prepaid' });
+    renderPage(<Dashboard />);
+    await waitFor(() => expect(screen.getByTestId('balance-credits').textContent).toContain('30'));
+    expect(screen.queryByTestId('balance-owed')).toBeNull();
   }, 20_000);
 });

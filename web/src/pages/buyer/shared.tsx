@@ -1,11 +1,12 @@
 import { CheckOutlined, CopyOutlined } from '@ant-design/icons';
-import { Button, Tag } from 'antd';
+import { Button, Tag, Typography } from 'antd';
 import { useState } from 'react';
+import type { Balance } from '../../api/buyer.ts';
 import { toast } from '../../components/toast.ts';
 import { yuan } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 
-// Pieces the buyer pages share: a page title, a copy button, the colour of a status.
+// Pieces the buyer pages share: a page title, a copy button, the colour of a status, what is owed.
 
 export { PageTitle } from '../../components/PageTitle.tsx';
 
@@ -39,6 +40,25 @@ const STATUS_COLORS: Record<string, string> = {
 export function StatusTag({ status }: { status: string }) {
   const { t } = useI18n();
   return <Tag color={STATUS_COLORS[status] ?? 'default'}>{t(`buyer.status.${status}`)}</Tag>;
+}
+
+/**
+ * What the user owes, under the balance: for a prepaid user a gateway charge the balance could not cover, paid first
+ * out of the next recharge (or any other credit); for a postpaid user the running bill. Nothing when nothing is owed.
+ */
+export function OwedNote({ balance }: { balance?: Pick<Balance, 'owed_amount' | 'billing_mode'> }) {
+  const { t } = useI18n();
+  if (!balance || !(balance.owed_amount > 0)) return null;
+  return (
+    <div data-testid="balance-owed" style={{ marginTop: 8 }}>
+      <Typography.Text type={balance.billing_mode === 'prepaid' ? 'danger' : 'warning'} strong>
+        {t('buyer.dash.owed', { amount: cost(balance.owed_amount) })}
+      </Typography.Text>
+      <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+        {t(balance.billing_mode === 'prepaid' ? 'buyer.dash.owedPrepaid' : 'buyer.dash.owedPostpaid')}
+      </Typography.Text>
+    </div>
+  );
 }
 
 /**
