@@ -23,6 +23,8 @@ export interface GatewayHarness {
   operator: Record<string, string>;
   addChannel(input: { name?: string; provider?: string; key?: string; endpoint: string }): Promise<number>;
   removeChannel(id: number): Promise<void>;
+  /** Sets the operator's price for `model` (CNY per 1M tokens): the price buyers are shown and held to. */
+  setPrice(model: string, price: { provider: string; input_price: number; output_price: number }): Promise<void>;
   buyer(credits?: number): Promise<Buyer>;
   fund(userId: number, credits: number): Promise<void>;
   walletMicros(userId: number): Promise<bigint>;
@@ -65,6 +67,10 @@ export async function startGateway(tier: DbTier, options: TestAppOptions = {}): 
     },
     async removeChannel(id) {
       await t.request({ method: 'DELETE', url: `/1/keys/${id}`, headers: bearer(root.token) });
+    },
+    async setPrice(model, price) {
+      const res = await t.request({ method: 'PUT', url: `/api/v1/admin/model-prices/${model}`, headers: operator, payload: price });
+      if (res.statusCode !== 200) throw new Error(`set price failed: ${res.body}`);
     },
     async fund(userId, credits) {
       const res = await t.request({ method: 'POST', url: `/api/v1/admin/users/${userId}/credits`, headers: operator, payload: { credits, reason: 'test funding' } });

@@ -21,8 +21,7 @@ describe.each(DB_TIERS)('gateway billing on $name', (tier) => {
     fake = await startFakeOpenAi();
     g = await startGateway(tier);
     await g.addChannel({ endpoint: fake.url });
-    const res = await g.t.request({ method: 'PUT', url: '/api/v1/admin/model-prices/gpt-4o-mini', headers: g.operator, payload: PRICE });
-    if (res.statusCode !== 200) throw new Error(`price: ${res.body}`);
+    await g.setPrice('gpt-4o-mini', PRICE);
   });
   afterAll(async () => {
     await g?.close();

@@ -24,8 +24,7 @@ describe.each(DB_TIERS)('payer balances the gateway sees on $name', (tier) => {
     fake = await startFakeOpenAi();
     g = await startGateway(tier, { clock, env: SANDBOX_ENV });
     await g.addChannel({ endpoint: fake.url });
-    const res = await g.t.request({ method: 'PUT', url: '/api/v1/admin/model-prices/gpt-4o-mini', headers: g.operator, payload: PRICE });
-    if (res.statusCode !== 200) throw new Error(`price: ${res.body}`);
+    await g.setPrice('gpt-4o-mini', PRICE);
   });
   afterAll(async () => {
     await g?.close();

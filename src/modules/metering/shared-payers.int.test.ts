@@ -35,8 +35,7 @@ describe.skipIf(!redisUrl).each(DB_TIERS)('payer limits shared by two nodes on $
     redises.push(connectTestRedis() as Redis, connectTestRedis() as Redis);
     g = await startGateway(tier, { env, redis: redises[0], namespace, clock });
     await g.addChannel({ endpoint: fake.url });
-    const res = await g.t.request({ method: 'PUT', url: '/api/v1/admin/model-prices/gpt-4o-mini', headers: g.operator, payload: PRICE });
-    if (res.statusCode !== 200) throw new Error(`price: ${res.body}`);
+    await g.setPrice('gpt-4o-mini', PRICE);
     nodeB = (await buildTestApp(g.t.database, { env: { ...env, ...OPERATOR }, redis: redises[1], namespace, clock })).app;
     await nodeB.ready();
   });
