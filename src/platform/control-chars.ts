@@ -34,6 +34,13 @@ function refused(where: string, field: string): AppError {
   return new AppError('VALIDATION_FAILED', describe(where), { field });
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route ignores (and names) unusable query values itself: its contract declares no 400. */
+    lenientQuery?: boolean;
+  }
+}
+
 /** The first query or path value holding a control character, as `query.name` / `params.name`. */
 function controlInValues(values: unknown, prefix: string): string | undefined {
   if (!values || typeof values !== 'object') return undefined;
@@ -58,7 +65,9 @@ export function registerControlCharacterGuard(app: FastifyInstance): void {
   });
 
   app.addHook('preValidation', async (req: FastifyRequest) => {
-    const field = controlInValues(req.params, 'params') ?? controlInValues(req.query, 'query');
+    // A route whose contract declares no 400 reads its query leniently (unusable values are ignored and announced).
+    const lenient = req.routeOptions.config?.lenientQuery === true;
+    const field = controlInValues(req.params, 'params') ?? (lenient ? undefined : controlInValues(req.query, 'query'));
     if (field) throw refused(field.startsWith('params') ? 'the path' : 'the query string', field);
   });
 }

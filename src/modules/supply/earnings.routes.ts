@@ -49,6 +49,7 @@ export async function earningsRoutes(root: FastifyInstance, deps: { earnings: Ea
     '/api/v1/supply/earnings/records',
     {
       ...supplyAuth.supplier,
+      config: { lenientQuery: true },
       schema: {
         tags, operationId: 'listSupplyEarningRecords', summary: '查询收益流水', description: RECORDS_DESCRIPTION,
         querystring: SupplyRangeQuery, response: { 200: EarningRecordList },

@@ -65,6 +65,7 @@ export async function supplierBillingRoutes(root: FastifyInstance, deps: { usage
     '/api/v1/supplier/billing',
     {
       ...supplyAuth.supplier,
+      config: { lenientQuery: true },
       schema: {
         tags: ['SupplierBilling'], operationId: 'getSupplierBilling', summary: '查询供应方账单汇总', description: BILLING_DESCRIPTION,
         querystring: SupplyRangeQuery, response: { 200: SupplierBillingResponse },
