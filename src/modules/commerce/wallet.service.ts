@@ -5,7 +5,7 @@ import type { AuditLog } from '../admin/audit.service.ts';
 import { formatStudioTime } from '../../platform/time.ts';
 import type { BillingMode } from '../identity/identity.tables.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
-import { InsufficientFunds, type CreditTarget, type Ledger, type Posting } from '../ledger/ledger.service.ts';
+import { InsufficientFunds, type CreditTarget, type Ledger, type Posting, type TransferRequest } from '../ledger/ledger.service.ts';
 import { creditsOf } from './pricing.ts';
 
 /** Ledger transfer kinds as the studio's transaction types. */
@@ -23,17 +23,13 @@ const TRANSACTION_TYPES: Record<string, string> = {
   hold_release: 'release',
 };
 
-export interface WalletCredit {
+/** A transfer to one user's wallet: its postings are derived (the debt first, then the wallet). */
+export interface WalletCredit extends Omit<TransferRequest, 'postings'> {
   userId: number;
   /** µ¥, more than 0. */
   amount: bigint;
   /** Who pays it, e.g. the promotions account for a gift. */
   from: AccountSpec;
-  idempotencyKey: string;
-  kind: string;
-  reference?: string;
-  description?: string;
-  metadata?: Record<string, unknown>;
 }
 
 export function createWalletService(deps: {

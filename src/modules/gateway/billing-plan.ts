@@ -1,6 +1,7 @@
 import { costOf } from '../metering/cost.ts';
 import { imageTokens, promptImages } from '../metering/image-tokens.ts';
 import { countTokens, estimatePromptTokens, promptText } from '../metering/tokens.ts';
+import { positiveInt } from '../providers/json.ts';
 import { requestedOutputLimit } from '../providers/output-limit.ts';
 import type { ModelPrice, Operation, TokenUsage } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
@@ -16,8 +17,6 @@ export function worstPrice(candidates: Candidate[]): ModelPrice {
     { input: 0n, output: 0n, perImage: 0n },
   );
 }
-
-const positiveInt = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
 
 /**
  * OpenAI's completions endpoint defaults `max_tokens` to 16: a client that names none expects that much, and

@@ -1,9 +1,9 @@
 // The output limit of an OpenAI-format request: one number, read the same way by the gateway's hold and by every
 // adapter that sends it on, so the upstream is never allowed more than the hold assumed.
 
-export type OutputLimitField = 'max_tokens' | 'max_completion_tokens';
+import { positiveInt } from './json.ts';
 
-const positiveInt = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+export type OutputLimitField = 'max_tokens' | 'max_completion_tokens';
 
 /** The limit the client set: `max_completion_tokens` (OpenAI's current name) before the older `max_tokens`. */
 export const requestedOutputLimit = (body: Record<string, unknown>): number | undefined =>
