@@ -88,3 +88,20 @@ export const apiKeys = pgTable(
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * One-time links that set an operator's console password (`/setup?token=…`): printed by `/1/users/init`, by the
+ * first boot without an operator, and by `npm run operator`. Only the token's SHA-256 is stored.
+ */
+export const operatorSetupTokens = pgTable(
+  'operator_setup_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    /** The operator whose password the link sets; null: the link creates the first operator. */
+    userId: bigint('user_id', { mode: 'number' }).references(() => users.id),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('operator_setup_tokens_user_idx').on(t.userId)],
+);

@@ -17,6 +17,12 @@ export const channels = pgTable(
     /** Models this channel serves; null means every priced model of its provider. */
     models: jsonb('models').$type<string[]>(),
     weight: integer('weight').notNull().default(1),
+    /** Higher priorities are tried first among upstreams of the same price; weight splits traffic within one. */
+    priority: integer('priority').notNull().default(0),
+    /** Requests started per minute; null means no cap. */
+    rpmLimit: integer('rpm_limit'),
+    /** Requests in flight at once; null means no cap. */
+    maxConcurrent: integer('max_concurrent'),
     enabled: boolean('enabled').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
