@@ -1,3 +1,4 @@
+import os from 'node:os';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
@@ -5,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 // component tests (jsdom).
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the cores: on the 2-core CI machine that is a single worker, and the
+    // suites (each its own PGlite or Postgres database) ran one after another. They are independent: use every core.
+    maxWorkers: os.availableParallelism(),
     // On a loaded 2-core CI machine the runner's own worker RPC can time out ("[vitest-worker]: Timeout calling
     // onTaskUpdate", vitest-dev/vitest#6479) after every test passed. That is the runner, not the product: it is
     // printed, not counted. Every other unhandled error still fails the run.

@@ -1,15 +1,14 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
+import { registerApiDocs } from './platform/api-docs.ts';
 import { createSecretBox } from './platform/crypto.ts';
 import type { Database } from './platform/db.ts';
 import { registerEdge, requestIdFor } from './platform/http.ts';
 import { registerWebConsole } from './platform/web.ts';
-import { createLogger } from './platform/logging.ts';
+import { createLogger, resolveLogFormat } from './platform/logging.ts';
 import { registerMetrics } from './platform/metrics.ts';
 import { registerStudioRateLimits } from './platform/rate-limit.ts';
 import { systemClock, type Clock } from './platform/time.ts';
@@ -17,12 +16,15 @@ import { createApiKeyService } from './modules/identity/api-keys.service.ts';
 import { apiKeyRoutes } from './modules/identity/api-keys.routes.ts';
 import { createAuthHooks } from './modules/identity/auth.hooks.ts';
 import { authRoutes } from './modules/identity/auth.routes.ts';
+import { operatorSetupRoutes } from './modules/identity/operator-setup.routes.ts';
+import { createOperatorSetupService, type OperatorSetupService } from './modules/identity/operator-setup.service.ts';
 import { createSessionService } from './modules/identity/sessions.service.ts';
 import { createTokenIssuer } from './modules/identity/tokens.ts';
-import { createUserService } from './modules/identity/users.service.ts';
+import { createUserService, usernameFromEmail, type UserService } from './modules/identity/users.service.ts';
 import { createUsageService } from './modules/metering/usage.service.ts';
 import { createChannelService } from './modules/routing/channels.service.ts';
 import { createModelCatalog } from './modules/routing/model-catalog.service.ts';
+import { createDemoCandidates } from './modules/routing/demo-candidates.ts';
 import { modelPriceRoutes } from './modules/routing/model-prices.routes.ts';
 import { createPlatformCandidates } from './modules/routing/platform-candidates.ts';
 import { gatewayModule } from './modules/gateway/gateway.module.ts';
@@ -32,6 +34,8 @@ import { registryRoutes } from './modules/studio/models.routes.ts';
 import { legacyRoutes } from './modules/admin/legacy.routes.ts';
 import { operatorRoutes } from './modules/admin/operator.routes.ts';
 import { operatorConsoleRoutes } from './modules/admin/operator-console.routes.ts';
+import { channelsAdminRoutes } from './modules/admin/channels-admin.routes.ts';
+import { createChannelProbe } from './modules/admin/channels-admin.probe.ts';
 import { createAuditLog } from './modules/admin/audit.service.ts';
 import { commerceModule } from './modules/commerce/commerce.module.ts';
 import { supplyModule } from './modules/supply/supply.module.ts';
@@ -45,6 +49,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Background jobs the modules declare; main.ts runs them (tests call the services directly). */
     tollgateJobs: JobDefinition<object>[];
+    /** One-time operator setup links; main.ts issues the first-boot one once the server listens. */
+    tollgateOperatorSetup: OperatorSetupService;
   }
 }
 
@@ -67,9 +73,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // A pino instance types the app with pino's Logger; modules take the base FastifyInstance.
   const app = Fastify({
-    loggerInstance: createLogger({ level: config.logLevel, stream: deps.logStream }),
+    loggerInstance: createLogger({ level: config.logLevel, stream: deps.logStream, format: resolveLogFormat(config.logFormat, config.nodeEnv) }),
     genReqId: requestIdFor,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // One line per request, written by platform/http.ts, instead of Fastify's "incoming request" + "request completed".
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     // Fastify accepts a hop count too, though its types do not say so.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 1024 * 1024,
@@ -78,16 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerEdge(app, { consolePages: await registerWebConsole(app) });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'Tollgate', version: '0.1.0', description: 'Buy, sell and use large-model capacity.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocs(app);
 
   const metrics = registerMetrics(app);
   registerStudioRateLimits(app, { redis: deps.redis, namespace: deps.namespace ?? 'tollgate', limits: config.rateLimits });
@@ -105,22 +103,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const secrets = createSecretBox([config.masterKey]);
   const tokens = createTokenIssuer({ secret: config.jwtSecret, clock });
   const users = createUserService({ database, clock });
+  const operatorSetup = createOperatorSetupService({ database, clock, users, publicBaseUrl: config.publicBaseUrl });
   const sessions = createSessionService({ database, clock, tokens, rotation: config.refreshTokenRotation });
   const apiKeys = createApiKeyService({ database, clock });
   const auth = createAuthHooks({ sessions, apiKeys });
   const usage = createUsageService({ database, clock });
-  const catalog = createModelCatalog({ database, clock });
+  const catalog = createModelCatalog({ database, clock, demoUpstream: config.gateway.demoUpstream });
   // Channels and registry entries change the router's candidates: each write invalidates its snapshot.
   const platformCandidates = createPlatformCandidates({
     upstreams: async () => (await Promise.all([channels.routable(), registry.routable()])).flat(),
     catalog, secrets, providerBaseUrls: config.providerBaseUrls, clock,
   });
   const onUpstreamChange = () => platformCandidates.invalidate();
-  const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams, onChange: onUpstreamChange });
+  const audit = createAuditLog({ database });
+  const channels = createChannelService({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams, catalog, audit, onChange: onUpstreamChange });
   const registry = createModelRegistry({ database, clock, secrets, allowPrivateUpstreams: config.allowPrivateUpstreams, onChange: onUpstreamChange });
 
   const ledger = createLedger({ database, clock });
-  const audit = createAuditLog({ database });
   const idempotency = createIdempotency({ database, clock });
   const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency, users });
 
@@ -130,17 +129,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
+  await app.register(operatorSetupRoutes, { setup: operatorSetup, sessions, standing: commerce.membership.standing });
   await app.register(apiKeyRoutes, { apiKeys, auth });
-  await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth });
+  await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth, operatorSetup });
   await app.register(operatorRoutes, { users, wallet: commerce.wallet, orders: commerce.orders, auth, idempotency, apiKeys });
   const gateway = await gatewayModule(app, {
     config, database, clock, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
-    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates, supply.candidates], chargeEffects: supply.chargeEffects, secrets, audit, metrics,
+    ledger, usage, apiKeys, auth, catalog, sources: [platformCandidates, supply.candidates, ...(config.gateway.demoUpstream ? [createDemoCandidates()] : [])], chargeEffects: supply.chargeEffects, secrets, audit, metrics,
   });
-  await app.register(operatorConsoleRoutes, { users, orders: commerce.orders, channels, health: gateway.health, audit, auth, apiKeys });
+  await app.register(operatorConsoleRoutes, { users, orders: commerce.orders, health: gateway.health, audit, auth, apiKeys });
+  const probe = createChannelProbe({
+    channels, catalog, secrets, providerBaseUrls: config.providerBaseUrls, client: { ...config.gateway, allowPrivateUpstreams: config.allowPrivateUpstreams },
+    now: () => clock.now().getTime(),
+  });
+  await app.register(channelsAdminRoutes, { channels, probe, health: gateway.health, auth });
   await app.register(registryRoutes, { registry, auth });
   await app.register(modelPriceRoutes, { catalog, auth, onChange: onUpstreamChange });
   await app.register(usageRoutes, { usage, auth });
+  app.decorate('tollgateOperatorSetup', operatorSetup);
   app.decorate('tollgateJobs', [
     ...commerce.jobs,
     ...ledgerJobs({ ledger, log: app.log }),
@@ -152,16 +158,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-async function seedAdmin(app: FastifyInstance, users: ReturnType<typeof createUserService>, admin: { email: string; password: string }) {
-  const username = admin.email.split('@')[0]?.replace(/[^\p{L}\p{N}_.-]/gu, '') || 'admin';
+async function seedAdmin(app: FastifyInstance, users: UserService, admin: { email: string; password: string }) {
   let created;
   try {
-    created = await users.createFirstAdmin({ username, email: admin.email, password: admin.password }, async () => undefined);
+    created = await users.createFirstAdmin({ username: usernameFromEmail(admin.email), email: admin.email, password: admin.password }, async () => undefined);
   } catch (err) {
     if ((err as { code?: string }).code === 'CONFLICT') {
       throw conflict(`ADMIN_EMAIL ${admin.email} already belongs to a user who is not an operator; choose another ADMIN_EMAIL`);
     }
     throw err;
   }
-  if (created) app.log.info({ userId: created.admin.id }, 'seeded the first operator from ADMIN_EMAIL');
+  if (created) {
+    app.log.info({ userId: created.admin.id }, 'seeded the first operator from ADMIN_EMAIL');
+    return;
+  }
+  // ADMIN_EMAIL/ADMIN_PASSWORD only seed a service without operators. Said at every start, because otherwise a
+  // changed ADMIN_PASSWORD (or an ADMIN_EMAIL set after /1/users/init) looks like it worked and nobody can sign in.
+  const fix = `npm run operator -- --email ${admin.email}`;
+  if (await users.isOperatorEmail(admin.email)) {
+    app.log.info(`ADMIN_EMAIL ${admin.email} is already an operator; ADMIN_PASSWORD is not applied again (to change the password: ${fix})`);
+  } else {
+    app.log.warn(
+      { adminEmail: admin.email },
+      `ADMIN_EMAIL ${admin.email} was ignored: an operator already exists, and ADMIN_EMAIL only seeds the first one. ` +
+        `To make ${admin.email} an operator, run: ${fix} (stop the service first when it keeps its data in DATA_DIR)`,
+    );
+  }
 }

@@ -129,6 +129,31 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('the built-in demo upstream (DEMO_UPSTREAM)', () => {
+    const production = { NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET };
+
+    it('is on by default outside production and off by default in production', () => {
+      expect(loadConfig({}).gateway.demoUpstream).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'test' }).gateway.demoUpstream).toBe(true);
+      expect(loadConfig(production).gateway.demoUpstream).toBe(false);
+    });
+
+    it('can be switched off anywhere and on outside production', () => {
+      expect(loadConfig({ DEMO_UPSTREAM: 'false' }).gateway.demoUpstream).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'test', DEMO_UPSTREAM: '0' }).gateway.demoUpstream).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'development', DEMO_UPSTREAM: 'true' }).gateway.demoUpstream).toBe(true);
+      expect(loadConfig({ ...production, DEMO_UPSTREAM: 'false' }).gateway.demoUpstream).toBe(false);
+    });
+
+    it('refuses to start in production with DEMO_UPSTREAM=true, naming the variable', () => {
+      expect(configError({ ...production, DEMO_UPSTREAM: 'true' }).message).toMatch(/DEMO_UPSTREAM: the built-in demo upstream is not allowed when NODE_ENV=production/);
+    });
+
+    it('refuses a value that is not a flag', () => {
+      expect(configError({ DEMO_UPSTREAM: 'maybe' }).message).toContain('DEMO_UPSTREAM');
+    });
+  });
+
   it('requires a public https PUBLIC_BASE_URL in production when a real payment provider is on', () => {
     const production = {
       NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET, PAYMENT_PROVIDERS: 'alipay',

@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_OTHER_PER_MIN: positiveInt.default(60),
   RATE_LIMIT_AI_NONMEMBER_PER_HOUR: positiveInt.default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: pretty lines on a terminal outside production, JSON everywhere else (platform/logging.ts). */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   /** `false`, `true`, a hop count, or a comma-separated list of proxy addresses/CIDRs (Fastify's trustProxy). */
   TRUST_PROXY: z.string().default('false'),
   JOBS_ENABLED: bool.default(true),
@@ -64,6 +66,8 @@ const EnvSchema = z.object({
   GATEWAY_DEFAULT_MAX_TOKENS: positiveInt.default(4096),
   CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(5),
   CIRCUIT_COOLDOWN_MS: positiveInt.default(30_000),
+  /** Unset: on outside production, off in production (where `true` is refused). */
+  DEMO_UPSTREAM: bool.optional(),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -109,6 +113,7 @@ export interface Config {
   /** `PROVIDER_BASE_URL_<NAME>` overrides, keyed by the lower-cased provider name. */
   providerBaseUrls: Record<string, string>;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   trustProxy: boolean | number | string;
   jobsEnabled: boolean;
   payments: PaymentConfig;
@@ -125,6 +130,8 @@ export interface GatewayConfig {
   idleTimeoutMs: number;
   defaultMaxTokens: number;
   circuit: { failureThreshold: number; cooldownMs: number };
+  /** The built-in demo upstream (model `tollgate-demo`, free) is listed, routed and answered. */
+  demoUpstream: boolean;
 }
 
 export class ConfigError extends Error {
@@ -173,6 +180,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (e[v] === undefined) problems.push(`  ${v}: required when PAYMENT_PROVIDERS includes ${name}`);
     }
   }
+  if (e.NODE_ENV === 'production' && e.DEMO_UPSTREAM === true) {
+    // The demo answers canned text for free: a production catalog must list only models that really answer.
+    problems.push('  DEMO_UPSTREAM: the built-in demo upstream is not allowed when NODE_ENV=production (model tollgate-demo answers canned text); unset it or set false');
+  }
   const realProviders = paymentProviders.filter((p) => p !== 'sandbox');
   if (realProviders.length > 0 && e.NODE_ENV === 'production' && !e.PUBLIC_BASE_URL?.startsWith('https://')) {
     // The providers post their notices to PUBLIC_BASE_URL; WeChat accepts only a public https address.
@@ -206,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     providerBaseUrls: readProviderBaseUrls(env),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     trustProxy: trustProxy as boolean | number | string,
     jobsEnabled: e.JOBS_ENABLED,
     payments: paymentConfig(e, paymentProviders),
@@ -216,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.GATEWAY_IDLE_TIMEOUT_MS,
       defaultMaxTokens: e.GATEWAY_DEFAULT_MAX_TOKENS,
       circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: e.CIRCUIT_COOLDOWN_MS },
+      demoUpstream: e.DEMO_UPSTREAM ?? e.NODE_ENV !== 'production',
     },
   };
 }

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, startupWarnings, type Config } from './config.ts';
 import { openDatabase, type Database } from './platform/db.ts';
 import { withDevelopmentSecrets } from './platform/dev-secrets.ts';
 import { startJobs, type JobRunner } from './platform/jobs.ts';
+import { createLogger, resolveLogFormat } from './platform/logging.ts';
 
 // EX_CONFIG from sysexits.h: supervisors can tell "fix the environment" from a crash.
 const EXIT_BAD_CONFIG = 78;
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const bootLog = pino({ level: config.logLevel });
+  // Same format and redaction as the app's logger: boot lines sit among its lines.
+  const bootLog = createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat, config.nodeEnv) });
   for (const warning of startupWarnings(config)) bootLog.warn(warning);
   config = withDevelopmentSecrets(config, bootLog);
 
@@ -51,6 +52,28 @@ async function main(): Promise<void> {
     { database: database.kind, redis: Boolean(redis), bootMs: Math.round(performance.now() - startedAt) },
     `Tollgate listening on ${config.publicBaseUrl}`,
   );
+  await announceFirstOperatorLink(app, config);
+}
+
+/**
+ * A fresh install has no operator, and nothing else would tell the newcomer how to become one: print a one-time link
+ * that creates the first operator. One per start; links printed by earlier starts stay valid until they expire.
+ */
+async function announceFirstOperatorLink(app: FastifyInstance, config: Config): Promise<void> {
+  // With ADMIN_EMAIL the seed made the operator (or found one) and said so.
+  if (config.admin) return;
+  try {
+    const link = await app.tollgateOperatorSetup.firstOperatorLink();
+    if (!link) return;
+    app.log.info(
+      { setup_url: link.url, expires_at: link.expiresAt.toISOString() },
+      `No operator yet: open ${link.url} within 24 hours to create the first operator account ` +
+        '(or stop the service and run: npm run operator -- --email you@example.com)',
+    );
+  } catch (err) {
+    // The service is up and serving; only the shortcut is missing (`npm run operator` still works).
+    app.log.error({ err }, 'could not issue the first-operator setup link');
+  }
 }
 
 function handleSignals(running: { app: FastifyInstance; jobs?: JobRunner }, database: Database, redis: Redis | undefined): void {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { acquireDataDirLock, afterCommit, openDatabase } from './db.ts';
 
 const dirs: string[] = [];
@@ -126,8 +126,9 @@ describe('afterCommit', () => {
     }
   });
 
-  it('keeps the commit when a hook fails', async () => {
+  it('keeps the commit when a hook fails, and reports the failure as a process warning', async () => {
     const database = await openDatabase({ memory: true });
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const result = await database.transaction(async (tx) => {
         afterCommit(tx, () => {
@@ -136,7 +137,9 @@ describe('afterCommit', () => {
         return 1;
       });
       expect(result).toBe(1);
+      expect(warn).toHaveBeenCalledWith('after-commit hook failed: listener broke');
     } finally {
+      warn.mockRestore();
       await database.close();
     }
   });

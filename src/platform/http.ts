@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, LogLevel } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorCode } from './errors.ts';
@@ -28,7 +28,7 @@ const FASTIFY_STATUS_CODES: Record<number, ErrorCode> = {
 
 const VALIDATION_CONTEXTS: Record<string, string> = { querystring: 'query' };
 
-/** Any thrown value → an AppError; unexpected ones are logged and become a bland 500. */
+/** Any thrown value → an AppError; unexpected ones are logged (with their stack) and become a bland 500. */
 export function toAppError(err: unknown, req: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -75,9 +75,14 @@ export function registerEdge(app: FastifyInstance, opts: { consolePages?: boolea
     if (closing) setImmediate(() => app.server.closeIdleConnections());
   });
 
+  registerRequestLog(app);
+
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const appErr = toAppError(err, req);
-    if (appErr.status >= 500 && err instanceof AppError) req.log.error({ err }, appErr.message);
+    // An AppError we threw ourselves as a 500 is a bug worth its stack; refusals and upstream failures are expected
+    // outcomes that the request line reports by code and message.
+    if (appErr.status >= 500 && err instanceof AppError && !UPSTREAM_FAILURES.has(appErr.code)) req.log.error({ err }, appErr.message);
+    outcomes.set(req, appErr);
     const { status, body } = renderError(req.url, req.id, appErr);
     return reply.status(status).headers(appErr.headers).send(body);
   });
@@ -85,7 +90,54 @@ export function registerEdge(app: FastifyInstance, opts: { consolePages?: boolea
   app.setNotFoundHandler((req, reply) => {
     if (opts.consolePages && isConsolePage(req)) return sendConsole(reply);
     const path = req.url.split('?')[0];
-    const { status, body } = renderError(req.url, req.id, new AppError('NOT_FOUND', `No route for ${req.method} ${path}`));
+    const appErr = new AppError('NOT_FOUND', `No route for ${req.method} ${path}`);
+    outcomes.set(req, appErr);
+    const { status, body } = renderError(req.url, req.id, appErr);
     return reply.status(status).send(body);
+  });
+}
+
+/** Failures an upstream or a lack of capacity caused: the service worked as designed, so warn, not error. */
+const UPSTREAM_FAILURES = new Set<ErrorCode>(['BAD_GATEWAY', 'SERVICE_UNAVAILABLE', 'GATEWAY_TIMEOUT']);
+
+/** Polled by probes and scrapers, or fetched by every page load: at debug, so info shows what people did. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/favicon.svg']);
+const QUIET_PREFIXES = ['/assets/', '/docs/static/'];
+
+/** What the error or not-found handler answered, for the request line. */
+const outcomes = new WeakMap<FastifyRequest, AppError>();
+
+function requestLogLevel(path: string, status: number, failure?: ErrorCode): LogLevel {
+  if (status >= 500) return failure && UPSTREAM_FAILURES.has(failure) ? 'warn' : 'error';
+  if (QUIET_PATHS.has(path) || QUIET_PREFIXES.some((p) => path.startsWith(p))) return 'debug';
+  return 'info';
+}
+
+/** The gateway's model as the client named it; the body is already parsed, so this costs nothing. */
+function gatewayModel(req: FastifyRequest): string | undefined {
+  if (!req.url.startsWith('/v1/')) return undefined;
+  const model = (req.body as { model?: unknown } | undefined)?.model;
+  return typeof model === 'string' ? model.slice(0, 200) : undefined;
+}
+
+/**
+ * One line per request, written when the response is done (Fastify's own incoming/completed pair is turned off in
+ * app.ts). A 4xx is the client's business, so info; its code and message ride along instead of a stack.
+ */
+function registerRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const failure = outcomes.get(req);
+    const level = requestLogLevel(req.url.split('?', 1)[0] ?? '', reply.statusCode, failure?.code);
+    req.log[level](
+      {
+        req,
+        res: reply,
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        user_id: req.principal?.userId,
+        model: gatewayModel(req),
+        error: failure && { code: failure.code, message: failure.message },
+      },
+      'request completed',
+    );
   });
 }

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { DrizzleQueryError } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
-import { createLogger, redactUrl, serializeError } from './logging.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger, prettyStream, redactUrl, resolveLogFormat, serializeError } from './logging.ts';
 
-function capture() {
+function sink() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -11,6 +11,11 @@ function capture() {
       done();
     },
   });
+  return { stream, lines };
+}
+
+function capture() {
+  const { stream, lines } = sink();
   return { log: createLogger({ level: 'info', stream }), lines };
 }
 
@@ -111,5 +116,59 @@ describe('serializeError', () => {
     log.error({ err: queryError(['sk-param-secret'], pgError('boom "sk-param-secret"', { code: 'XX000' })) }, 'unhandled error');
     expect(lines.join('')).not.toContain('sk-param-secret');
     expect(lines.join('')).toContain('database error XX000');
+  });
+});
+
+describe('resolveLogFormat', () => {
+  it.each([
+    ['auto', 'development', true, 'pretty'],
+    ['auto', 'test', true, 'pretty'],
+    ['auto', 'development', false, 'json'],
+    ['auto', 'production', true, 'json'],
+    ['json', 'development', true, 'json'],
+    ['pretty', 'production', false, 'pretty'],
+  ] as const)('%s with NODE_ENV=%s, terminal=%s → %s', (setting, nodeEnv, isTTY, expected) => {
+    expect(resolveLogFormat(setting, nodeEnv, isTTY)).toBe(expected);
+  });
+});
+
+describe('prettyStream', () => {
+  async function prettyLines(write: (log: ReturnType<typeof createLogger>) => void, count: number) {
+    const { stream, lines } = sink();
+    const log = createLogger({ level: 'info', stream: prettyStream({ destination: stream, colorize: false }) });
+    write(log);
+    // pino-pretty formats on its own turn of the event loop.
+    await vi.waitFor(() => expect(lines.join('').split('\n').filter(Boolean)).toHaveLength(count));
+    return lines.join('').split('\n').filter(Boolean);
+  }
+
+  it('writes a request as one readable line, redacted, without pid or hostname', async () => {
+    const [line] = await prettyLines((log) => {
+      log.child({ request_id: 'req_abc' }).info(
+        {
+          req: { method: 'GET', url: '/1/me?key=sk-in-the-query', ip: '10.0.0.1', headers: { authorization: 'Bearer sk-in-the-header' } },
+          res: { statusCode: 404 },
+          responseTime: 3.2,
+          user_id: 7,
+          error: { code: 'NOT_FOUND', message: 'Key not found' },
+        },
+        'request completed',
+      );
+    }, 1);
+    expect(line).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: GET \/1\/me\?key=\[Redacted\] 404 3\.2ms /);
+    expect(line).toContain('"request_id":"req_abc"');
+    expect(line).toContain('"user_id":7');
+    expect(line).toContain('"code":"NOT_FOUND"');
+    expect(line).not.toMatch(/sk-in-the|"pid"|"hostname"|request completed/);
+  });
+
+  it('keeps every other line on one line with its message and fields, secrets redacted', async () => {
+    const lines = await prettyLines((log) => {
+      log.warn({ candidate: 'ch_1', detail: { api_key: 'sk-nested-secret' } }, 'shared caps unavailable');
+      log.info('Tollgate listening');
+    }, 2);
+    expect(lines[0]).toMatch(/WARN: shared caps unavailable \{"candidate":"ch_1","detail":\{"api_key":"\[Redacted\]"\}\}$/);
+    expect(lines[1]).toMatch(/INFO: Tollgate listening$/);
+    expect(lines.join('\n')).not.toContain('sk-nested-secret');
   });
 });

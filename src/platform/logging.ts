@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { DestinationStream } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 // Secrets never reach a log line: headers that carry credentials, and any body field named like one.
 const SECRET_FIELDS = [
@@ -43,7 +44,54 @@ export function serializeError(err: unknown): Record<string, unknown> {
   return { type: std.type, message: `database error${db.code ? ` ${db.code}` : ''}`, ...db, stack: frames.join('\n') };
 }
 
-export function createLogger(options: { level: string; stream?: DestinationStream }): Logger {
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/**
+ * `auto` picks pretty lines only where a person is reading: a terminal outside production. Files, pipes, CI and
+ * log collectors get one JSON object per line.
+ */
+export function resolveLogFormat(setting: LogFormat, nodeEnv: string, isTTY = Boolean(process.stdout.isTTY)): 'pretty' | 'json' {
+  if (setting !== 'auto') return setting;
+  return nodeEnv !== 'production' && isTTY ? 'pretty' : 'json';
+}
+
+interface RequestLine {
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+// The request line (platform/http.ts) reads as `GET /path 200 3.2ms`; its other fields (request_id, user_id, model,
+// error) follow as the usual object. Every other line keeps its message.
+function requestMessage(log: Record<string, unknown>, messageKey: string): string {
+  const { req, res, responseTime } = log as RequestLine;
+  if (!req?.method || typeof res?.statusCode !== 'number') return String(log[messageKey] ?? '');
+  return `${req.method} ${req.url} ${res.statusCode} ${responseTime}ms`;
+}
+
+/**
+ * Human-readable lines (pino-pretty) for a developer's terminal. pino redacts and serializes before it writes, so the
+ * pretty text is made from the same, already redacted, JSON. Formatted synchronously rather than through
+ * pino-pretty's stream: its pipeline runs on later ticks, and the lines a failed start writes just before
+ * process.exit would be lost.
+ */
+export function prettyStream(options: { destination?: { write(text: string): unknown }; colorize?: boolean } = {}): DestinationStream {
+  const prettify = prettyFactory({
+    colorize: options.colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,req,res,responseTime',
+    // Only `err` (an unexpected error, with its stack) gets lines of its own; the request line's `error` is a code and
+    // a message and stays on the line.
+    errorLikeObjectKeys: ['err'],
+    messageFormat: requestMessage,
+  });
+  const out = options.destination ?? process.stdout;
+  return { write: (line: string) => void out.write(prettify(line)) };
+}
+
+export function createLogger(options: { level: string; stream?: DestinationStream; format?: 'pretty' | 'json' }): Logger {
+  const stream = options.stream ?? (options.format === 'pretty' ? prettyStream() : pino.destination({ sync: false }));
   return pino(
     {
       level: options.level,
@@ -59,6 +107,6 @@ export function createLogger(options: { level: string; stream?: DestinationStrea
         err: serializeError,
       },
     },
-    options.stream ?? pino.destination({ sync: false }),
+    stream,
   );
 }

@@ -83,16 +83,19 @@ describe('assertSafeUpstreamUrl', () => {
     expect(await assertSafeUpstreamUrl('https://8.8.8.8/x', { ...o, resolve: undefined })).toBe('https://8.8.8.8/x');
   });
 
-  it('refuses http unless private upstreams are allowed', async () => {
-    expect((await refusal('http://api.example.com', { resolve: publicDns })).message).toMatch(/https/);
+  it('refuses http unless private upstreams are allowed, naming the setting that allows it', async () => {
+    expect((await refusal('http://api.example.com', { resolve: publicDns })).message).toBe(
+      'endpoint must use https; to allow http:// and private addresses for local development set ALLOW_PRIVATE_UPSTREAMS=true',
+    );
     await expect(
       assertSafeUpstreamUrl('http://127.0.0.1:9999/', { allowPrivate: true, field: 'endpoint' }),
     ).resolves.toBe('http://127.0.0.1:9999');
   });
 
-  it('refuses other schemes even when private upstreams are allowed', async () => {
+  it('refuses other schemes even when private upstreams are allowed, without pointing at a setting that would not help', async () => {
     for (const raw of ['ftp://example.com', 'file:///etc/passwd', 'gopher://example.com', 'javascript:alert(1)']) {
-      await refusal(raw, { allowPrivate: true });
+      expect((await refusal(raw, { allowPrivate: true })).message).toBe('endpoint must use https or http');
+      expect((await refusal(raw, { resolve: publicDns })).message).toBe('endpoint must use https');
     }
   });
 
@@ -117,7 +120,9 @@ describe('assertSafeUpstreamUrl', () => {
     ['private', '10.0.0.5'],
     ['ULA', 'fd00::1'],
   ])('refuses a hostname that resolves to a %s address', async (_name, address) => {
-    expect((await refusal('https://innocent.example.com', { resolve: resolvesTo(address) })).message).toMatch(/public/);
+    expect((await refusal('https://innocent.example.com', { resolve: resolvesTo(address) })).message).toBe(
+      'endpoint must resolve to a public address; to allow http:// and private addresses for local development set ALLOW_PRIVATE_UPSTREAMS=true',
+    );
   });
 
   it('refuses a hostname when any one of its addresses is private', async () => {

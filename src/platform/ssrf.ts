@@ -6,6 +6,12 @@ import { badRequest } from './errors.ts';
 // User-supplied upstream URLs must be https and resolve to public addresses (DESIGN.md §3 SSRF),
 // unless ALLOW_PRIVATE_UPSTREAMS is set for tests and local development.
 
+/**
+ * Said with every refusal the setting would lift: someone pointing a channel, a registry model or a provider base URL at
+ * a local fake reads which switch to turn instead of guessing why `http://127.0.0.1:9000` is "not https".
+ */
+export const PRIVATE_UPSTREAMS_HINT = 'to allow http:// and private addresses for local development set ALLOW_PRIVATE_UPSTREAMS=true';
+
 const blocked = new net.BlockList();
 for (const [addr, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
@@ -43,8 +49,11 @@ export async function assertSafeUpstreamUrl(
   } catch {
     throw badRequest(`${o.field} must be an absolute URL`, { field: o.field });
   }
-  const allowedProtocols = o.allowPrivate ? ['https:', 'http:'] : ['https:'];
-  if (!allowedProtocols.includes(url.protocol)) throw badRequest(`${o.field} must use https`, { field: o.field });
+  if (o.allowPrivate ? !['https:', 'http:'].includes(url.protocol) : url.protocol !== 'https:') {
+    // Other schemes stay refused whatever the setting, so only an http:// URL is told about it.
+    const why = o.allowPrivate ? 'must use https or http' : url.protocol === 'http:' ? `must use https; ${PRIVATE_UPSTREAMS_HINT}` : 'must use https';
+    throw badRequest(`${o.field} ${why}`, { field: o.field });
+  }
   if (url.username || url.password) throw badRequest(`${o.field} must not contain credentials`, { field: o.field });
   if (url.search || url.hash) throw badRequest(`${o.field} must not have a query or fragment`, { field: o.field });
   if (!o.allowPrivate) {
@@ -56,7 +65,7 @@ export async function assertSafeUpstreamUrl(
       throw badRequest(`${o.field} host does not resolve`, { field: o.field });
     }
     if (addresses.length === 0 || !addresses.every(isPublicAddress)) {
-      throw badRequest(`${o.field} must resolve to a public address`, { field: o.field });
+      throw badRequest(`${o.field} must resolve to a public address; ${PRIVATE_UPSTREAMS_HINT}`, { field: o.field });
     }
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
@@ -75,7 +84,7 @@ export function guardedLookup(allowPrivate: boolean) {
       const list = addresses as dnsCallbacks.LookupAddress[];
       const refused = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
       if (refused) {
-        const e: NodeJS.ErrnoException = new Error(`upstream host ${hostname} resolves to a private address`);
+        const e: NodeJS.ErrnoException = new Error(`upstream host ${hostname} resolves to a private address; ${PRIVATE_UPSTREAMS_HINT}`);
         e.code = 'EUPSTREAMPRIVATE';
         return callback(e, '');
       }

@@ -4,11 +4,12 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 // The web console (web/, built into web/dist by `npm install`): its files under `/`, and index.html for every other
-// GET a browser makes outside the APIs, so client-side routes (`/keys`, `/supply/packages`) load the app.
+// GET a browser makes outside the APIs, so client-side routes (`/keys`, `/supply/packages`, and the sandbox checkout
+// `/pay/sandbox/{order}` a payment_url opens) load the app.
 
 export const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist');
 
-const API_PREFIXES = ['/api/', '/v1/', '/1/', '/files/', '/docs', '/openapi.json', '/metrics', '/healthz', '/readyz', '/pay/'];
+const API_PREFIXES = ['/api/', '/v1/', '/1/', '/files/', '/docs', '/openapi.json', '/metrics', '/healthz', '/readyz'];
 
 export async function registerWebConsole(app: FastifyInstance, dist = WEB_DIST): Promise<boolean> {
   if (!existsSync(path.join(dist, 'index.html'))) {

@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { CHROMIUM } from './chromium.ts';
 
 // The browser for the console's end-to-end suite: Debian's chromium driven by playwright-core, screenshots written
 // to test-results/ and checked to show something.
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
+export { CHROMIUM, hasChromium } from './chromium.ts';
 export const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
 
 export function launch(): Promise<Browser> {

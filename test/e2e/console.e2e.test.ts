@@ -3,42 +3,33 @@ import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supplyAccounts, supplyPackages, supplySettlements } from '../../src/modules/supply/supply.tables.ts';
-import { DB_TIERS } from '../helpers/database.ts';
-import { SANDBOX_ENV } from '../helpers/payments.ts';
-import { startSupply, type SupplyHarness } from '../helpers/supply.ts';
+import { registerUser } from '../helpers/actors.ts';
+import { createRecharge, walletSnapshot } from '../helpers/payments.ts';
+import type { SupplyHarness } from '../helpers/supply.ts';
 import { availableRecord, verifiedSupplier, withdraw, withdrawCode, yuan } from '../helpers/withdrawals.ts';
 import { OPERATOR } from '../helpers/gateway.ts';
-import { freePort, hasChromium, launch, signIn, snap, writeResult } from './browser.ts';
+import { hasChromium, signIn, snap, writeResult } from './browser.ts';
+import { MODEL, PASSWORD, startConsole, type ConsoleServer } from './fixtures.ts';
 
 // The console in a real browser against the real server (PGlite, a fake OpenAI-compatible provider): a supplier
 // mounts an account, drafts and publishes a package; a buyer registers, recharges through the sandbox page, creates a
-// key, and sees a request made with it in the usage log with its cost; the supplier sees the package serve it and the
-// earning appear; an operator approves a review and processes a withdrawal. Screenshots of each main page go to
+// key, and sees a request made with it in the usage log with its cost; a signed-out payer fails a payment on the
+// sandbox checkout through its link alone; the supplier sees the package serve it and the earning appear; an operator approves a review and processes a withdrawal. Screenshots of each main page go to
 // test-results/, and the first page's load time is measured with the browser's navigation timing.
 
-const MODEL = 'gpt-4o-mini';
-const PASSWORD = 'correct horse 1';
-
-if (!hasChromium) console.info('[tests] /usr/bin/chromium is missing: the browser suite is skipped (apt-get install chromium)');
 
 describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 }, () => {
+  let server: ConsoleServer;
   let h: SupplyHarness;
   let browser: Browser;
   let base = '';
   const unique = Date.now().toString(36);
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    h = await startSupply(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { ...SANDBOX_ENV, PORT: String(port), PUBLIC_BASE_URL: base } });
-    // The supplier's package sells at ¥200 000 / ¥400 000 per 1M tokens: the buyers' price must allow it.
-    await h.t.request({ method: 'PUT', url: `/api/v1/admin/model-prices/${MODEL}`, headers: h.operator, payload: { provider: 'openai', input_price: 200_000, output_price: 400_000 } });
-    browser = await launch();
+    server = await startConsole();
+    ({ h, browser, base } = server);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  afterAll(() => server?.close());
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
@@ -103,11 +94,14 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     await page.goto(`${base}/billing`);
     await page.getByTestId('recharge-amount').fill('100');
     await page.getByTestId('recharge-submit').click();
-    await page.waitForURL(/\/pay\/sandbox\//);
-    await page.getByRole('button', { name: /支付/ }).click();
-    await page.getByText(/paid/).waitFor();
-    await page.getByRole('link', { name: /返回控制台/ }).click();
-    await page.waitForURL(/\/billing/);
+    // The sandbox checkout is a console page, told to come back to where the payment started.
+    await page.waitForURL(/\/pay\/sandbox\/R\d{20}\?payer=\d+&expires=\d+&signature=[0-9a-f]{64}&return_to=%2Fbilling$/);
+    await page.getByText('充值 ¥100.00（1,000 积分）').waitFor();
+    await snap(page, 'buyer-sandbox-checkout');
+    await page.getByRole('button', { name: '支付 ¥100.00' }).click();
+    await page.locator('[data-testid="checkout-result"][data-result="success"]').getByText('支付成功').waitFor();
+    await page.getByRole('link', { name: '返回控制台' }).click();
+    await page.waitForURL(`${base}/billing`);
     await snap(page, 'buyer-billing');
 
     await page.goto(`${base}/keys`);
@@ -132,6 +126,23 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     await snap(page, 'buyer-dashboard');
     await page.goto(`${base}/quickstart`);
     await snap(page, 'buyer-quickstart');
+  });
+
+  it('opens the sandbox checkout without a session (the signed link is the credential), in English too', async () => {
+    const buyer = await registerUser(h.t);
+    const order = await createRecharge(h.t, buyer.auth, 12.5, 'wechat');
+    const page = await newPage();
+    await page.goto(`${order.payment_url}&return_to=${encodeURIComponent('//evil.com')}`);
+    await page.getByText('充值 ¥12.50（125 积分）').waitFor();
+    await page.getByRole('combobox', { name: '语言' }).click();
+    await page.getByTitle('English').click();
+    await page.getByText('WeChat Pay (sandbox)').waitFor();
+    await page.getByRole('switch', { name: 'Dark mode' }).click();
+    await snap(page, 'sandbox-checkout-signed-out-dark');
+    await page.getByRole('button', { name: 'Simulate a failed payment' }).click();
+    await page.locator('[data-testid="checkout-result"][data-result="failed"]').getByText('Payment failed').waitFor();
+    expect(await page.getByRole('link', { name: 'Back to the console' }).getAttribute('href')).toBe('/billing');
+    expect((await walletSnapshot(h.t, buyer.auth)).recharges[order.order_id]).toBe('failed');
   });
 
   it('shows the supplier the package serving traffic and the earning', async () => {

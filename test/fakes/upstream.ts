@@ -102,6 +102,15 @@ export async function startFakeServer(handler: Handler): Promise<FakeUpstream> {
   return fake;
 }
 
+/** An address nothing listens on: connections to it are refused. */
+export async function deadUpstreamUrl(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return `http://127.0.0.1:${port}`;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Writes one SSE event; `event` is omitted for OpenAI-style streams. */

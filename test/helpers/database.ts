@@ -46,8 +46,3 @@ export const DB_TIERS: DbTier[] = [
   { name: 'pglite', open: () => openDatabase({ memory: true, template: pgliteTemplate() }) },
   ...(serverUrl ? [{ name: 'postgres' as const, open: () => openFreshPostgres(serverUrl) }] : []),
 ];
-
-if (!serverUrl && !process.env.TOLLGATE_TIER_NOTICE_SHOWN) {
-  process.env.TOLLGATE_TIER_NOTICE_SHOWN = '1';
-  console.info('[tests] DATABASE_URL is not set: integration suites run on embedded PGlite only (CI runs them on PostgreSQL too).');
-}

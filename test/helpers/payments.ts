@@ -59,6 +59,20 @@ export interface RechargeData {
   payment_url: string | null;
 }
 
+/**
+ * The sandbox checkout's API behind a payment_url, as the console page /pay/sandbox/{order}?payer=…&expires=…&signature=…
+ * calls it: /api/v1/payments/sandbox/{order} with the link's parameters.
+ */
+export function checkoutApiUrl(paymentUrl: string): string {
+  const link = new URL(paymentUrl);
+  const orderNo = link.pathname.slice('/pay/sandbox/'.length);
+  return `/api/v1/payments/sandbox/${orderNo}${link.search}`;
+}
+
+/** Pays (or fails) an order on the sandbox checkout, as its page's buttons do, through the signed link. */
+export const checkoutPay = (t: TestApp, paymentUrl: string, status: 'success' | 'failed' = 'success', headers: Headers = {}) =>
+  t.request({ method: 'POST', url: checkoutApiUrl(paymentUrl), headers: { ...json, ...headers }, payload: { status } });
+
 /** Creates a recharge order of `amount` CNY; throws unless it was created. */
 export async function createRecharge(t: TestApp, auth: Headers, amount: number | string, paymentMethod = 'alipay'): Promise<RechargeData> {
   const res = await t.request({

@@ -246,7 +246,8 @@ describe.each(DB_TIERS)('the app edge on $name', (tier) => {
       const res = await request({ method: 'GET', url: '/docs' });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
-      expect(res.body).toContain('Swagger UI');
+      // Titled with our name (platform/api-docs.ts); the page is still Swagger UI's.
+      expect(res.body).toContain('<div id="swagger-ui"></div>');
       for (const asset of ['/docs/static/swagger-ui-bundle.js', '/docs/static/swagger-initializer.js']) {
         expect(res.body).toContain(asset);
         expect((await request({ method: 'GET', url: asset })).statusCode).toBe(200);

@@ -100,6 +100,8 @@ describe('npm start (src/main.ts)', () => {
 
     expect(await stop(t)).toEqual({ code: 0, signal: null });
     expect(t.output()).toContain('shutting down');
+    // No ADMIN_EMAIL and no operator: the newcomer is handed a link that creates the first one.
+    expect(t.output()).toMatch(new RegExp(`No operator yet: open http://localhost:${t.port}/setup\\?token=[\\w-]{43} within 24 hours`));
     expect(fs.existsSync(path.join(dataDir, 'tollgate.lock'))).toBe(false);
   }, 120_000);
 

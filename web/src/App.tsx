@@ -2,16 +2,20 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { App as AntApp, ConfigProvider, Result, Spin, theme } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router-dom';
+import { SANDBOX_CHECKOUT_PATH } from './api/buyer.ts';
 import { ApiError } from './api/client.ts';
 import { SessionProvider, useSession } from './auth/session.tsx';
 import { I18nProvider, useI18n } from './i18n/i18n.tsx';
 import { AppLayout } from './layout/AppLayout.tsx';
 import Login from './pages/auth/Login.tsx';
 import Register from './pages/auth/Register.tsx';
+import Setup from './pages/auth/Setup.tsx';
 import { allowed, ROUTES } from './routes.tsx';
 import { toast } from './components/toast.ts';
+
+const SandboxCheckout = lazy(() => import('./pages/checkout/SandboxCheckout.tsx'));
 
 // Providers (language, theme, session, queries) and the routes. Failed queries and mutations show the server's own
 // message in a toast; pages add their own loading and empty states.
@@ -25,16 +29,22 @@ const queryClient = new QueryClient({
 function Pages({ dark, onDark }: { dark: boolean; onDark(v: boolean): void }) {
   const { signedIn, me, loading } = useSession();
   const { t } = useI18n();
+  // The sandbox checkout stands in for a provider's payment page: its signed link opens it signed in or out, outside
+  // the console's frame.
+  const checkout = (
+    <Route path={SANDBOX_CHECKOUT_PATH} element={<Suspense fallback={<Spin fullscreen />}><SandboxCheckout dark={dark} onDark={onDark} /></Suspense>} />
+  );
   if (!signedIn) {
     return (
       <Routes>
+        {checkout}
         <Route path="/register" element={<Register />} />
+        <Route path="/setup" element={<Setup />} />
         <Route path="*" element={<Login />} />
       </Routes>
     );
   }
-  if (loading && !me) return <Spin fullscreen />;
-  return (
+  const framed = loading && !me ? <Spin fullscreen /> : (
     <AppLayout dark={dark} onDark={onDark}>
       <Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}>
         <Routes>
@@ -51,6 +61,14 @@ function Pages({ dark, onDark }: { dark: boolean; onDark(v: boolean): void }) {
         </Routes>
       </Suspense>
     </AppLayout>
+  );
+  return (
+    <Routes>
+      {checkout}
+      {/* An operator setup link opened while signed in: the page says so, outside the console's frame. */}
+      <Route path="/setup" element={<Setup />} />
+      <Route path="*" element={framed} />
+    </Routes>
   );
 }
 

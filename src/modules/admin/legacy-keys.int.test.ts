@@ -109,7 +109,7 @@ describe.each(DB_TIERS)('legacy /1/keys on $name', (tier) => {
         ['api.openai.com', 'body.endpoint must be an absolute URL'],
         ['https://user:pass@api.example.com', 'body.endpoint must not contain credentials'],
         ['https://api.example.com/?api-version=2024', 'body.endpoint must not have a query or fragment'],
-        ['ftp://api.example.com', 'body.endpoint must use https'],
+        ['ftp://api.example.com', 'body.endpoint must use https or http'],
       ];
       for (const [endpoint, error] of cases) {
         const res = await addKey({ key: upstreamKey(), name: 'bad', endpoint });
@@ -232,17 +232,22 @@ describe.each(DB_TIERS)('legacy /1/keys SSRF guard on $name', (tier) => {
   });
   afterAll(() => t?.close());
 
+  // Each refusal names the setting that lifts it for local development.
+  const hint = 'to allow http:// and private addresses for local development set ALLOW_PRIVATE_UPSTREAMS=true';
+  const https = `body.endpoint must use https; ${hint}`;
+  const publicAddress = `body.endpoint must resolve to a public address; ${hint}`;
   it.each([
-    ['http://api.example.com', 'body.endpoint must use https'],
-    ['http://1.1.1.1/v1', 'body.endpoint must use https'],
-    ['https://127.0.0.1', 'body.endpoint must resolve to a public address'],
-    ['https://10.0.0.1/v1', 'body.endpoint must resolve to a public address'],
-    ['https://192.168.1.10', 'body.endpoint must resolve to a public address'],
-    ['https://169.254.169.254/latest', 'body.endpoint must resolve to a public address'],
-    ['https://[::1]', 'body.endpoint must resolve to a public address'],
-    ['https://[::ffff:127.0.0.1]', 'body.endpoint must resolve to a public address'],
-    ['https://2130706433', 'body.endpoint must resolve to a public address'],
-    ['https://localhost/v1', 'body.endpoint must resolve to a public address'],
+    ['http://api.example.com', https],
+    ['http://1.1.1.1/v1', https],
+    ['http://127.0.0.1:9000', https],
+    ['https://127.0.0.1', publicAddress],
+    ['https://10.0.0.1/v1', publicAddress],
+    ['https://192.168.1.10', publicAddress],
+    ['https://169.254.169.254/latest', publicAddress],
+    ['https://[::1]', publicAddress],
+    ['https://[::ffff:127.0.0.1]', publicAddress],
+    ['https://2130706433', publicAddress],
+    ['https://localhost/v1', publicAddress],
   ])('refuses endpoint %s with 400 and stores nothing', async (endpoint, error) => {
     const res = await addKey(endpoint);
     expect(res.statusCode).toBe(400);

@@ -29,7 +29,8 @@ describe.each(DB_TIERS)('legacy /1 users on $name', (tier) => {
 
   describe('POST /1/users/init', () => {
     it('creates the root operator and shows its token once', async () => {
-      expect(Object.keys(root).sort()).toEqual(['createdAt', 'id', 'name', 'token', 'updatedAt']);
+      // The legacy fields, plus our `setup_url`: the one-time link that gives root a console password.
+      expect(Object.keys(root).sort()).toEqual(['createdAt', 'id', 'name', 'setup_url', 'token', 'updatedAt']);
       expect(root.name).toBe('root');
       expect(root.token).toMatch(FULL_TOKEN);
       const [row] = await t.database.db.select().from(users).where(eq(users.id, root.id));

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser } from '../../../test/helpers/actors.ts';
@@ -7,21 +5,13 @@ import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { startGateway, type GatewayHarness } from '../../../test/helpers/gateway.ts';
 import { createRecharge, rechargeAndPay, SANDBOX_ENV } from '../../../test/helpers/payments.ts';
 import { auditEvents } from './audit.tables.ts';
+import { deadUpstreamUrl as deadUrl } from '../../../test/fakes/upstream.ts';
 
 // The operators' console endpoints: GET /api/v1/admin/users, PUT /api/v1/admin/users/{id}/role,
 // GET /api/v1/admin/orders, GET /api/v1/admin/channels and GET /api/v1/admin/circuits.
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 const json = { 'content-type': 'application/json' };
-
-/** A port nothing listens on: connections are refused, so a channel there fails every request. */
-async function deadUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return `http://127.0.0.1:${port}`;
-}
 
 describe.each(DB_TIERS)('operator console on $name', (tier) => {
   let g: GatewayHarness;

@@ -9,15 +9,15 @@ import type { ApiKeyService } from '../identity/api-keys.service.ts';
 import { principalOf, type AuthHooks } from '../identity/auth.hooks.ts';
 import type { UserRow } from '../identity/identity.tables.ts';
 import type { UserService } from '../identity/users.service.ts';
-import type { ChannelService, ChannelView } from '../routing/channels.service.ts';
 import type { CircuitView, Health } from '../routing/health.ts';
 import type { AuditLog } from './audit.service.ts';
 import {
-  ChannelList, CircuitList, OrderListQuery, OrderPage, RoleBody, UserIdParams, UserListQuery, UserPage, UserResponse,
+  CircuitList, OrderListQuery, OrderPage, RoleBody, UserIdParams, UserListQuery, UserPage, UserResponse,
 } from './operator-console.schema.ts';
 
 // What the web console's operator pages need beyond the existing operator endpoints (studio envelope, admin role):
-// find users and change their role, see every user's orders, and see the platform channels with their circuit state.
+// find users and change their role, see every user's orders, and see the router's circuits (the platform channels
+// are managed in channels-admin.routes.ts).
 
 const userView = (u: UserRow) => ({
   id: u.id,
@@ -31,25 +31,11 @@ const userView = (u: UserRow) => ({
   updated_at: formatStudioTime(u.updatedAt),
 });
 
-const circuitView = (c: CircuitView) => ({ key: c.key, state: c.state, consecutive_failures: c.consecutiveFailures, error_rate: c.errorRate });
-
-const channelView = (c: ChannelView, circuit: CircuitView) => ({
-  id: c.id,
-  name: c.name,
-  provider: c.provider,
-  base_url: c.baseUrl,
-  models: c.models ?? null,
-  weight: c.weight,
-  enabled: c.enabled,
-  key_hint: c.keyHint,
-  created_at: formatStudioTime(c.createdAt),
-  circuit: circuitView(circuit),
-});
+export const circuitView = (c: CircuitView) => ({ key: c.key, state: c.state, consecutive_failures: c.consecutiveFailures, error_rate: c.errorRate });
 
 export interface OperatorConsoleDeps {
   users: UserService;
   orders: OrderService;
-  channels: ChannelService;
   /** The gateway's circuit breakers, read only. */
   health: Pick<Health, 'view' | 'snapshot'>;
   audit: AuditLog;
@@ -59,7 +45,7 @@ export interface OperatorConsoleDeps {
 
 export async function operatorConsoleRoutes(root: FastifyInstance, deps: OperatorConsoleDeps) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { users, orders, channels, health, audit, auth } = deps;
+  const { users, orders, health, audit, auth } = deps;
   const admin = { onRequest: auth.sessionWithRole('admin') };
   const tags = ['operators'];
 
@@ -111,19 +97,6 @@ export async function operatorConsoleRoutes(root: FastifyInstance, deps: Operato
       });
       return studioOk(pageOf(q, total, rows.map(view)));
     },
-  );
-
-  app.get(
-    '/api/v1/admin/channels',
-    {
-      ...admin,
-      schema: {
-        tags, summary: 'Platform channels with their circuit state',
-        description: 'The operators’ upstream keys (managed through `/1/keys`): never the credential, only `key_hint`. The circuit is this node’s view.',
-        response: { 200: ChannelList },
-      },
-    },
-    async () => studioOk((await channels.list()).map((c) => channelView(c, health.view(`channel:${c.id}`)))),
   );
 
   app.get(

@@ -5,7 +5,7 @@ import { ORDER_KINDS, ORDER_STATUSES } from '../commerce/commerce.tables.ts';
 import { BILLING_MODES, USER_ROLES, USER_STATUSES } from '../identity/identity.tables.ts';
 
 // The operators' console (`/api/v1/admin/...`, studio envelope): users and their roles, every user's orders, and the
-// platform channels with the router's circuit state.
+// router's circuit state (the platform channels are in channels-admin.schema.ts).
 
 export const UserIdParams = z.strictObject({ id: RowId });
 
@@ -54,17 +54,4 @@ export const Circuit = z.object({
   error_rate: z.number().describe('Share of failures among the last 20 outcomes, 0–1'),
 });
 
-export const AdminChannel = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  provider: z.string(),
-  base_url: z.string().nullable(),
-  models: z.array(z.string()).nullable(),
-  weight: z.number().int(),
-  enabled: z.boolean(),
-  key_hint: z.string().describe('Our own fingerprint id of the credential; never any character of it'),
-  created_at: z.string(),
-  circuit: Circuit,
-});
-export const ChannelList = studioEnvelope(z.array(AdminChannel));
 export const CircuitList = studioEnvelope(z.array(Circuit));

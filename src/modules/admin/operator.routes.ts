@@ -52,7 +52,7 @@ export async function operatorRoutes(
     {
       ...admin,
       schema: {
-        tags, params: UserIdParams, body: AdjustBody, headers: IdempotencyHeaders,
+        tags, summary: 'Grant or deduct a user\'s credits', params: UserIdParams, body: AdjustBody, headers: IdempotencyHeaders,
         response: { 200: studioEnvelope(z.object({ user_id: z.number().int(), credit_balance: z.number(), replayed: z.boolean() })) },
       },
     },
@@ -68,7 +68,7 @@ export async function operatorRoutes(
     '/api/v1/admin/users/:id/credit-limit',
     {
       ...admin,
-      schema: { tags, params: UserIdParams, body: CreditLimitBody, response: { 200: studioEnvelope(z.object({ user_id: z.number().int(), credit_limit: z.number().nullable() })) } },
+      schema: { tags, summary: 'Set a user\'s credit limit', params: UserIdParams, body: CreditLimitBody, response: { 200: studioEnvelope(z.object({ user_id: z.number().int(), credit_limit: z.number().nullable() })) } },
     },
     async (req) => {
       const limit = req.body.credit_limit === null ? null : parseCny(req.body.credit_limit, 2);
@@ -82,7 +82,7 @@ export async function operatorRoutes(
 
   app.post(
     '/api/v1/admin/orders/:id/refund',
-    { ...admin, schema: { tags, params: OrderNoParams, body: RefundBody, response: { 200: studioEnvelope(OrderItem) } } },
+    { ...admin, schema: { tags, summary: 'Refund a paid order', params: OrderNoParams, body: RefundBody, response: { 200: studioEnvelope(OrderItem) } } },
     async (req, reply) =>
       idempotency.run(
         req, reply, { scope: `operator:${principalOf(req).userId}:order.refund`, ttlMs: 24 * HOURS },

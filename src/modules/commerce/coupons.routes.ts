@@ -45,7 +45,7 @@ export async function couponRoutes(root: FastifyInstance, deps: { coupons: Coupo
 
   app.post(
     '/api/v1/operation/coupons',
-    { onRequest: auth.sessionWithRole('admin'), schema: { tags, body: CreateCouponBody, response: { 200: CouponCreated } } },
+    { onRequest: auth.sessionWithRole('admin'), schema: { tags, summary: 'Create a coupon (operators)', body: CreateCouponBody, response: { 200: CouponCreated } } },
     async (req) => {
       const b = req.body;
       const c = await coupons.create(principalOf(req), {
@@ -57,7 +57,7 @@ export async function couponRoutes(root: FastifyInstance, deps: { coupons: Coupo
     },
   );
 
-  app.get('/api/v1/operation/coupons', { onRequest: auth.session, schema: { tags, querystring: CouponListQuery, response: { 200: CouponPage } } }, async (req) => {
+  app.get('/api/v1/operation/coupons', { onRequest: auth.session, schema: { tags, summary: 'List coupons', querystring: CouponListQuery, response: { 200: CouponPage } } }, async (req) => {
     const q = req.query;
     const { limit, offset } = pageWindow(q);
     const { rows, total } = await coupons.page(principalOf(req), q.status, limit, offset);
@@ -67,12 +67,12 @@ export async function couponRoutes(root: FastifyInstance, deps: { coupons: Coupo
     );
   });
 
-  app.post('/api/v1/operation/coupons/:coupon_id/claim', { onRequest: auth.session, schema: { tags, params: CouponIdParams, response: { 200: ClaimResponse } } }, async (req) => {
+  app.post('/api/v1/operation/coupons/:coupon_id/claim', { onRequest: auth.session, schema: { tags, summary: 'Claim a coupon', params: CouponIdParams, response: { 200: ClaimResponse } } }, async (req) => {
     const { claim, coupon } = await coupons.claim(principalOf(req), req.params.coupon_id);
     return studioOk({ claim_id: claim.id, coupon_id: coupon.id, code: coupon.code, status: 'unused' }, '领取成功');
   });
 
-  app.get('/api/v1/operation/my-coupons', { onRequest: auth.session, schema: { tags, querystring: MyCouponsQuery, response: { 200: MyCouponsResponse } } }, async (req) => {
+  app.get('/api/v1/operation/my-coupons', { onRequest: auth.session, schema: { tags, summary: 'Your coupons', querystring: MyCouponsQuery, response: { 200: MyCouponsResponse } } }, async (req) => {
     const rows = await coupons.mine(principalOf(req), req.query.status);
     const now = clock.now();
     const items = rows.map(({ claim, coupon }) => ({

@@ -66,7 +66,7 @@ export async function creditRoutes(
   const base = { onRequest: auth.session };
   const tags = ['credits'];
 
-  app.post('/api/v1/credit/recharge', { ...base, schema: { tags, body: RechargeBody, response: { 200: RechargeCreated } } }, async (req, reply) =>
+  app.post('/api/v1/credit/recharge', { ...base, schema: { tags, summary: 'Buy credits (creates a recharge order)', body: RechargeBody, response: { 200: RechargeCreated } } }, async (req, reply) =>
     once(req, reply, 'credit.recharge', async (record: ResponseRecord<ReturnType<typeof rechargeCreated>>) => {
       const order = await orders.createRecharge(
         principalOf(req),
@@ -78,7 +78,7 @@ export async function creditRoutes(
     }),
   );
 
-  app.post('/api/v1/credit/membership', { ...base, schema: { tags, body: MembershipBody, response: { 200: MembershipCreated } } }, async (req, reply) =>
+  app.post('/api/v1/credit/membership', { ...base, schema: { tags, summary: 'Buy or renew a membership (creates an order)', body: MembershipBody, response: { 200: MembershipCreated } } }, async (req, reply) =>
     once(req, reply, 'credit.membership', async (record: ResponseRecord<Awaited<ReturnType<typeof membershipCreated>>>) => {
       const order = await orders.createMembership(
         principalOf(req),
@@ -90,19 +90,19 @@ export async function creditRoutes(
     }),
   );
 
-  app.get('/api/v1/credit/balance', { ...base, schema: { tags, response: { 200: BalanceResponse } } }, async (req) => {
+  app.get('/api/v1/credit/balance', { ...base, schema: { tags, summary: 'Credit balance and membership', response: { 200: BalanceResponse } } }, async (req) => {
     const userId = principalOf(req).userId;
     const [standing, debt] = await Promise.all([membership.standing(userId), wallet.debt(userId)]);
     return studioOk({ ...standing, owed_amount: cnyNumber(debt.owed, 6), billing_mode: debt.billingMode });
   });
 
-  app.get('/api/v1/credit/transactions', { ...base, schema: { tags, querystring: PageQuery, response: { 200: TransactionsResponse } } }, async (req) => {
+  app.get('/api/v1/credit/transactions', { ...base, schema: { tags, summary: 'Credit movements', querystring: PageQuery, response: { 200: TransactionsResponse } } }, async (req) => {
     const { rows, total } = await wallet.transactions(principalOf(req).userId, pageWindow(req.query));
     return studioOk(pageOf(req.query, total, rows));
   });
 
   for (const kind of ['recharge', 'membership'] as const) {
-    app.get(`/api/v1/credit/${kind}/orders`, { ...base, schema: { tags, querystring: PageQuery, response: { 200: OrdersResponse } } }, async (req) => {
+    app.get(`/api/v1/credit/${kind}/orders`, { ...base, schema: { tags, summary: `Your ${kind} orders, newest first`, querystring: PageQuery, response: { 200: OrdersResponse } } }, async (req) => {
       const q = req.query;
       const { limit, offset } = pageWindow(q);
       const { rows, total } = await orders.page(principalOf(req), kind, limit, offset);

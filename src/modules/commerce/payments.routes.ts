@@ -31,7 +31,7 @@ export async function paymentRoutes(
   // Provider notices are not limited by the studio table: they come from a few shared provider addresses.
   const notice = { config: { studioRateLimit: false as const } };
 
-  app.post('/api/v1/credit/payment/callback', { ...notice, schema: { tags: ['credits'] } }, async (req, reply) => {
+  app.post('/api/v1/credit/payment/callback', { ...notice, schema: { tags: ['credits'], summary: 'Sandbox payment callback (signed)' } }, async (req, reply) => {
     if (!payments.has('sandbox')) throw new AppError('NOT_FOUND', 'The sandbox payment provider is not enabled');
     const result = await handleNotice('sandbox', raw(req));
     const a = SANDBOX_ANSWERS[result.outcome];
@@ -44,7 +44,7 @@ export async function paymentRoutes(
 
   for (const name of ['alipay', 'wechat']) {
     if (!payments.has(name)) continue;
-    app.post(payments.notifyPath(name), { ...notice, schema: { tags: ['payments'] } }, async (req, reply: FastifyReply) => {
+    app.post(payments.notifyPath(name), { ...notice, schema: { tags: ['payments'], summary: `Payment notice from ${name}` } }, async (req, reply: FastifyReply) => {
       const provider = payments.byName(name);
       const result = await handleNotice(name, raw(req));
       const ok = ['paid', 'duplicate', 'ignored', 'failed', 'unknown_order'].includes(result.outcome);

@@ -4,7 +4,8 @@ import { registerUser } from '../../../test/helpers/actors.ts';
 import { fakeClock, startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
 import {
-  buyMembership, callbackBody, createRecharge, ledgerCheck, postCallback, rechargeAndPay, SANDBOX_ENV, SANDBOX_SECRET, walletSnapshot,
+  buyMembership, callbackBody, checkoutApiUrl, checkoutPay, createRecharge, ledgerCheck, postCallback, rechargeAndPay, SANDBOX_ENV, SANDBOX_SECRET,
+  walletSnapshot,
 } from '../../../test/helpers/payments.ts';
 import { signSandbox } from './payments/sandbox.ts';
 
@@ -190,20 +191,20 @@ describe.each(DB_TIERS)('sandbox payment callback on $name', (tier) => {
     expect(paid.standing.credit_balance).toBe(expired.standing.credit_balance + 200);
   });
 
-  it('completes a payment through the sandbox page, once', async () => {
+  it('completes a payment through the sandbox checkout, once', async () => {
     const { order_id, payment_url } = await createRecharge(t, user.auth, 6);
     const before = (await walletSnapshot(t, user.auth)).standing.credit_balance;
-    const link = new URL(payment_url as string);
-    const path = `${link.pathname}${link.search}`;
-    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const outcomes = [];
     for (let i = 0; i < 2; i++) {
-      const res = await t.request({ method: 'POST', url: path, headers: form, payload: 'status=success' });
-      expect(res.statusCode).toBe(303);
+      const res = await checkoutPay(t, payment_url as string);
+      expect(res.statusCode).toBe(200);
+      outcomes.push(res.json().data.outcome);
     }
+    expect(outcomes).toEqual(['paid', 'unchanged']);
     const after = await walletSnapshot(t, user.auth);
     expect(after.recharges[order_id]).toBe('paid');
     expect(after.standing.credit_balance).toBe(before + 60);
-    expect((await t.request({ method: 'GET', url: path })).body).toContain('状态：paid');
+    expect((await t.request({ method: 'GET', url: checkoutApiUrl(payment_url as string) })).json().data.status).toBe('paid');
   });
 
   it('leaves the books balanced', async () => {

@@ -9,7 +9,7 @@ import { startGateway, type Buyer, type GatewayHarness } from '../../../test/hel
 // Anthropic's error type for the status — whether Tollgate refuses the request (auth, quota, model, validation, rate
 // limit, route) or the upstream fails. The official SDK must raise its own error classes for them.
 
-const model = 'claude-sonnet-4-5';
+const model = 'claude-sonnet-4-0';
 const hello = { model, max_tokens: 32, messages: [{ role: 'user' as const, content: 'hello' }] };
 
 describe.each(DB_TIERS)('Anthropic errors on /v1/messages on $name', (tier) => {

@@ -1,22 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAi } from '../../../test/fakes/openai-upstream.ts';
-import { sendJson, startFakeServer, type FakeUpstream } from '../../../test/fakes/upstream.ts';
+import { sendJson, startFakeServer, type FakeUpstream, deadUpstreamUrl as deadUrl } from '../../../test/fakes/upstream.ts';
 import { fakeClock } from '../../../test/helpers/app.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { startGateway, type Buyer, type GatewayHarness } from '../../../test/helpers/gateway.ts';
 
 // Failover before the first byte, honest failure statuses, one charge per request, and the circuit breaker.
-
-/** A port nothing listens on: connections are refused. */
-async function deadUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return `http://127.0.0.1:${port}`;
-}
 
 describe.each(DB_TIERS)('gateway failover on $name', (tier) => {
   let g: GatewayHarness;

@@ -14,8 +14,21 @@ export const modelNotAllowed = (model: string) =>
 export const operationNotSupported = (model: string, what: string) =>
   new AppError('VALIDATION_FAILED', `The model \`${model}\` does not support ${what}.`, { openaiCode: 'unsupported_operation', field: 'model' });
 
+/** Upstreams exist for the model but none can be tried now (circuits open after failures): that passes. */
 export const noUpstreamAvailable = (model: string) =>
   new AppError('SERVICE_UNAVAILABLE', `No upstream is available for \`${model}\` right now; retry later.`, { openaiCode: 'upstream_unavailable', openaiType: 'server_error' });
+
+/**
+ * The model is on the price list but nothing at all is set up to serve it: a retry cannot help, an operator can. 503
+ * (the service cannot serve it; the request itself is fine), without Retry-After, and a code of its own so a client
+ * can tell it from an outage; on `/v1/messages` Anthropic's generic `api_error`, not `overloaded_error`.
+ */
+export const noUpstreamConfigured = (model: string) =>
+  new AppError(
+    'SERVICE_UNAVAILABLE',
+    `No upstream is configured for \`${model}\`. An operator can add one in the console (Operator → Channels) or with POST /1/keys.`,
+    { openaiCode: 'no_upstream_configured', openaiType: 'server_error', anthropicType: 'api_error' },
+  );
 
 export const upstreamTimeout = () =>
   new AppError('GATEWAY_TIMEOUT', 'The upstream did not answer in time.', { openaiCode: 'upstream_timeout', openaiType: 'server_error' });

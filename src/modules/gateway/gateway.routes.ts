@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { Operation } from '../providers/types.ts';
 import type { Router } from '../routing/router.ts';
+import { studioOk } from '../../platform/envelopes.ts';
 import { cnyNumber } from '../../platform/money.ts';
 import type { CatalogModel, ModelCatalog } from '../routing/model-catalog.service.ts';
 import type { Gateway } from './gateway.service.ts';
 import { modelNotFound } from './gateway.errors.ts';
-import { ChatBody, CompletionBody, EmbeddingBody, ImageBody, MessagesBody, ModelParams } from './gateway.schema.ts';
+import { ChatBody, CompletionBody, ConsoleModelList, EmbeddingBody, ImageBody, MessagesBody, ModelParams } from './gateway.schema.ts';
 
 // The OpenAI-compatible surface (`/v1/*`) plus Anthropic's `/v1/messages`. Errors render in OpenAI's envelope, and in
 // Anthropic's on `/v1/messages` (platform/envelopes.ts decides by path).
@@ -52,10 +53,18 @@ export async function gatewayRoutes(app: FastifyInstance, o: { gateway: Gateway;
     data: await visibleModels(req.apiKey?.key.allowedModels),
   }));
 
-  app.get('/v1/models/:model', { onRequest: o.auth.gatewayKey, schema: { params: ModelParams, tags: ['gateway'] } }, async (req) => {
+  app.get('/v1/models/:model', { onRequest: o.auth.gatewayKey, schema: { params: ModelParams, tags: ['gateway'], summary: 'One model this key may use' } }, async (req) => {
     const { model } = req.params as { model: string };
     const found = (await visibleModels(req.apiKey?.key.allowedModels)).find((m) => m.id === model);
     if (!found) throw modelNotFound(model);
     return found;
   });
+
+  // The console holds a session, not an API key: its quick start lists what a key without a model allow-list may
+  // call, and writes its examples with one of them.
+  app.get(
+    '/api/v1/gateway/models',
+    { onRequest: o.auth.session, schema: { tags: ['gateway'], summary: 'The models an API key without a model allow-list may use', response: { 200: ConsoleModelList } } },
+    async () => studioOk(await visibleModels(null)),
+  );
 }

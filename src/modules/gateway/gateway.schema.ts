@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { studioEnvelope } from '../../platform/envelopes.ts';
 
 // Request bodies as the gateway validates them: the fields it relies on are checked, everything else passes through
 // to the upstream untouched (new OpenAI parameters must not need a Tollgate release).
@@ -59,3 +60,19 @@ export const MessagesBody = z.looseObject({
 });
 
 export const ModelParams = z.object({ model: z.string().min(1) });
+
+/** A served model as GET /v1/models lists it, with the price the buyer is shown (CNY per 1M tokens, 4 decimals). */
+const ListedModel = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  created: z.number().int(),
+  owned_by: z.string(),
+  pricing: z.object({
+    currency: z.literal('CNY'),
+    input_per_1m_tokens: z.number(),
+    output_per_1m_tokens: z.number(),
+    per_image: z.number().optional(),
+  }),
+});
+
+export const ConsoleModelList = studioEnvelope(z.array(ListedModel));

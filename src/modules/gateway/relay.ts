@@ -2,7 +2,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Operation } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
 import type { Attempt, Router } from '../routing/router.ts';
-import { allUpstreamsFailed, modelNotFound, noUpstreamAvailable, upstreamRefused, upstreamTimeout } from './gateway.errors.ts';
+import { allUpstreamsFailed, modelNotFound, noUpstreamAvailable, noUpstreamConfigured, upstreamRefused, upstreamTimeout } from './gateway.errors.ts';
 import { UpstreamTransportError, type UpstreamResponse, type createUpstreamClient } from './upstream-client.ts';
 import { policyFor, scrubFailure } from './upstream-failures.ts';
 
@@ -88,6 +88,9 @@ export function createRelay(deps: { router: Router; client: ReturnType<typeof cr
 
   return {
     async forward(r: RelayRequest): Promise<Served> {
+      // No source lists anything for the model — not merely nothing this buyer may use (their own package, one priced
+      // above what they were shown), which keeps the message below. Asked only on this failure path.
+      if (r.candidates.length === 0 && (await router.candidates(r.model, r.op)).length === 0) throw new RelayFailed(noUpstreamConfigured(r.model), 0);
       let tries = 0;
       let capped = false;
       let last: LastFailure | undefined;

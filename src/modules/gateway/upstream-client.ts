@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config.ts';
 import { guardedLookup } from '../../platform/ssrf.ts';
+import { createDemoUpstream, DEMO_ORIGIN } from '../providers/demo/index.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
 
 // The one HTTP client of the gateway: keep-alive pools per upstream origin, the three timeouts of DESIGN.md §5
@@ -18,8 +19,12 @@ export class UpstreamTransportError extends Error {
   }
 }
 
-/** The timeouts the client needs (the gateway passes its whole config; supply verification its own, shorter ones). */
-export type UpstreamClientConfig = Pick<GatewayConfig, 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'idleTimeoutMs'> & { allowPrivateUpstreams: boolean };
+/**
+ * The timeouts the client needs (the gateway passes its whole config; supply verification its own, shorter ones), and
+ * whether the built-in demo upstream answers (the gateway's `demoUpstream`; never for verification).
+ */
+export type UpstreamClientConfig = Pick<GatewayConfig, 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'idleTimeoutMs'> &
+  Partial<Pick<GatewayConfig, 'demoUpstream'>> & { allowPrivateUpstreams: boolean };
 
 export function createUpstreamClient(config: UpstreamClientConfig) {
   const agent = new Agent({
@@ -29,10 +34,13 @@ export function createUpstreamClient(config: UpstreamClientConfig) {
     keepAliveTimeout: 30_000,
     pipelining: 1,
   });
+  const demo = config.demoUpstream ? createDemoUpstream() : undefined;
 
   return {
     async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
       const url = new URL(req.url);
+      // The demo's reserved origin is answered in process; with the demo off it stays unresolvable like any `.invalid`.
+      if (demo && url.origin === DEMO_ORIGIN) return demo.answer(req, signal);
       try {
         return await agent.request({
           origin: url.origin,

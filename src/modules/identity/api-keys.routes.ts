@@ -45,27 +45,27 @@ export async function apiKeyRoutes(root: FastifyInstance, deps: { apiKeys: ApiKe
   const base = { onRequest: auth.session };
   const tags = ['api keys'];
 
-  app.post('/api/v1/keys', { ...base, schema: { tags, body: CreateKeyBody, response: { 200: CreatedKeyResponse } } }, async (req) => {
+  app.post('/api/v1/keys', { ...base, schema: { tags, summary: 'Create an API key (shown once)', body: CreateKeyBody, response: { 200: CreatedKeyResponse } } }, async (req) => {
     const { row, token } = await apiKeys.create(principalOf(req).userId, { ...restrictions(req.body), name: req.body.name });
     return studioOk({ ...keyView(row), key: token }, 'API Key 已创建，请立即保存，它不会再次显示');
   });
 
-  app.get('/api/v1/keys', { ...base, schema: { tags, querystring: PageQuery, response: { 200: KeyPageResponse } } }, async (req) => {
+  app.get('/api/v1/keys', { ...base, schema: { tags, summary: 'Your API keys', querystring: PageQuery, response: { 200: KeyPageResponse } } }, async (req) => {
     const { rows, total } = await apiKeys.page(principalOf(req).userId, req.query);
     return studioOk(pageOf(req.query, total, rows.map(keyView)));
   });
 
-  app.get('/api/v1/keys/:id', { ...base, schema: { tags, params: KeyIdParams, response: { 200: KeyResponse } } }, async (req) =>
+  app.get('/api/v1/keys/:id', { ...base, schema: { tags, summary: 'One of your API keys', params: KeyIdParams, response: { 200: KeyResponse } } }, async (req) =>
     studioOk(keyView(await apiKeys.get(principalOf(req).userId, req.params.id))),
   );
 
   app.patch(
     '/api/v1/keys/:id',
-    { ...base, schema: { tags, params: KeyIdParams, body: UpdateKeyBody, response: { 200: KeyResponse } } },
+    { ...base, schema: { tags, summary: 'Change an API key', params: KeyIdParams, body: UpdateKeyBody, response: { 200: KeyResponse } } },
     async (req) => studioOk(keyView(await apiKeys.update(principalOf(req).userId, req.params.id, restrictions(req.body)))),
   );
 
-  app.delete('/api/v1/keys/:id', { ...base, schema: { tags, params: KeyIdParams, response: { 200: StudioEmpty } } }, async (req) => {
+  app.delete('/api/v1/keys/:id', { ...base, schema: { tags, summary: 'Delete an API key', params: KeyIdParams, response: { 200: StudioEmpty } } }, async (req) => {
     await apiKeys.revoke(principalOf(req).userId, req.params.id);
     return studioOk(null, 'API Key 已删除');
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { StudioEmpty, studioOk } from '../../platform/envelopes.ts';
 import { unauthenticated } from '../../platform/errors.ts';
@@ -6,6 +6,7 @@ import { bearerToken, principalOf, type AuthHooks } from './auth.hooks.ts';
 import {
   ChangePasswordBody, LoginBody, LoginResponse, MeResponse, RefreshResponse, RegisterBody, RegisterResponse,
 } from './auth.schema.ts';
+import type { UserRow } from './identity.tables.ts';
 import type { SessionService } from './sessions.service.ts';
 import type { StandingSource, UserService } from './users.service.ts';
 
@@ -16,12 +17,31 @@ export interface AuthRouteDeps {
   auth: AuthHooks;
 }
 
+/** A new console session for `user`, in the login response's shape (operator setup answers with it too). */
+export async function openConsoleSession(req: FastifyRequest, user: UserRow, deps: Pick<AuthRouteDeps, 'sessions' | 'standing'>) {
+  const tokens = await deps.sessions.open(user, { userAgent: req.headers['user-agent'], ip: req.ip });
+  const s = await deps.standing(user.id);
+  return {
+    access_token: tokens.accessToken,
+    refresh_token: tokens.refreshToken,
+    token_type: 'bearer' as const,
+    user: {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      credit_balance: s.credit_balance,
+      is_member: s.is_member,
+      membership_type: s.membership_type,
+    },
+  };
+}
+
 export async function authRoutes(root: FastifyInstance, deps: AuthRouteDeps) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { users, sessions, standing, auth } = deps;
   const tags = ['auth'];
 
-  app.post('/api/v1/auth/register', { schema: { tags, body: RegisterBody, response: { 200: RegisterResponse } } }, async (req) => {
+  app.post('/api/v1/auth/register', { schema: { tags, summary: 'Create an account (buyer), with an optional referral code', body: RegisterBody, response: { 200: RegisterResponse } } }, async (req) => {
     const user = await users.register(req.body);
     const s = await standing(user.id);
     return studioOk(
@@ -37,29 +57,12 @@ export async function authRoutes(root: FastifyInstance, deps: AuthRouteDeps) {
     );
   });
 
-  app.post('/api/v1/auth/login', { schema: { tags, body: LoginBody, response: { 200: LoginResponse } } }, async (req) => {
+  app.post('/api/v1/auth/login', { schema: { tags, summary: 'Sign in with username or email and password', body: LoginBody, response: { 200: LoginResponse } } }, async (req) => {
     const user = await users.verifyCredentials(req.body.username, req.body.password);
-    const tokens = await sessions.open(user, { userAgent: req.headers['user-agent'], ip: req.ip });
-    const s = await standing(user.id);
-    return studioOk(
-      {
-        access_token: tokens.accessToken,
-        refresh_token: tokens.refreshToken,
-        token_type: 'bearer' as const,
-        user: {
-          id: user.id,
-          username: user.username,
-          email: user.email,
-          credit_balance: s.credit_balance,
-          is_member: s.is_member,
-          membership_type: s.membership_type,
-        },
-      },
-      '登录成功',
-    );
+    return studioOk(await openConsoleSession(req, user, deps), '登录成功');
   });
 
-  app.post('/api/v1/auth/refresh', { schema: { tags, response: { 200: RefreshResponse } } }, async (req) => {
+  app.post('/api/v1/auth/refresh', { schema: { tags, summary: 'A new access token from the refresh token', response: { 200: RefreshResponse } } }, async (req) => {
     const token = bearerToken(req);
     if (!token) throw unauthenticated('Missing refresh token');
     const next = await sessions.refresh(token);
@@ -69,7 +72,7 @@ export async function authRoutes(root: FastifyInstance, deps: AuthRouteDeps) {
     );
   });
 
-  app.get('/api/v1/auth/me', { onRequest: auth.session, schema: { tags, response: { 200: MeResponse } } }, async (req) => {
+  app.get('/api/v1/auth/me', { onRequest: auth.session, schema: { tags, summary: 'The signed-in user, with role and membership', response: { 200: MeResponse } } }, async (req) => {
     const user = await users.getLive(principalOf(req).userId);
     return studioOk({
       id: user.id,
@@ -81,14 +84,14 @@ export async function authRoutes(root: FastifyInstance, deps: AuthRouteDeps) {
     });
   });
 
-  app.post('/api/v1/auth/logout', { onRequest: auth.session, schema: { tags, response: { 200: StudioEmpty } } }, async (req) => {
+  app.post('/api/v1/auth/logout', { onRequest: auth.session, schema: { tags, summary: 'Sign out: revoke this session', response: { 200: StudioEmpty } } }, async (req) => {
     await sessions.close(principalOf(req).sessionId as string);
     return studioOk(null, '已退出登录');
   });
 
   app.put(
     '/api/v1/auth/password',
-    { onRequest: auth.session, schema: { tags, body: ChangePasswordBody, response: { 200: StudioEmpty } } },
+    { onRequest: auth.session, schema: { tags, summary: 'Change the password (other sessions are signed out)', body: ChangePasswordBody, response: { 200: StudioEmpty } } },
     async (req) => {
       await users.changePassword(principalOf(req), req.body.old_password, req.body.new_password);
       return studioOk(null, '密码已修改');

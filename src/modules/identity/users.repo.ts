@@ -35,6 +35,13 @@ export async function findLiveByLogin(db: Db, login: string): Promise<UserRow | 
   return row;
 }
 
+/** The live user with this email (case-insensitive, as the unique index compares); `lock` for an update. */
+export async function findLiveByEmail(db: Db, email: string, o: { lock?: boolean } = {}): Promise<UserRow | undefined> {
+  const query = db.select().from(users).where(and(live, sql`lower(${users.email}) = lower(${email})`));
+  const [row] = await (o.lock ? query.for('update') : query);
+  return row;
+}
+
 export async function usernameTaken(db: Db, username: string): Promise<boolean> {
   const [row] = await db
     .select({ id: users.id })
@@ -79,6 +86,12 @@ export async function markDeleted(db: Db, id: number, at: Date): Promise<boolean
 
 export async function setPasswordHash(db: Db, id: number, passwordHash: string, at: Date): Promise<void> {
   await db.update(users).set({ passwordHash, updatedAt: at }).where(eq(users.id, id));
+}
+
+/** Sets how an operator signs in to the console: an email (unique among live users) and a password hash. */
+export async function setEmailAndPassword(db: Db, id: number, c: { email: string; passwordHash: string }, at: Date): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set({ ...c, updatedAt: at }).where(and(eq(users.id, id), live)).returning();
+  return row;
 }
 
 export async function touch(db: Db, id: number, at: Date): Promise<UserRow | undefined> {

@@ -27,21 +27,27 @@ export interface NewUser {
   username: string;
   email?: string | null;
   password?: string;
+  /** A hash made before the transaction (argon2 takes tens of milliseconds); used instead of `password`. */
+  passwordHash?: string;
   role: UserRole;
   billingMode: BillingMode;
 }
+
+/** The username an operator known by email gets: the address's local part, or `admin` when nothing usable is left. */
+export const usernameFromEmail = (email: string) => email.split('@')[0]?.replace(/[^\p{L}\p{N}_.-]/gu, '').slice(0, 32) || 'admin';
 
 export function createUserService(deps: { database: Database; clock: Clock }) {
   const { database, clock } = deps;
 
   async function insertWithReferralCode(db: Db, u: NewUser): Promise<UserRow> {
-    const passwordHash = u.password === undefined ? null : await hashPassword(u.password);
+    const { password, ...fields } = u;
+    const passwordHash = u.passwordHash ?? (password === undefined ? null : await hashPassword(password));
     for (let attempt = 0; ; attempt++) {
       try {
         // A savepoint per attempt: on PostgreSQL a failed insert aborts the enclosing transaction, so a retry
         // after a referral-code collision needs its own.
         return await db.transaction((sp) =>
-          usersRepo.insertUser(sp as Db, { ...u, passwordHash, referralCode: randomString(8, REFERRAL_ALPHABET) }),
+          usersRepo.insertUser(sp as Db, { ...fields, passwordHash, referralCode: randomString(8, REFERRAL_ALPHABET) }),
         );
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -61,6 +67,12 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
       if (!(await usersRepo.usernameTaken(db, candidate))) return candidate;
     }
     return `${wanted}-${randomString(6, REFERRAL_ALPHABET).toLowerCase()}`;
+  }
+
+  // Operators are postpaid: their own gateway use is recorded and costed, no balance needed.
+  async function insertOperator(db: Db, u: Omit<NewUser, 'role' | 'billingMode'>): Promise<UserRow> {
+    const username = await freeUsername(db, u.username);
+    return insertWithReferralCode(db, { ...u, username, role: 'admin', billingMode: 'postpaid' });
   }
 
   return {
@@ -107,6 +119,9 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
     },
 
     listLive: () => usersRepo.listLive(database.db),
+
+    /** Whether a live operator has this email (case-insensitive). */
+    isOperatorEmail: async (email: string) => (await usersRepo.findLiveByEmail(database.db, email))?.role === 'admin',
 
     /** Operators' user list: live users, newest first, optionally by role and a part of the username or email. */
     search: (f: { q?: string; role?: UserRole }, window: { limit: number; offset: number }) => usersRepo.search(database.db, f, window),
@@ -173,16 +188,20 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
      * Creates the first operator unless one exists; the advisory lock makes concurrent callers
      * (two `/1/users/init`, or init racing the ADMIN_EMAIL seed) create at most one.
      * @param then runs in the same transaction with the new operator (e.g. to issue its token).
+     * @param db the caller's transaction, when the operator is one step of a larger change (a setup link's redemption).
      */
-    async createFirstAdmin<T>(u: Omit<NewUser, 'role' | 'billingMode'>, then: (tx: Db, admin: UserRow) => Promise<T>) {
-      return database.transaction(async (tx) => {
+    async createFirstAdmin<T>(u: Omit<NewUser, 'role' | 'billingMode'>, then: (tx: Db, admin: UserRow) => Promise<T>, db?: Db) {
+      const create = async (tx: Db) => {
         await lockKey(tx, INIT_LOCK);
         if (await usersRepo.anyLiveAdmin(tx)) return undefined;
-        const username = await freeUsername(tx, u.username);
-        const admin = await insertWithReferralCode(tx, { ...u, username, role: 'admin', billingMode: 'postpaid' });
+        const admin = await insertOperator(tx, u);
         return { admin, result: await then(tx, admin) };
-      });
+      };
+      return db ? create(db) : database.transaction(create);
     },
+
+    /** Another operator (`npm run operator`); the name is the next free variant of the one asked for. */
+    createOperator: (u: Omit<NewUser, 'role' | 'billingMode'>, db: Db = database.db) => insertOperator(db, u),
 
     /** Soft-deletes a user and revokes every session; API keys die with the user (auth checks the owner). */
     async remove(userId: number): Promise<void> {

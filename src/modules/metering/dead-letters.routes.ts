@@ -35,18 +35,18 @@ export async function deadLetterRoutes(root: FastifyInstance, deps: { deadLetter
   const admin = { onRequest: auth.sessionWithRole('admin') };
   const tags = ['operators'];
 
-  app.get('/api/v1/admin/billing/dead-letters', { ...admin, schema: { tags, querystring: DeadLetterListQuery, response: { 200: DeadLetterPageResponse } } }, async (req) => {
+  app.get('/api/v1/admin/billing/dead-letters', { ...admin, schema: { tags, summary: 'Gateway charges that could not be posted', querystring: DeadLetterListQuery, response: { 200: DeadLetterPageResponse } } }, async (req) => {
     const { rows, total } = await deadLetters.page(req.query.status, pageWindow(req.query));
     return studioOk(pageOf(req.query, total, rows.map(itemView)));
   });
 
-  app.post('/api/v1/admin/billing/dead-letters/:id/retry', { ...admin, schema: { tags, params: DeadLetterParams, response: { 200: DeadLetterResponse } } }, async (req) =>
+  app.post('/api/v1/admin/billing/dead-letters/:id/retry', { ...admin, schema: { tags, summary: 'Post a dead-lettered charge again', params: DeadLetterParams, response: { 200: DeadLetterResponse } } }, async (req) =>
     studioOk(itemView(await deadLetters.retry(principalOf(req), req.params.id, req.id)), '已重新扣费'),
   );
 
   app.post(
     '/api/v1/admin/billing/dead-letters/:id/resolve',
-    { ...admin, schema: { tags, params: DeadLetterParams, body: ResolveBody, response: { 200: DeadLetterResponse } } },
+    { ...admin, schema: { tags, summary: 'Close a dead-lettered charge by hand', params: DeadLetterParams, body: ResolveBody, response: { 200: DeadLetterResponse } } },
     async (req) => studioOk(itemView(await deadLetters.resolve(principalOf(req), req.params.id, req.body.note, req.id)), '已处理'),
   );
 }

@@ -25,8 +25,6 @@ function stubLedger() {
   return db;
 }
 
-if (!redisUrl) console.info('[tests] REDIS_URL is not set: the shared payer book suite is skipped (CI runs it).');
-
 describe.skipIf(!redisUrl)('payer book shared through Redis', () => {
   const redises: Redis[] = [];
   let ledger: ReturnType<typeof stubLedger>;

@@ -19,8 +19,6 @@ import { createLedger } from '../ledger/ledger.service.ts';
 const PRICE = { provider: 'openai', input_price: 0, output_price: 1000 }; // 12 output tokens = 12 000 µ¥ a request
 const COST = 12_000n;
 
-if (!redisUrl) console.info('[tests] REDIS_URL is not set: the shared payer limits suite is skipped (CI runs it).');
-
 describe.skipIf(!redisUrl).each(DB_TIERS)('payer limits shared by two nodes on $name', (tier) => {
   let g: GatewayHarness;
   let nodeB: FastifyInstance;

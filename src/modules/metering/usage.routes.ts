@@ -69,12 +69,12 @@ export async function usageRoutes(root: FastifyInstance, deps: { usage: UsageSer
   const base = { onRequest: auth.session };
   const tags = ['usage'];
 
-  app.get('/api/v1/usage', { ...base, schema: { tags, querystring: UsageListQuery, response: { 200: UsagePageResponse } } }, async (req) => {
+  app.get('/api/v1/usage', { ...base, schema: { tags, summary: 'Usage records', querystring: UsageListQuery, response: { 200: UsagePageResponse } } }, async (req) => {
     const { rows, total, everyone } = await usage.page(principalOf(req), req.query, pageWindow(req.query));
     return studioOk(pageOf(req.query, total, rows.map((r) => itemView(r, everyone))));
   });
 
-  app.get('/api/v1/usage/daily', { ...base, schema: { tags, querystring: UsageFilterQuery, response: { 200: UsageDailyResponse } } }, async (req) => {
+  app.get('/api/v1/usage/daily', { ...base, schema: { tags, summary: 'Usage per day', querystring: UsageFilterQuery, response: { 200: UsageDailyResponse } } }, async (req) => {
     const { period, days, byModel } = await usage.daily(principalOf(req), req.query);
     return studioOk({
       start_date: period.startDate,
@@ -88,7 +88,7 @@ export async function usageRoutes(root: FastifyInstance, deps: { usage: UsageSer
     '/api/v1/usage/export',
     {
       ...base,
-      schema: { tags, querystring: UsageFilterQuery, produces: ['text/csv'], response: { 200: z.string().describe('CSV, header row first') } },
+      schema: { tags, summary: 'Usage records as CSV', querystring: UsageFilterQuery, produces: ['text/csv'], response: { 200: z.string().describe('CSV, header row first') } },
     },
     async (req, reply) => {
       const { period, rows, truncated, everyone } = await usage.exportRows(principalOf(req), req.query);

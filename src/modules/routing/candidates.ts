@@ -18,6 +18,8 @@ export interface Candidate {
   /** What the buyer pays, µ¥ per 1M tokens. */
   price: ModelPrice;
   weight: number;
+  /** Among candidates of one price, higher priorities are tried first; weight orders those of one priority (absent: 0). */
+  priority?: number;
   rpmLimit?: number;
   maxConcurrent?: number;
   /** Set for supplier packages: who earns. */

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { ProviderName } from '../providers/catalog.ts';
+import { DEMO_MODEL, DEMO_PROVIDER } from '../providers/demo/index.ts';
 import { ADAPTERS, defaultModels, operationsOf } from '../providers/registry.ts';
 import type { ModelPrice, Operation } from '../providers/types.ts';
 import { modelPriceCeilings, modelPrices } from './model-prices.tables.ts';
@@ -10,7 +12,8 @@ import { defaultCeiling } from './price-ceiling.ts';
 /** A model API buyers can call: who serves it, what it can do, what it costs them. */
 export interface CatalogModel {
   id: string;
-  provider: ProviderName;
+  /** Whose upstreams serve it: a provider's channels and packages, or Tollgate's own demo upstream. */
+  provider: ProviderName | typeof DEMO_PROVIDER;
   /** The price buyers are shown: no request on the model is held or charged above it (price-ceiling.ts). */
   price: ModelPrice;
   operations: Operation[];
@@ -29,13 +32,17 @@ type Priced = Omit<CatalogModel, 'ceiling' | 'ceilingSource'>;
 /** Re-read the operator prices at least this often, so every node converges on another node's change. */
 const RELOAD_MS = 10_000;
 
-export function createModelCatalog(deps: { database: Database; clock: Clock }) {
+/** `demoUpstream`: list the built-in demo model (free) while the demo upstream is on (config `DEMO_UPSTREAM`). */
+export function createModelCatalog(deps: { database: Database; clock: Clock; demoUpstream?: boolean }) {
   const defaults = new Map<string, Priced>(
     defaultModels().map(({ provider, model }) => [
       model.id,
       { id: model.id, provider, price: model.price, operations: operationsOf(model), priceSource: 'default' as const, maxOutputTokens: model.maxOutputTokens },
     ]),
   );
+  const demo: Priced | undefined = deps.demoUpstream
+    ? { id: DEMO_MODEL.id, provider: DEMO_PROVIDER, price: DEMO_MODEL.price, operations: operationsOf(DEMO_MODEL), priceSource: 'default' }
+    : undefined;
   let cache: { models: Map<string, CatalogModel>; loadedAt: number } | undefined;
   let loading: Promise<Map<string, CatalogModel>> | undefined;
 
@@ -54,6 +61,8 @@ export function createModelCatalog(deps: { database: Database; clock: Clock }) {
         maxOutputTokens: known?.maxOutputTokens,
       });
     }
+    // Free whatever the table says (a row written before the name was reserved cannot price it).
+    if (demo) priced.set(demo.id, demo);
     const ceilings = new Map(ceilingRows.map((r) => [r.model, priceOf(r)]));
     const models = new Map<string, CatalogModel>();
     for (const [id, m] of priced) {
@@ -80,6 +89,10 @@ export function createModelCatalog(deps: { database: Database; clock: Clock }) {
     },
 
     async setPrice(model: string, p: { provider: ProviderName; input: bigint; output: bigint; perImage?: bigint | null }) {
+      if (model === DEMO_MODEL.id) {
+        // Reserved whether the demo is on or off: a price would make it a model real channels try to serve.
+        throw new AppError('VALIDATION_FAILED', `\`${model}\` is Tollgate's built-in demo model: it is always free and its price cannot be set.`, { field: 'model' });
+      }
       const values = { provider: p.provider, inputMicros: p.input, outputMicros: p.output, perImageMicros: p.perImage ?? null, updatedAt: deps.clock.now() };
       await deps.database.db.insert(modelPrices).values({ model, ...values }).onConflictDoUpdate({ target: modelPrices.model, set: values });
       await load();

@@ -38,7 +38,9 @@ describe.each(DB_TIERS)('model prices on $name', (tier) => {
   describe('GET', () => {
     it('lists every catalog model at its default price in CNY per 1M tokens, sorted by provider then model', async () => {
       const list = await prices();
-      expect(list).toHaveLength(defaultModels().length);
+      // The adapters' models, and the built-in demo model (DEMO_UPSTREAM is on outside production).
+      expect(list).toHaveLength(defaultModels().length + 1);
+      expect(list.find((p) => p.model === 'tollgate-demo')).toMatchObject({ provider: 'tollgate-demo', input_price: 0, output_price: 0 });
       const order = list.map((p) => `${p.provider}\u0000${p.model}`);
       expect(order).toEqual([...order].sort());
       // US$0.15 / US$0.60 per 1M at ¥7.2.

@@ -32,14 +32,14 @@ export async function modelPriceRoutes(root: FastifyInstance, deps: { catalog: M
   const tags = ['model prices'];
   const onRequest = auth.sessionWithRole('admin');
 
-  app.get('/api/v1/admin/model-prices', { onRequest, schema: { tags, response: { 200: ModelPriceList } } }, async () => {
+  app.get('/api/v1/admin/model-prices', { onRequest, schema: { tags, summary: 'The price list buyers are shown', response: { 200: ModelPriceList } } }, async () => {
     const models = [...(await catalog.models()).values()].sort(byProviderThenModel);
     return studioOk(models.map(priceView));
   });
 
   app.put(
     '/api/v1/admin/model-prices/:model',
-    { onRequest, schema: { tags, params: ModelPriceParams, body: PutModelPriceBody, response: { 200: ModelPriceResponse } } },
+    { onRequest, schema: { tags, summary: 'Set a model\'s price', params: ModelPriceParams, body: PutModelPriceBody, response: { 200: ModelPriceResponse } } },
     async (req) => {
       const b = req.body;
       const model = await catalog.setPrice(req.params.model, { provider: b.provider, input: b.input_price, output: b.output_price, perImage: b.per_image_price });
@@ -48,7 +48,7 @@ export async function modelPriceRoutes(root: FastifyInstance, deps: { catalog: M
     },
   );
 
-  app.delete('/api/v1/admin/model-prices/:model', { onRequest, schema: { tags, params: ModelPriceParams, response: { 200: StudioEmpty } } }, async (req) => {
+  app.delete('/api/v1/admin/model-prices/:model', { onRequest, schema: { tags, summary: 'Take a model off the price list', params: ModelPriceParams, response: { 200: StudioEmpty } } }, async (req) => {
     if (!(await catalog.removePrice(req.params.model))) throw notFound('Operator price for this model');
     deps.onChange?.();
     return studioOk(null);
@@ -61,7 +61,7 @@ export async function modelPriceRoutes(root: FastifyInstance, deps: { catalog: M
     {
       onRequest,
       schema: {
-        tags, params: ModelPriceParams, body: PutModelCeilingBody, response: { 200: ModelPriceResponse },
+        tags, summary: 'Set the most a package may ask for a model', params: ModelPriceParams, body: PutModelCeilingBody, response: { 200: ModelPriceResponse },
         description: 'Sets the most a supplier package may ask for a model on the price list (CNY per 1M tokens, per image for `per_image_price`). Publishing or re-pricing a package above it is refused. Without a ceiling, the model\'s price × 1.5 applies. 404 for a model not on the price list.',
       },
     },
@@ -75,7 +75,7 @@ export async function modelPriceRoutes(root: FastifyInstance, deps: { catalog: M
 
   app.delete(
     '/api/v1/admin/model-prices/:model/ceiling',
-    { onRequest, schema: { tags, params: ModelPriceParams, response: { 200: StudioEmpty }, description: 'Drops the operator\'s ceiling: the model\'s price × 1.5 applies again.' } },
+    { onRequest, schema: { tags, summary: 'Drop a model\'s price ceiling', params: ModelPriceParams, response: { 200: StudioEmpty }, description: 'Drops the operator\'s ceiling: the model\'s price × 1.5 applies again.' } },
     async (req) => {
       if (!(await catalog.removeCeiling(req.params.model))) throw notFound('Operator ceiling for this model');
       return studioOk(null);

@@ -116,6 +116,16 @@ describe('platform candidates: which models a channel serves', () => {
     ]);
   });
 
+  it('carries a channel\'s priority and caps; a registry model (none given) is priority 0 without caps', async () => {
+    rows = [upstream(1, { priority: 7, rpmLimit: 60, maxConcurrent: 2 }), upstream(2, { rpmLimit: null, maxConcurrent: null }), upstream(4, { kind: 'model' })];
+    const list = await sourceWith().candidates('gpt-4o', 'chat');
+    expect(list.map((c) => [c.key, c.priority, c.rpmLimit, c.maxConcurrent])).toEqual([
+      ['channel:1', 7, 60, 2],
+      ['channel:2', 0, undefined, undefined],
+      ['model:4', 0, undefined, undefined],
+    ]);
+  });
+
   it('has no candidates for a model no upstream serves', async () => {
     rows = [upstream(1)];
     expect(await sourceWith().candidates('qwen-max', 'chat')).toEqual([]);

@@ -112,6 +112,47 @@ describe('router.plan', () => {
     for (let i = 0; i < 200; i += 1) expect(router.plan([...dear, cheap])[0]).toBe(cheap);
   });
 
+  it('tries a higher priority first among equal prices, whatever the weights', () => {
+    const { router } = routerWith({ random: seeded(11) });
+    const primary = candidate(1, { priority: 5, weight: 1 });
+    const backups = [candidate(2, { weight: 100 }), candidate(3, { priority: -1, weight: 100 })];
+    for (let i = 0; i < 200; i += 1) expect(keys(router.plan([...backups, primary]))).toEqual(['channel:1', 'channel:2', 'channel:3']);
+  });
+
+  it('counts a missing priority as 0 (supplier packages have none)', () => {
+    const { router } = routerWith({ random: seeded(5) });
+    const below = candidate(1, { priority: -1 });
+    const pkg = candidate(2, { kind: 'package', key: 'package:2' });
+    const zero = candidate(3, { priority: 0 });
+    for (let i = 0; i < 100; i += 1) {
+      const plan = keys(router.plan([below, pkg, zero]));
+      expect(plan.at(-1)).toBe('channel:1');
+      expect(plan.slice(0, 2).sort()).toEqual(['channel:3', 'package:2']);
+    }
+  });
+
+  it('orders one priority at random by weight', () => {
+    const { router } = routerWith({ random: seeded(42) });
+    const heavy = candidate(1, { priority: 2, weight: 3 });
+    const light = candidate(2, { priority: 2, weight: 1 });
+    const fallback = candidate(3, { priority: 1, weight: 1000 });
+    let heavyFirst = 0;
+    for (let i = 0; i < 10_000; i += 1) {
+      const plan = router.plan([fallback, light, heavy]);
+      expect(plan[2]).toBe(fallback);
+      if (plan[0] === heavy) heavyFirst += 1;
+    }
+    expect(heavyFirst / 10_000).toBeGreaterThan(0.73);
+    expect(heavyFirst / 10_000).toBeLessThan(0.77);
+  });
+
+  it('never lets a priority cross price groups: a cheaper candidate of low priority still goes first', () => {
+    const { router } = routerWith();
+    const cheap = candidate(1, { price: { input: 1n, output: 1n }, priority: -10 });
+    const dear = candidate(2, { priority: 10 });
+    expect(keys(router.plan([dear, cheap]))).toEqual(['channel:1', 'channel:2']);
+  });
+
   it('skips zero-weight candidates', () => {
     const { router } = routerWith();
     expect(keys(router.plan([candidate(1, { weight: 0 }), candidate(2), candidate(3, { weight: -1 })]))).toEqual(['channel:2']);

@@ -3,8 +3,9 @@ import { circuitsOf, priceRank, type Candidate, type CandidateSource, type Circu
 import type { Health } from './health.ts';
 import type { CandidateLimits, Lease } from './limits.ts';
 
-// Picks upstreams for one request: cheapest first, weighted random among equal prices, open circuits skipped. The
-// relay walks the plan, taking a lease (caps) and a pass of both circuits (candidate, model) per attempt.
+// Picks upstreams for one request: cheapest first; among equal prices the higher priority first, weighted random
+// within one priority; open circuits skipped. The relay walks the plan, taking a lease (caps) and a pass of both
+// circuits (candidate, model) per attempt.
 
 /**
  * How an attempt ended, as the circuits count it (DESIGN.md §5 "Health": only the upstream's own failures count).
@@ -40,6 +41,19 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
       .map((x) => x.c);
   }
 
+  /**
+   * One price group in the order to try it: priorities descending, weighted random within each. A lower priority is a
+   * fallback: it is reached when every higher one is open, capped or failing.
+   */
+  function priorityOrder(group: Candidate[]): Candidate[] {
+    const tiers = new Map<number, Candidate[]>();
+    for (const c of group) {
+      const p = c.priority ?? 0;
+      tiers.set(p, [...(tiers.get(p) ?? []), c]);
+    }
+    return [...tiers.keys()].sort((a, b) => b - a).flatMap((p) => weightedOrder(tiers.get(p) as Candidate[]));
+  }
+
   return {
     async candidates(model: string, op: Operation): Promise<Candidate[]> {
       const lists = await Promise.all(deps.sources.map((s) => s.candidates(model, op)));
@@ -55,7 +69,7 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
         const rank = priceRank(c.price);
         groups.set(rank, [...(groups.get(rank) ?? []), c]);
       }
-      return [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).flatMap((rank) => weightedOrder(groups.get(rank) as Candidate[]));
+      return [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).flatMap((rank) => priorityOrder(groups.get(rank) as Candidate[]));
     },
 
     /**

@@ -27,13 +27,13 @@ export async function registryRoutes(root: FastifyInstance, deps: { registry: Mo
   const operator = auth.sessionWithRole('admin');
 
   // Everyone sees the active models; only operators can ask for the inactive ones (`is_active=false`).
-  app.get('/api/v1/models', { onRequest: auth.session, schema: { tags, querystring: ModelListQuery, response: { 200: ModelListResponse } } }, async (req) => {
+  app.get('/api/v1/models', { onRequest: auth.session, schema: { tags, summary: 'Studio models', querystring: ModelListQuery, response: { 200: ModelListResponse } } }, async (req) => {
     const isAdmin = principalOf(req).role === 'admin';
     const models = await registry.list({ provider: req.query.provider, isActive: req.query.is_active ?? true, includeInactive: isAdmin });
     return studioOk(models.map(isAdmin ? adminModel : publicModel));
   });
 
-  app.post('/api/v1/models', { onRequest: operator, schema: { tags, body: CreateModelBody, response: { 200: ModelResponse } } }, async (req) => {
+  app.post('/api/v1/models', { onRequest: operator, schema: { tags, summary: 'Add a studio model (operators)', body: CreateModelBody, response: { 200: ModelResponse } } }, async (req) => {
     const b = req.body;
     const model = await registry.create({
       name: b.name, provider: b.provider, modelName: b.model_name, apiKey: b.api_key, apiBase: b.api_base, config: b.config,
@@ -44,7 +44,7 @@ export async function registryRoutes(root: FastifyInstance, deps: { registry: Mo
 
   app.put(
     '/api/v1/models/:id',
-    { onRequest: operator, schema: { tags, params: ModelIdParams, body: UpdateModelBody, response: { 200: ModelResponse } } },
+    { onRequest: operator, schema: { tags, summary: 'Change a studio model (operators)', params: ModelIdParams, body: UpdateModelBody, response: { 200: ModelResponse } } },
     async (req) => {
       const b = req.body;
       const patch: RegistryModelPatch = {
@@ -55,7 +55,7 @@ export async function registryRoutes(root: FastifyInstance, deps: { registry: Mo
     },
   );
 
-  app.delete('/api/v1/models/:id', { onRequest: operator, schema: { tags, params: ModelIdParams, response: { 200: StudioEmpty } } }, async (req) => {
+  app.delete('/api/v1/models/:id', { onRequest: operator, schema: { tags, summary: 'Delete a studio model (operators)', params: ModelIdParams, response: { 200: StudioEmpty } } }, async (req) => {
     await registry.remove(req.params.id);
     return studioOk(null);
   });

@@ -18,7 +18,7 @@ export async function accountAdminRoutes(root: FastifyInstance, deps: { accounts
 
   app.get(
     '/api/v1/supply/admin/accounts',
-    { ...supplyAuth.operator, schema: { tags, querystring: AdminAccountListQuery, response: { 200: AccountList } } },
+    { ...supplyAuth.operator, schema: { tags, summary: 'Every supplier\'s supply accounts', querystring: AdminAccountListQuery, response: { 200: AccountList } } },
     async (req) => {
       const q = req.query;
       const { rows, total } = await accounts.list({ owner: q.supplier_user_id, status: q.status, reviewStatus: q.review_status }, supplyWindow(q));
@@ -26,6 +26,7 @@ export async function accountAdminRoutes(root: FastifyInstance, deps: { accounts
     },
   );
 
+  const summaries = { approve: 'Approve a supply account', reject: 'Reject a supply account', disable: 'Disable a supply account', enable: 'Enable a disabled supply account' } as const;
   const decisions = {
     approve: 'Approves an account whose verification asked for review; its supplier can then activate it.',
     reject: 'Rejects an account under review: it becomes `disabled`.',
@@ -35,7 +36,7 @@ export async function accountAdminRoutes(root: FastifyInstance, deps: { accounts
   for (const [action, description] of Object.entries(decisions) as [keyof typeof decisions, string][]) {
     app.post(
       `/api/v1/supply/admin/accounts/:accountId/${action}`,
-      { ...supplyAuth.operator, schema: { tags, description, params: AccountParams, body: ReviewBody, response: { 200: AccountStatusResponse } } },
+      { ...supplyAuth.operator, schema: { tags, summary: summaries[action], description, params: AccountParams, body: ReviewBody, response: { 200: AccountStatusResponse } } },
       async (req) => {
         const row = await accounts[action]({ userId: principalOf(req).userId, requestId: req.id }, req.params.accountId, req.body.reason);
         return supplyOk(req.id, accountStatusView(row));

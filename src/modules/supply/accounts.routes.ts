@@ -55,7 +55,7 @@ export async function accountRoutes(root: FastifyInstance, deps: { accounts: Acc
     {
       ...supplyAuth.supplier,
       schema: {
-        tags, body: VerifyBody, response: { 200: VerifyResponse },
+        tags, summary: '验证供应账号凭证可用性', body: VerifyBody, response: { 200: VerifyResponse },
         description: 'Calls the provider with the credential (its model list, and its balance where it reports one) and scores the result. Nothing is stored.',
       },
     },
@@ -76,7 +76,7 @@ export async function accountRoutes(root: FastifyInstance, deps: { accounts: Acc
     {
       ...supplyAuth.supplier,
       schema: {
-        tags, body: CreateBody, response: { 201: AccountResponse },
+        tags, summary: '创建供应账号', body: CreateBody, response: { 201: AccountResponse },
         description: `Verifies and mounts an upstream account (\`pending\`). Needs an \`Idempotency-Key\` header (kept 24 h): a retry
 gets the same answer. Refusals are 422, as the contract declares: \`SUP_ACC_4221\` the credential is already mounted,
 \`SUP_ACC_4222\` the key was used with another body (or its first request is still running), \`SUP_ACC_4223\` the
@@ -98,20 +98,21 @@ credential failed verification.`,
     },
   );
 
-  app.get('/api/v1/supply/accounts', { ...supplyAuth.supplier, schema: { tags, querystring: AccountListQuery, response: { 200: AccountList } } }, async (req) => {
+  app.get('/api/v1/supply/accounts', { ...supplyAuth.supplier, schema: { tags, summary: 'Your supply accounts', querystring: AccountListQuery, response: { 200: AccountList } } }, async (req) => {
     const userId = principalOf(req).userId;
     const { rows, total } = await accounts.list({ owner: userId, status: req.query.status }, supplyWindow(req.query));
     return supplyList(req, req.query, total, rows.map((a) => ({ ...accountView(a), supplier_user_id: a.supplierUserId })));
   });
 
-  app.get('/api/v1/supply/accounts/:accountId', { ...supplyAuth.supplier, schema: { tags, params: AccountParams, response: { 200: AccountResponse } } }, async (req) =>
+  app.get('/api/v1/supply/accounts/:accountId', { ...supplyAuth.supplier, schema: { tags, summary: 'One of your supply accounts', params: AccountParams, response: { 200: AccountResponse } } }, async (req) =>
     supplyOk(req.id, accountView(await accounts.get(req.params.accountId, principalOf(req).userId))),
   );
 
+  const statusSummaries = { activate: '激活供应账号', suspend: '暂停供应账号' } as const;
   for (const action of ['activate', 'suspend'] as const) {
     app.post(
       `/api/v1/supply/accounts/:accountId/${action}`,
-      { ...supplyAuth.supplier, schema: { tags, params: AccountParams, response: { 200: AccountStatusResponse } } },
+      { ...supplyAuth.supplier, schema: { tags, summary: statusSummaries[action], params: AccountParams, response: { 200: AccountStatusResponse } } },
       async (req) => {
         const userId = principalOf(req).userId;
         const row = await accounts[action](actorOf(req, userId), req.params.accountId);
@@ -122,7 +123,7 @@ credential failed verification.`,
 
   app.delete(
     '/api/v1/supply/accounts/:accountId',
-    { ...supplyAuth.supplier, schema: { tags, params: AccountParams, description: 'Refused (409 SUP_ACC_4092) while the account is active.' } },
+    { ...supplyAuth.supplier, schema: { tags, summary: '删除供应账号', params: AccountParams, description: 'Refused (409 SUP_ACC_4092) while the account is active.' } },
     async (req, reply) => {
       await accounts.remove(actorOf(req, principalOf(req).userId), req.params.accountId);
       return reply.status(204).send();
@@ -131,7 +132,7 @@ credential failed verification.`,
 
   app.get(
     '/api/v1/supply/accounts/:accountId/audit-logs',
-    { ...supplyAuth.supplier, schema: { tags, params: AccountParams, querystring: AccountListQuery.pick({ page: true, page_size: true }), response: { 200: AuditLogList } } },
+    { ...supplyAuth.supplier, schema: { tags, summary: '查询账号审计日志', params: AccountParams, querystring: AccountListQuery.pick({ page: true, page_size: true }), response: { 200: AuditLogList } } },
     async (req) => {
       const account = await accounts.get(req.params.accountId, principalOf(req).userId);
       const { rows, total } = await deps.audit.page({ type: 'supply_account', id: String(account.id) }, supplyWindow(req.query));

@@ -31,7 +31,7 @@ export async function earningsAdminRoutes(root: FastifyInstance, deps: { earning
     {
       ...supplyAuth.operator,
       schema: {
-        tags: ['SupplyEarnings'], summary: 'Adjust a supplier\'s earnings (bonus or refund)', description: ADJUST_DESCRIPTION,
+        tags: ['supply operators'], summary: 'Adjust a supplier\'s earnings (bonus or refund)', description: ADJUST_DESCRIPTION,
         headers: AdjustEarningsHeaders, body: AdjustEarningsBody, response: { 201: AdjustEarningsResponse },
       },
     },

@@ -43,7 +43,7 @@ not used (an unreal date is as if absent, a page out of bounds takes the nearest
 export async function earningsRoutes(root: FastifyInstance, deps: { earnings: EarningsService; supplyAuth: SupplyAuth }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { earnings, supplyAuth } = deps;
-  const tags = ['SupplyEarnings'];
+  const tags = ['supply earnings'];
 
   app.get(
     '/api/v1/supply/earnings/records',

@@ -49,7 +49,7 @@ export async function packageRoutes(root: FastifyInstance, deps: { packages: Pac
     {
       ...supplyAuth.supplier,
       schema: {
-        tags, body: DraftBody, response: { 201: PackageResponse },
+        tags, summary: '保存套餐草稿', body: DraftBody, response: { 201: PackageResponse },
         description: 'Saves a package as `draft`. Quotas are tokens; prices are CNY per 1M tokens (≤ 4 decimals). The account must be yours, active, and serve the model.',
       },
     },
@@ -67,6 +67,7 @@ export async function packageRoutes(root: FastifyInstance, deps: { packages: Pac
     },
   );
 
+  const summaries = { publish: '发布套餐上架', pause: '暂停售卖套餐', unlist: '下架套餐' } as const;
   const actions = {
     publish: 'Puts a draft (or paused) package on sale: the gateway starts routing its model to it. `valid_days` count from the first publication.',
     pause: 'Stops sales for a while; publish resumes them.',
@@ -75,14 +76,14 @@ export async function packageRoutes(root: FastifyInstance, deps: { packages: Pac
   for (const [action, description] of Object.entries(actions) as [keyof typeof actions, string][]) {
     app.post(
       `/api/v1/supply/packages/:packageId/${action}`,
-      { ...supplyAuth.supplier, schema: { tags, description, params: PackageParams, response: { 200: PackageStatusResponse } } },
+      { ...supplyAuth.supplier, schema: { tags, summary: summaries[action], description, params: PackageParams, response: { 200: PackageStatusResponse } } },
       async (req) => supplyOk(req.id, statusView(await packages[action](actorOf(req), req.params.packageId))),
     );
   }
 
   app.post(
     '/api/v1/supply/packages/:packageId/clone',
-    { ...supplyAuth.supplier, schema: { tags, params: PackageParams, response: { 201: PackageResponse }, description: 'A new draft from an expired package (409 SUP_PKG_4092 otherwise).' } },
+    { ...supplyAuth.supplier, schema: { tags, summary: '复制套餐', params: PackageParams, response: { 201: PackageResponse }, description: 'A new draft from an expired package (409 SUP_PKG_4092 otherwise).' } },
     async (req, reply) => reply.status(201).send(supplyOk(req.id, packageView(await packages.clone(actorOf(req), req.params.packageId)))),
   );
 
@@ -91,7 +92,7 @@ export async function packageRoutes(root: FastifyInstance, deps: { packages: Pac
     {
       ...supplyAuth.supplier,
       schema: {
-        tags, body: BatchPriceBody, response: { 200: BatchPriceResponse },
+        tags, summary: '批量调价', body: BatchPriceBody, response: { 200: BatchPriceResponse },
         description: 'Up to 200 price changes; each item succeeds or fails on its own (`SUP_PKG_4004` invalid price, `SUP_PKG_4093` sold out or expired, `SUP_PKG_4041` not found). An optional `Idempotency-Key` (24 h) makes a retry safe.',
       },
     },
@@ -103,13 +104,13 @@ export async function packageRoutes(root: FastifyInstance, deps: { packages: Pac
     },
   );
 
-  app.get('/api/v1/supply/packages', { ...supplyAuth.supplier, schema: { tags, querystring: PackageListQuery, response: { 200: PackageList } } }, async (req) => {
+  app.get('/api/v1/supply/packages', { ...supplyAuth.supplier, schema: { tags, summary: 'Your packages', querystring: PackageListQuery, response: { 200: PackageList } } }, async (req) => {
     const q = req.query;
     const { rows, total } = await packages.list(principalOf(req).userId, { status: q.status, accountId: q.supply_account_id }, supplyWindow(q));
     return supplyList(req, q, total, rows.map(packageView));
   });
 
-  app.get('/api/v1/supply/packages/:packageId', { ...supplyAuth.supplier, schema: { tags, params: PackageParams, response: { 200: PackageResponse } } }, async (req) =>
+  app.get('/api/v1/supply/packages/:packageId', { ...supplyAuth.supplier, schema: { tags, summary: 'One of your packages', params: PackageParams, response: { 200: PackageResponse } } }, async (req) =>
     supplyOk(req.id, packageView(await packages.get(req.params.packageId, principalOf(req).userId))),
   );
 }

@@ -65,7 +65,7 @@ function profileView(s: SupplierRow, now: Date): z.infer<typeof ProfileView> {
 export async function profileRoutes(root: FastifyInstance, deps: { profile: ProfileService; supplyAuth: SupplyAuth; now: () => Date }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { profile, supplyAuth, now } = deps;
-  const tags = ['SupplyProfile'];
+  const tags = ['supply profile'];
 
   app.get(
     '/api/v1/supply/profile',

@@ -38,7 +38,7 @@ The fee is 1 % (half-up to the fen). The amount is frozen until an operator pays
 export async function settlementRoutes(root: FastifyInstance, deps: SettlementRouteDeps) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { settlements, supplyAuth, idempotency, signer, clock } = deps;
-  const tags = ['SupplySettlements'];
+  const tags = ['supply settlements'];
   const supplier = supplyAuth.supplier;
 
   app.post(

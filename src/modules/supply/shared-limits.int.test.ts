@@ -17,8 +17,6 @@ import { supplyPackages } from './supply.tables.ts';
 
 const TOKENS_PER_REQUEST = 13;
 
-if (!redisUrl) console.info('[tests] REDIS_URL is not set: the shared quota and caps suite is skipped (CI runs it).');
-
 describe.skipIf(!redisUrl).each(DB_TIERS)('package quotas and caps shared by two nodes on $name', (tier) => {
   let h: SupplyHarness;
   let nodeB: FastifyInstance;

@@ -67,7 +67,7 @@ export async function supplierBillingRoutes(root: FastifyInstance, deps: { usage
       ...supplyAuth.supplier,
       config: { lenientQuery: true },
       schema: {
-        tags: ['SupplierBilling'], operationId: 'getSupplierBilling', summary: '查询供应方账单汇总', description: BILLING_DESCRIPTION,
+        tags: ['supplier billing'], operationId: 'getSupplierBilling', summary: '查询供应方账单汇总', description: BILLING_DESCRIPTION,
         querystring: SupplyRangeQuery, response: { 200: SupplierBillingResponse },
       },
     },

@@ -256,6 +256,7 @@ describe('verify: transport and odd answers', () => {
     expect(openai.requests.length).toBe(before);
     expect(r.verifyStatus).toBe('reject');
     expect(item(r, 'reachability').message).toContain('private network address');
+    expect(item(r, 'reachability').message).toContain('ALLOW_PRIVATE_UPSTREAMS=true');
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import type { SecretBox } from '../../platform/crypto.ts';
+import { PRIVATE_UPSTREAMS_HINT } from '../../platform/ssrf.ts';
 import { PRINTABLE_TOKEN } from '../../platform/upstream-token.ts';
 import { createUpstreamClient, UpstreamTransportError } from '../gateway/upstream-client.ts';
 import { PROVIDERS } from '../providers/catalog.ts';
@@ -171,7 +172,7 @@ function reachability(e: Evidence): Check {
   const why = {
     timeout: `${e.label} did not answer within ${e.timeoutMs / 1000} s. Try again in a few minutes.`,
     connect: `Could not connect to ${e.label}: the connection was refused or the host is unreachable.`,
-    private: `${e.label}'s endpoint resolves to a private network address, which Tollgate does not call.`,
+    private: `${e.label}'s endpoint resolves to a private network address, which Tollgate does not call (${PRIVATE_UPSTREAMS_HINT}).`,
     network: `The connection to ${e.label} failed before it answered.`,
   }[answer.unreachable];
   return fail('reachability', why, 'unreachable');

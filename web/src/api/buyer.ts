@@ -96,6 +96,18 @@ export async function exportUsageCsv(filter: UsageFilter): Promise<CsvExport> {
   return { blob: file.blob, filename: file.filename ?? 'usage.csv', truncated: file.headers.get('x-export-truncated') === 'true' };
 }
 
+// ---- models a key may call ----------------------------------------------------------------------
+
+/** A model as GET /v1/models lists it, with the price the buyer is shown (CNY per 1M tokens; per image for images). */
+export interface CallableModel {
+  id: string;
+  owned_by: string;
+  pricing: { currency: 'CNY'; input_per_1m_tokens: number; output_per_1m_tokens: number; per_image?: number };
+}
+
+/** What an API key without a model allow-list may call: the console has a session, not a key, to ask /v1/models. */
+export const listCallableModels = () => api.get<CallableModel[]>('/api/v1/gateway/models');
+
 // ---- API keys -----------------------------------------------------------------------------------
 
 export interface ApiKey {
@@ -202,6 +214,56 @@ export const buyMembership = (body: MembershipBody, key: string) =>
   api.post<MembershipCreated>('/api/v1/credit/membership', body, { headers: { 'idempotency-key': key } });
 export const listOrders = (kind: OrderKind, page: number, pageSize: number) =>
   api.get<StudioPage<Order>>(`/api/v1/credit/${kind}/orders`, { page, page_size: pageSize });
+
+// ---- the sandbox checkout (development's stand-in for a provider's payment page) ----------------
+
+/** Our own checkout page: where a sandbox order's payment_url leads. */
+export const SANDBOX_CHECKOUT_PATH = '/pay/sandbox/:orderNo';
+
+/**
+ * The payment_url with where to come back to after paying, which our sandbox checkout reads from `return_to`. A real
+ * provider's URL is left as it is: Alipay signs every parameter of it, so one more would void the signature.
+ */
+export function withReturnTo(paymentUrl: string, returnTo: string): string {
+  const url = new URL(paymentUrl, window.location.origin);
+  if (!/^\/pay\/sandbox\/[^/]+$/.test(url.pathname)) return paymentUrl;
+  url.searchParams.set('return_to', returnTo);
+  return url.toString();
+}
+
+/** The signed payment_url's parameters: the credential of a caller without a session. */
+export interface SandboxPayLink {
+  payer?: string;
+  expires?: string;
+  signature?: string;
+}
+
+export interface SandboxCheckoutOrder {
+  order_id: string;
+  kind: OrderKind;
+  /** A pending order past its payment window reads `expired`. */
+  status: Order['status'];
+  payment_method: Exclude<PaymentMethod, 'balance'>;
+  membership_type: MembershipType | null;
+  amount: number;
+  original_amount: number;
+  discount: number;
+  credits: number;
+  bonus_credits: number;
+  expires_at: string;
+  paid_at: string | null;
+}
+
+export interface SandboxCheckoutDone extends SandboxCheckoutOrder {
+  /** What this request did: paid the order, failed it, or nothing (it was no longer pending). */
+  outcome: 'paid' | 'failed' | 'unchanged';
+}
+
+const checkoutPath = (orderNo: string) => `/api/v1/payments/sandbox/${encodeURIComponent(orderNo)}`;
+export const getSandboxCheckout = (orderNo: string, link: SandboxPayLink) => api.get<SandboxCheckoutOrder>(checkoutPath(orderNo), { ...link });
+/** Sends what the provider would report: the payment went through, or it failed. */
+export const completeSandboxCheckout = (orderNo: string, link: SandboxPayLink, status: 'success' | 'failed') =>
+  api.post<SandboxCheckoutDone>(checkoutPath(orderNo), { status }, { query: { ...link } });
 
 // ---- coupons ------------------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@ import type { ClaimableCoupon, CouponType, Order } from './buyer.ts';
 import { api, ApiError, download, idempotencyKey, type StudioPage, type SupplyPage } from './client.ts';
 
 // The operators' API. Types mirror the server's zod schemas: src/modules/admin/operator-console.schema.ts (users,
-// orders, channels, circuits), admin/operator.routes.ts (credits, refunds), studio/models.schema.ts (registry),
-// routing/model-prices.schema.ts, supply/{accounts,settlements}.schema.ts, commerce/coupons.schema.ts.
+// orders, circuits), admin/channels-admin.schema.ts (channels), admin/operator.routes.ts (credits, refunds),
+// studio/models.schema.ts (registry), routing/model-prices.schema.ts, supply/{accounts,settlements}.schema.ts,
+// commerce/coupons.schema.ts.
 // Amounts arrive in CNY (numbers); studio times as `YYYY-MM-DDTHH:mm:ss` in UTC+8, supply times as ISO 8601.
 
 // ---- users --------------------------------------------------------------------------------------
@@ -63,26 +64,64 @@ export interface Circuit {
   error_rate: number;
 }
 
+export const PROVIDERS = ['openai', 'azure_openai', 'anthropic', 'gemini', 'qwen', 'baidu', 'xfyun', 'tencent'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+/** The providers' public base URLs (src/modules/providers/catalog.ts); Azure has none: every resource has its own. */
+export const PROVIDER_DEFAULT_URLS: Record<Provider, string | null> = {
+  openai: 'https://api.openai.com',
+  azure_openai: null,
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+  qwen: 'https://dashscope.aliyuncs.com/compatible-mode',
+  baidu: 'https://qianfan.baidubce.com',
+  xfyun: 'https://spark-api-open.xf-yun.com',
+  tencent: 'https://api.hunyuan.cloud.tencent.com',
+};
+export const providerNeedsEndpoint = (p: Provider) => PROVIDER_DEFAULT_URLS[p] === null;
+
+/** A platform channel (src/modules/admin/channels-admin.schema.ts): never its key, only our fingerprint id. */
 export interface AdminChannel {
   id: number;
   name: string;
-  provider: string;
+  provider: Provider;
+  /** null: the provider's default. */
   base_url: string | null;
+  /** null: every priced model of the provider. */
   models: string[] | null;
   weight: number;
+  priority: number;
+  rpm_limit: number | null;
+  max_concurrent: number | null;
   enabled: boolean;
   key_hint: string;
   created_at: string;
+  updated_at: string;
   circuit: Circuit;
 }
 
-export const listChannels = () => api.get<AdminChannel[]>('/api/v1/admin/channels');
-export const listCircuits = () => api.get<Circuit[]>('/api/v1/admin/circuits');
+export type ChannelInput = Pick<AdminChannel, 'name' | 'provider' | 'models' | 'weight' | 'priority' | 'rpm_limit' | 'max_concurrent' | 'enabled'> & {
+  /** Write-only; absent on a change keeps the stored key. */
+  key?: string;
+  /** '' is the provider's default. */
+  endpoint: string;
+};
 
-export const PROVIDERS = ['openai', 'azure_openai', 'anthropic', 'gemini', 'qwen', 'baidu', 'xfyun', 'tencent'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-/** Azure has no shared default base URL (src/modules/providers/catalog.ts). */
-export const providerNeedsEndpoint = (p: Provider) => p === 'azure_openai';
+export interface ChannelTestResult {
+  ok: boolean;
+  /** The upstream's HTTP status; null when it never answered. */
+  status: number | null;
+  latency_ms: number;
+  model: string;
+  message: string;
+}
+
+export const listChannels = () => api.get<AdminChannel[]>('/api/v1/admin/channels');
+export const createChannel = (body: ChannelInput) => api.post<AdminChannel>('/api/v1/admin/channels', body);
+export const updateChannel = (id: number, body: Partial<ChannelInput>) => api.patch<AdminChannel>(`/api/v1/admin/channels/${id}`, body);
+export const deleteChannel = (id: number) => api.del<null>(`/api/v1/admin/channels/${id}`);
+/** One small chat completion through the channel; `model` absent: the first chat model it serves. */
+export const testChannel = (id: number, model?: string) => api.post<ChannelTestResult>(`/api/v1/admin/channels/${id}/test`, model ? { model } : {});
+export const listCircuits = () => api.get<Circuit[]>('/api/v1/admin/circuits');
 
 export interface RegistryModel {
   id: number;

@@ -78,11 +78,19 @@ function secondsLeft(jwt: string): number | undefined {
   }
 }
 
+/** What `/api/v1/auth/login` (and the operator setup) answer with. */
+export interface SessionTokens {
+  access_token: string;
+  refresh_token: string;
+}
+
 interface SessionValue {
   signedIn: boolean;
   me?: Me;
   loading: boolean;
   login(username: string, password: string): Promise<void>;
+  /** Keeps the session a sign-in endpoint answered with (login, or an operator setup link). */
+  start(tokens: SessionTokens): Promise<void>;
   register(username: string, email: string, password: string): Promise<void>;
   logout(): Promise<void>;
   reload(): Promise<void>;
@@ -135,7 +143,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       me,
       loading,
       async login(username, password) {
-        const data = await api.post<{ access_token: string; refresh_token: string }>('/api/v1/auth/login', { username, password }, { noRefresh: true });
+        await value.start(await api.post<SessionTokens>('/api/v1/auth/login', { username, password }, { noRefresh: true }));
+      },
+      async start(data) {
         setLoading(true);
         save({ access: data.access_token, refresh: data.refresh_token });
         await reload();

@@ -1,4 +1,16 @@
+import { Grid } from 'antd';
 import type { HTMLAttributes } from 'react';
 
 /** `data-testid` on a table row (AntD's `onRow`), for the browser tests. */
 export const rowTestId = (id: string) => ({ 'data-testid': id }) as HTMLAttributes<HTMLElement>;
+
+/**
+ * A table's `scroll.x` from its columns' own widths: the table keeps those widths (every column shown whole, long
+ * content cut with an ellipsis) and scrolls inside its card when the card is narrower.
+ */
+export const columnsWidth = (columns: readonly { width?: number | string }[]) => columns.reduce((sum, c) => sum + (typeof c.width === 'number' ? c.width : 0), 0);
+
+/** The actions column stays in view on wide screens; on a phone a pinned column would cover most of the table. */
+export function useActionsFixed(): 'right' | undefined {
+  return Grid.useBreakpoint().md ? 'right' : undefined;
+}

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { buyer } from './messages/buyer.ts';
+import { checkout } from './messages/checkout.ts';
 import { common } from './messages/common.ts';
 import { operator } from './messages/operator.ts';
 import { supplier } from './messages/supplier.ts';
@@ -11,8 +12,8 @@ export type Locale = 'zh-CN' | 'en';
 export type Messages = Record<Locale, Record<string, string>>;
 
 const ALL: Messages = {
-  'zh-CN': { ...common['zh-CN'], ...buyer['zh-CN'], ...supplier['zh-CN'], ...operator['zh-CN'] },
-  en: { ...common.en, ...buyer.en, ...supplier.en, ...operator.en },
+  'zh-CN': { ...common['zh-CN'], ...buyer['zh-CN'], ...checkout['zh-CN'], ...supplier['zh-CN'], ...operator['zh-CN'] },
+  en: { ...common.en, ...buyer.en, ...checkout.en, ...supplier.en, ...operator.en },
 };
 
 const KEY = 'tollgate.locale';

@@ -1,9 +1,10 @@
 import {
   ApiOutlined, AuditOutlined, BankOutlined, CloudServerOutlined, CodeOutlined, DashboardOutlined, DollarOutlined, GiftOutlined,
-  HeartOutlined, KeyOutlined, LineChartOutlined, LogoutOutlined, ProfileOutlined, ShoppingOutlined, TeamOutlined, WalletOutlined,
+  HeartOutlined, KeyOutlined, LineChartOutlined, LogoutOutlined, MoonOutlined, ProfileOutlined, ShoppingOutlined, SunOutlined, TeamOutlined,
+  WalletOutlined,
 } from '@ant-design/icons';
-import { Button, Drawer, Grid, Layout, Menu, Select, Space, Switch, Typography, type MenuProps } from 'antd';
-import { useState, type ReactNode } from 'react';
+import { Button, Drawer, Grid, Layout, Menu, Select, Space, Switch, theme, Tooltip, Typography, type MenuProps } from 'antd';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { useSession } from '../auth/session.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
@@ -11,6 +12,19 @@ import { allowed, ROUTES, type Group } from '../routes.tsx';
 
 // The frame around every signed-in page: the menu (only what the user's role may open), language, light/dark, sign
 // out. Below the `md` breakpoint the menu moves into a drawer.
+
+/**
+ * The document behind the layout follows the theme: the body's colour (seen past the layout's edges, when scrolling
+ * beyond them) and the browser's own widgets (scrollbars, form controls) via `color-scheme`.
+ */
+function useDocumentTheme(dark: boolean) {
+  const { token } = theme.useToken();
+  useEffect(() => {
+    document.body.style.background = token.colorBgLayout;
+    document.documentElement.style.colorScheme = dark ? 'dark' : 'light';
+  }, [dark, token.colorBgLayout]);
+  return token;
+}
 
 const ICONS: Record<string, ReactNode> = {
   dashboard: <DashboardOutlined />, key: <KeyOutlined />, usage: <LineChartOutlined />, wallet: <WalletOutlined />, code: <CodeOutlined />,
@@ -26,6 +40,7 @@ export function AppLayout({ children, dark, onDark }: { children: ReactNode; dar
   const screens = Grid.useBreakpoint();
   const [drawer, setDrawer] = useState(false);
   const narrow = !screens.md;
+  const token = useDocumentTheme(dark);
 
   const items: MenuProps['items'] = GROUPS.map((group) => ({
     type: 'group' as const,
@@ -42,11 +57,16 @@ export function AppLayout({ children, dark, onDark }: { children: ReactNode; dar
   return (
     <Layout style={{ minHeight: '100vh' }}>
       {!narrow && (
-        <Layout.Sider width={220} theme={dark ? 'dark' : 'light'} style={{ borderInlineEnd: '1px solid rgba(5,5,5,0.06)' }}>
-          <div style={{ padding: '20px 24px 12px' }}>
-            <Typography.Title level={4} style={{ margin: 0 }}>{t('app.name')}</Typography.Title>
+        // Always the light Sider: under the dark algorithm it takes the same background as the Menu in it (the dark
+        // Sider's navy would show below the menu's last item). It stretches with the page, however long; the menu
+        // inside stays in view (sticky, as tall as the window at most, scrolling on its own).
+        <Layout.Sider width={220} theme="light" style={{ borderInlineEnd: `1px solid ${token.colorSplit}` }}>
+          <div data-testid="sider-menu" style={{ position: 'sticky', top: 0, maxHeight: '100vh', overflowY: 'auto' }}>
+            <div style={{ padding: '20px 24px 12px' }}>
+              <Typography.Title level={4} style={{ margin: 0 }}>{t('app.name')}</Typography.Title>
+            </div>
+            {menu}
           </div>
-          {menu}
         </Layout.Sider>
       )}
       <Layout>
@@ -66,7 +86,9 @@ export function AppLayout({ children, dark, onDark }: { children: ReactNode; dar
               options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]}
               style={{ width: 96 }}
             />
-            <Switch size="small" checked={dark} onChange={onDark} aria-label={t('common.theme')} />
+            <Tooltip title={t('common.theme')}>
+              <Switch size="small" checked={dark} onChange={onDark} aria-label={t('common.theme')} checkedChildren={<MoonOutlined />} unCheckedChildren={<SunOutlined />} />
+            </Tooltip>
             <Typography.Text type="secondary" data-testid="whoami" ellipsis style={{ maxWidth: narrow ? 0 : 200, display: narrow ? 'none' : undefined }}>
               {me?.username}
             </Typography.Text>

@@ -3,14 +3,14 @@ import { Card, Col, Form, Row, Statistic, Typography } from 'antd';
 import { useEffect } from 'react';
 import { creditsToYuan, getBalance } from '../../api/buyer.ts';
 import { useSession } from '../../auth/session.tsx';
-
+import { balanceYuan, wholeCredits } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { CouponsCard } from './Billing/CouponsCard.tsx';
 import { MembershipCard } from './Billing/MembershipCard.tsx';
 import { OrdersCard } from './Billing/OrdersCard.tsx';
 import { RechargeCard, type RechargeValues } from './Billing/RechargeCard.tsx';
-import { cost, OwedNote, PageTitle } from './shared.tsx';
+import { OwedNote, PageTitle } from './shared.tsx';
 
 // Recharge and membership: buy credits or a plan (the payment provider's page takes over the tab and links back
 // here), see past orders, claim and apply coupons.
@@ -42,11 +42,11 @@ export default function Billing() {
           <Card loading={balance.isLoading}>
             <Row gutter={[16, 16]}>
               <Col xs={12} md={8}>
-                <Statistic title={t('buyer.dash.balance')} value={credits === undefined ? '—' : cost(creditsToYuan(credits))} />
+                <Statistic title={t('buyer.dash.balance')} value={credits === undefined ? '—' : balanceYuan(creditsToYuan(credits))} />
                 <OwedNote balance={balance.data} />
               </Col>
               <Col xs={12} md={8}>
-                <Statistic title={t('buyer.billing.creditsLabel')} value={credits ?? '—'} data-testid="billing-credits" />
+                <Statistic title={t('buyer.billing.creditsLabel')} value={wholeCredits(credits)} data-testid="billing-credits" />
               </Col>
               <Col xs={24} md={8}>
                 <Statistic

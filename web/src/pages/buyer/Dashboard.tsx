@@ -1,21 +1,25 @@
 import { useQuery } from '@tanstack/react-query';
-import { Button, Card, Col, Empty, Row, Statistic, Table, Tag, Typography } from 'antd';
+import { Button, Card, Col, Empty, Row, Statistic, Table, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
 import type { EChartsOption } from 'echarts';
 import { useMemo } from 'react';
 import { Link } from 'react-router-dom';
-import { creditsToYuan, getBalance, getUsageDaily, type UsageDaily, type UsageTotals } from '../../api/buyer.ts';
+import { creditsToYuan, getBalance, getUsageDaily, type UsageTotals } from '../../api/buyer.ts';
 import { useSession } from '../../auth/session.tsx';
 import { Chart } from '../../components/Chart.tsx';
-import { dateTime, tokens } from '../../components/format.ts';
+import { ModelTag } from '../../components/ModelTag.tsx';
+import { columnsWidth } from '../../components/rows.ts';
+import { balanceYuan, money, tokens, useFormat, wholeCredits } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { dailySeries, spendSince } from './Dashboard/spend.ts';
-import { cost, OwedNote, PageTitle } from './shared.tsx';
+import { OwedNote, PageTitle } from './shared.tsx';
 
 // The buyer's overview: balance and membership, what was spent today / in 7 and 30 days, spend per day, and
 // requests and tokens per model — all from /credit/balance and one /usage/daily call (the last 30 days).
 
 export default function Dashboard() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const { me } = useSession();
   const balance = useQuery({ queryKey: ['buyer', 'balance'], queryFn: getBalance });
   const daily = useQuery({ queryKey: ['buyer', 'usage-daily'], queryFn: () => getUsageDaily() });
@@ -44,7 +48,7 @@ export default function Dashboard() {
   const isMember = balance.data?.is_member ?? me?.is_member;
   const memberType = balance.data?.membership_type ?? me?.membership_type;
   const memberEnd = balance.data?.membership_end_date ?? me?.membership_end_date;
-  const stat = (days: number) => (daily.data ? cost(spendSince(daily.data, days)) : '—');
+  const stat = (days: number) => (daily.data ? money(spendSince(daily.data, days)) : '—');
 
   return (
     <>
@@ -54,9 +58,9 @@ export default function Dashboard() {
       <Row gutter={[16, 16]}>
         <Col xs={24} md={12} xl={8}>
           <Card loading={balance.isLoading && credits === undefined} data-testid="balance-card">
-            <Statistic title={t('buyer.dash.balance')} value={credits === undefined ? '—' : cost(creditsToYuan(credits))} />
+            <Statistic title={t('buyer.dash.balance')} value={credits === undefined ? '—' : balanceYuan(creditsToYuan(credits))} />
             <Typography.Text type="secondary" data-testid="balance-credits">
-              {credits === undefined ? '—' : t('common.credits', { credits: credits.toLocaleString(undefined, { maximumFractionDigits: 5 }) })}
+              {credits === undefined ? '—' : t('common.credits', { credits: wholeCredits(credits) })}
             </Typography.Text>
             <OwedNote balance={balance.data} />
             <div style={{ marginTop: 12 }}>
@@ -103,6 +107,13 @@ export default function Dashboard() {
 
 function ModelTable({ data, loading }: { data?: (UsageTotals & { model: string })[]; loading: boolean }) {
   const { t } = useI18n();
+  const columns: ColumnsType<UsageTotals & { model: string }> = [
+    { title: t('buyer.usage.model'), dataIndex: 'model', width: 260, render: (m: string) => <ModelTag model={m} /> },
+    { title: t('buyer.dash.requests'), dataIndex: 'requests', align: 'right', width: 110, render: tokens },
+    { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', width: 120, render: tokens },
+    { title: t('buyer.usage.tokensOut'), dataIndex: 'completion_tokens', align: 'right', width: 120, render: tokens },
+    { title: t('buyer.usage.cost'), dataIndex: 'cost', align: 'right', width: 110, render: money },
+  ];
   return (
     <Card title={t('buyer.dash.byModel')} extra={<Link to="/usage">{t('buyer.dash.viewLog')}</Link>}>
       <Table
@@ -111,15 +122,10 @@ function ModelTable({ data, loading }: { data?: (UsageTotals & { model: string }
         loading={loading}
         dataSource={data ?? []}
         pagination={false}
-        scroll={{ x: 'max-content' }}
+        scroll={{ x: columnsWidth(columns) }}
+        tableLayout="fixed"
         locale={{ emptyText: <Empty description={t('buyer.dash.noUsage')} /> }}
-        columns={[
-          { title: t('buyer.usage.model'), dataIndex: 'model', render: (m: string) => <Tag>{m}</Tag> },
-          { title: t('buyer.dash.requests'), dataIndex: 'requests', align: 'right', render: tokens },
-          { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', render: tokens },
-          { title: t('buyer.usage.tokensOut'), dataIndex: 'completion_tokens', align: 'right', render: tokens },
-          { title: t('buyer.usage.cost'), dataIndex: 'cost', align: 'right', render: cost },
-        ]}
+        columns={columns}
       />
       <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>{t('buyer.dash.last30')}</Typography.Paragraph>
     </Card>

@@ -1,37 +1,30 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Empty, Popconfirm, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { Button, Card, Empty, Popconfirm, Space, Switch, Table, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect, useState } from 'react';
 import { listKeys, revokeKey, updateKey, type ApiKey } from '../../api/buyer.ts';
 import { toast } from '../../components/toast.ts';
-import { dateTime, yuan } from '../../components/format.ts';
+import { money, useFormat, yuan } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { KeyFormModal } from './Keys/KeyFormModal.tsx';
+import { LimitsCell } from './Keys/LimitsCell.tsx';
 import { NewKeyModal } from './Keys/NewKeyModal.tsx';
-import { cost, PageTitle, StatusTag } from './shared.tsx';
-import { rowTestId } from '../../components/rows.ts';
+import { PageTitle, StatusTag } from './shared.tsx';
+import { columnsWidth, rowTestId, useActionsFixed } from '../../components/rows.ts';
 
 // The buyer's API keys: list, create (the key is shown once), edit limits, enable/disable, revoke.
 
 const expired = (k: ApiKey) => k.expires_at !== null && new Date(`${k.expires_at}+08:00`).getTime() <= Date.now();
 const keyStatus = (k: ApiKey) => (!k.enabled ? 'disabled' : expired(k) ? 'expired' : 'active');
 
-function ListCell({ items, none }: { items: string[] | null; none: string }) {
-  if (!items || items.length === 0) return <Typography.Text type="secondary">{none}</Typography.Text>;
-  const shown = items.slice(0, 3);
-  return (
-    <Tooltip title={items.join(', ')}>
-      <Space size={[0, 4]} wrap>
-        {shown.map((m) => <Tag key={m}>{m}</Tag>)}
-        {items.length > shown.length && <Tag>+{items.length - shown.length}</Tag>}
-      </Space>
-    </Tooltip>
-  );
-}
+/** Fits `2026/11/26 17:05` and `Nov 26, 2026, 17:05` with the cell's padding. */
+const DATE_WIDTH = 140;
 
 export default function Keys() {
   const { t } = useI18n();
+  const { dateTimeToMinute } = useFormat();
+  const actionsFixed = useActionsFixed();
   const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
@@ -64,52 +57,54 @@ export default function Keys() {
     {
       title: t('buyer.keys.name'),
       dataIndex: 'name',
+      width: 150,
       render: (name: string, k) => (
-        <Space orientation="vertical" size={0}>
-          <Typography.Text strong>{name}</Typography.Text>
+        <>
+          <Typography.Text strong ellipsis={{ tooltip: name }} style={{ display: 'block' }}>{name}</Typography.Text>
           <Typography.Text type="secondary" code>{k.key_mask}</Typography.Text>
-        </Space>
+        </>
       ),
     },
-    { title: t('common.status'), key: 'status', render: (_, k) => <StatusTag status={keyStatus(k)} /> },
+    { title: t('common.status'), key: 'status', width: 90, render: (_, k) => <StatusTag status={keyStatus(k)} /> },
     {
       title: t('buyer.keys.spent'),
       key: 'spend',
-      render: (_, k) => (k.spend_limit === null ? cost(k.spent) : `${cost(k.spent)} / ${yuan(k.spend_limit)}`),
+      width: 130,
+      render: (_, k) => (k.spend_limit === null ? money(k.spent) : `${money(k.spent)} / ${yuan(k.spend_limit)}`),
     },
-    { title: t('buyer.keys.rpm'), dataIndex: 'rate_limit_rpm', render: (v: number | null) => v ?? <Typography.Text type="secondary">{t('buyer.keys.unlimited')}</Typography.Text> },
-    { title: t('buyer.keys.allowedModels'), dataIndex: 'allowed_models', render: (v: string[] | null) => <ListCell items={v} none={t('buyer.keys.allModels')} /> },
-    { title: t('buyer.keys.allowedIps'), dataIndex: 'allowed_ips', render: (v: string[] | null) => <ListCell items={v} none={t('buyer.keys.anyIp')} /> },
-    { title: t('buyer.keys.expiresAt'), dataIndex: 'expires_at', render: (v: string | null) => (v ? dateTime(v) : t('buyer.keys.never')) },
-    { title: t('buyer.keys.lastUsed'), dataIndex: 'last_used_at', render: dateTime },
-    { title: t('common.createdAt'), dataIndex: 'created_at', render: dateTime },
+    { title: t('buyer.keys.limits'), key: 'limits', width: 230, render: (_, k) => <LimitsCell apiKey={k} /> },
+    { title: t('buyer.keys.lastUsed'), dataIndex: 'last_used_at', width: DATE_WIDTH, render: dateTimeToMinute },
+    { title: t('common.createdAt'), dataIndex: 'created_at', width: DATE_WIDTH, render: dateTimeToMinute },
     {
       title: t('common.actions'),
       key: 'actions',
-      fixed: 'right',
+      fixed: actionsFixed,
+      width: 110,
       render: (_, k) => (
-        <Space>
+        <Space size={8}>
           <Switch
             size="small"
             checked={k.enabled}
             loading={toggle.isPending && toggle.variables?.id === k.id}
             onChange={() => toggle.mutate(k)}
-            aria-label={t('buyer.keys.enabled')}
+            aria-label={t('buyer.keys.enabledOf', { name: k.name })}
             data-testid={`toggle-key-${k.id}`}
           />
-          <Button size="small" icon={<EditOutlined />} onClick={() => setForm({ open: true, editing: k })} data-testid={`edit-key-${k.id}`}>
-            {t('common.edit')}
-          </Button>
-          <Popconfirm
-            title={t('buyer.keys.revokeTitle', { name: k.name })}
-            description={t('buyer.keys.revokeBody')}
-            okText={t('buyer.keys.revoke')}
-            cancelText={t('common.cancel')}
-            okButtonProps={{ danger: true, 'data-testid': 'confirm-revoke' }}
-            onConfirm={() => revoke.mutateAsync(k).catch(() => undefined)}
-          >
-            <Button size="small" danger icon={<DeleteOutlined />} data-testid={`revoke-key-${k.id}`}>{t('buyer.keys.revoke')}</Button>
-          </Popconfirm>
+          <Tooltip title={t('common.edit')}>
+            <Button size="small" icon={<EditOutlined />} onClick={() => setForm({ open: true, editing: k })} aria-label={t('common.edit')} data-testid={`edit-key-${k.id}`} />
+          </Tooltip>
+          <Tooltip title={t('buyer.keys.revoke')}>
+            <Popconfirm
+              title={t('buyer.keys.revokeTitle', { name: k.name })}
+              description={t('buyer.keys.revokeBody')}
+              okText={t('buyer.keys.revoke')}
+              cancelText={t('common.cancel')}
+              okButtonProps={{ danger: true, 'data-testid': 'confirm-revoke' }}
+              onConfirm={() => revoke.mutateAsync(k).catch(() => undefined)}
+            >
+              <Button size="small" danger icon={<DeleteOutlined />} aria-label={t('buyer.keys.revoke')} data-testid={`revoke-key-${k.id}`} />
+            </Popconfirm>
+          </Tooltip>
         </Space>
       ),
     },
@@ -130,10 +125,12 @@ export default function Keys() {
         <Typography.Paragraph type="secondary">{t('buyer.keys.intro')}</Typography.Paragraph>
         <Table
           rowKey="id"
+          size="middle"
           loading={keys.isLoading}
           dataSource={keys.data?.items ?? []}
           columns={columns}
-          scroll={{ x: 'max-content' }}
+          scroll={{ x: columnsWidth(columns) }}
+          tableLayout="fixed"
           onRow={(k) => rowTestId(`key-row-${k.id}`)}
           locale={{
             emptyText: (

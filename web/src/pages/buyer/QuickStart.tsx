@@ -1,45 +1,15 @@
-import { KeyOutlined, ReadOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Row, Space, Steps, Tabs, Typography } from 'antd';
-import { Link } from 'react-router-dom';
+import { ReadOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
+import { Alert, Button, Card, Col, Row, Space, Tabs, Typography } from 'antd';
+import { listCallableModels } from '../../api/buyer.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
+import { Checklist } from './QuickStart/Checklist.tsx';
+import { ModelsCard } from './QuickStart/ModelsCard.tsx';
+import { exampleModel, KEY_PLACEHOLDER, MODEL_PLACEHOLDER, snippets } from './QuickStart/snippets.ts';
 import { CopyButton, PageTitle } from './shared.tsx';
 
-// How to call the gateway: its base URL, and chat-completion snippets (curl, Python, Node) with a key placeholder.
-
-const KEY_PLACEHOLDER = 'sk-your-key';
-const MODEL = 'gpt-4o-mini';
-
-export function snippets(baseUrl: string) {
-  return {
-    curl: `curl ${baseUrl}/chat/completions \\
-  -H "Authorization: Bearer ${KEY_PLACEHOLDER}" \\
-  -H "Content-Type: application/json" \\
-  -d '{
-    "model": "${MODEL}",
-    "messages": [{"role": "user", "content": "Hello!"}]
-  }'`,
-    python: `# pip install openai
-from openai import OpenAI
-
-client = OpenAI(base_url="${baseUrl}", api_key="${KEY_PLACEHOLDER}")
-
-resp = client.chat.completions.create(
-    model="${MODEL}",
-    messages=[{"role": "user", "content": "Hello!"}],
-)
-print(resp.choices[0].message.content)`,
-    node: `// npm install openai
-import OpenAI from 'openai';
-
-const client = new OpenAI({ baseURL: '${baseUrl}', apiKey: '${KEY_PLACEHOLDER}' });
-
-const resp = await client.chat.completions.create({
-  model: '${MODEL}',
-  messages: [{ role: 'user', content: 'Hello!' }],
-});
-console.log(resp.choices[0].message.content);`,
-  };
-}
+// How to call the gateway: where the user stands (key, first request, credits), the models they can call, the base
+// URL, and chat-completion snippets (curl, Python, Node) written with a model they can call.
 
 function Snippet({ code, lang }: { code: string; lang: string }) {
   return (
@@ -59,42 +29,19 @@ function Snippet({ code, lang }: { code: string; lang: string }) {
 
 export default function QuickStart() {
   const { t } = useI18n();
+  const models = useQuery({ queryKey: ['buyer', 'callable-models'], queryFn: listCallableModels });
   const baseUrl = `${window.location.origin}/v1`;
-  const code = snippets(baseUrl);
+  const model = exampleModel(models.data);
+  const code = snippets(baseUrl, model);
   return (
     <>
       <PageTitle>{t('nav.quickstart')}</PageTitle>
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={8}>
-          <Card title={t('buyer.quick.steps')} style={{ height: '100%' }}>
-            <Steps
-              orientation="vertical"
-              size="small"
-              items={[
-                {
-                  title: t('buyer.quick.step1'),
-                  content: (
-                    <Space orientation="vertical">
-                      <Typography.Text type="secondary">{t('buyer.quick.step1Body')}</Typography.Text>
-                      <Link to="/keys"><Button type="primary" size="small" icon={<KeyOutlined />} data-testid="quick-create-key">{t('buyer.keys.create')}</Button></Link>
-                    </Space>
-                  ),
-                },
-                {
-                  title: t('buyer.quick.step2'),
-                  content: (
-                    <Space orientation="vertical">
-                      <Typography.Text type="secondary">{t('buyer.quick.step2Body')}</Typography.Text>
-                      <Link to="/billing">{t('nav.billing')}</Link>
-                    </Space>
-                  ),
-                },
-                { title: t('buyer.quick.step3'), content: <Typography.Text type="secondary">{t('buyer.quick.step3Body')}</Typography.Text> },
-              ].map((step) => ({ ...step, status: 'process' as const }))}
-            />
-          </Card>
+          <Checklist />
         </Col>
         <Col xs={24} lg={16}>
+          <ModelsCard models={models.data} loading={models.isLoading} />
           <Card title={t('buyer.quick.baseUrl')} style={{ marginBottom: 16 }}>
             <Space wrap>
               <Typography.Text code data-testid="base-url" style={{ fontSize: 15 }}>{baseUrl}</Typography.Text>
@@ -103,7 +50,12 @@ export default function QuickStart() {
             <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>{t('buyer.quick.baseUrlBody')}</Typography.Paragraph>
           </Card>
           <Card title={t('buyer.quick.example')}>
-            <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('buyer.quick.placeholder', { key: KEY_PLACEHOLDER, model: MODEL })} />
+            <Alert
+              type="info"
+              showIcon
+              style={{ marginBottom: 16 }}
+              title={model === MODEL_PLACEHOLDER ? t('buyer.quick.placeholder', { key: KEY_PLACEHOLDER, model }) : t('buyer.quick.usesModel', { key: KEY_PLACEHOLDER, model })}
+            />
             <Tabs
               items={[
                 { key: 'curl', label: 'curl', children: <Snippet code={code.curl} lang="curl" /> },

@@ -1,14 +1,16 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { Card, Descriptions, Empty, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { Card, Descriptions, Empty, Space, Table, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useMemo, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { exportUsageCsv, listKeys, listUsage, type UsageFilter, type UsageItem } from '../../api/buyer.ts';
-import { dateTime, tokens } from '../../components/format.ts';
+import { money, tokens, useFormat } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { UsageFilters } from './Usage/UsageFilters.tsx';
-import { cost, PageTitle, StatusTag } from './shared.tsx';
-import { rowTestId } from '../../components/rows.ts';
+import { PageTitle, StatusTag } from './shared.tsx';
+import { ModelTag } from '../../components/ModelTag.tsx';
+import { columnsWidth, rowTestId } from '../../components/rows.ts';
 
 // Every metered request of the user, newest first: filters, server-side pages, a row's details, CSV export.
 
@@ -25,8 +27,20 @@ function saveBlob(blob: Blob, filename: string) {
 
 const ms = (v: number | null) => (v === null ? '—' : `${v.toLocaleString()} ms`);
 
+/** A request's cost with 2 decimals; one under a fen reads "<¥0.01" and tells its exact amount on hover. */
+function Cost({ amount }: { amount: number }) {
+  const shown = money(amount);
+  return shown.startsWith('<') ? <Tooltip title={`¥${amount}`}>{shown}</Tooltip> : shown;
+}
+
+/** The expand (+) column: AntD's own width, named here because the table's width adds it to the columns'. */
+const EXPAND_COLUMN = 48;
+
+const filtered = (f: UsageFilter) => Object.values(f).some((v) => v !== undefined);
+
 export default function Usage() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const [filter, setFilter] = useState<UsageFilter>({});
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
@@ -49,16 +63,21 @@ export default function Usage() {
   });
 
   const columns: ColumnsType<UsageItem> = [
-    { title: t('buyer.usage.time'), dataIndex: 'created_at', render: dateTime, width: 180 },
-    { title: t('buyer.usage.model'), dataIndex: 'model', render: (m: string) => <Tag>{m}</Tag> },
+    { title: t('buyer.usage.time'), dataIndex: 'created_at', render: dateTime, width: 165 },
+    { title: t('buyer.usage.model'), dataIndex: 'model', width: 150, render: (m: string) => <ModelTag model={m} /> },
     {
       title: t('buyer.usage.key'),
       dataIndex: 'key_id',
-      render: (id: number | null) => (id === null ? <Typography.Text type="secondary">{t('buyer.usage.studio')}</Typography.Text> : keyNames.get(id) ?? `#${id}`),
+      width: 110,
+      render: (id: number | null) => {
+        const name = id === null ? t('buyer.usage.studio') : keyNames.get(id) ?? `#${id}`;
+        return <Typography.Text type={id === null ? 'secondary' : undefined} ellipsis={{ tooltip: name }}>{name}</Typography.Text>;
+      },
     },
     {
       title: t('common.status'),
       dataIndex: 'status',
+      width: 100,
       render: (s: string, r) => (
         <Tooltip title={r.error_message ?? undefined}>
           <Space size={4}>
@@ -68,16 +87,17 @@ export default function Usage() {
         </Tooltip>
       ),
     },
-    { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', render: tokens },
+    { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', width: 85, render: tokens },
     {
       title: t('buyer.usage.tokensOut'),
       dataIndex: 'completion_tokens',
       align: 'right',
+      width: 95,
       render: (n: number, r) => (r.usage_estimated ? <Tooltip title={t('buyer.usage.estimated')}>{tokens(n)}*</Tooltip> : tokens(n)),
     },
-    { title: t('buyer.usage.cost'), dataIndex: 'cost', align: 'right', render: cost },
-    { title: t('buyer.usage.latency'), dataIndex: 'latency_ms', align: 'right', render: ms },
-    { title: t('buyer.usage.firstByte'), dataIndex: 'first_byte_ms', align: 'right', render: ms },
+    { title: t('buyer.usage.cost'), dataIndex: 'cost', align: 'right', width: 75, render: (c: number) => <Cost amount={c} /> },
+    { title: t('buyer.usage.latency'), dataIndex: 'latency_ms', align: 'right', width: 80, render: ms },
+    { title: t('buyer.usage.firstByte'), dataIndex: 'first_byte_ms', align: 'right', width: 85, render: ms },
   ];
 
   return (
@@ -100,10 +120,13 @@ export default function Usage() {
           loading={usage.isFetching}
           dataSource={usage.data?.items ?? []}
           columns={columns}
-          scroll={{ x: 'max-content' }}
+          scroll={{ x: columnsWidth(columns) + EXPAND_COLUMN }}
+          tableLayout="fixed"
           onRow={(r) => rowTestId(`usage-row-${r.id}`)}
-          locale={{ emptyText: <Empty description={t('buyer.usage.empty')} /> }}
-          expandable={{ expandedRowRender: (r) => <UsageDetails item={r} /> }}
+          locale={{ emptyText: <EmptyLog filtered={filtered(filter)} /> }}
+          // A pinned expand column makes AntD hold each row's details in a block as wide as the visible table
+          // (sticky at its left edge), whatever the width of the columns.
+          expandable={{ fixed: 'left', columnWidth: EXPAND_COLUMN, expandedRowRender: (r) => <UsageDetails item={r} /> }}
           pagination={{
             current: page,
             pageSize,
@@ -121,12 +144,25 @@ export default function Usage() {
   );
 }
 
+/** Nothing to show: nothing matches the filters, or — with none set — no request was ever made. */
+function EmptyLog({ filtered }: { filtered: boolean }) {
+  const { t } = useI18n();
+  if (filtered) return <Empty description={t('buyer.usage.empty')} />;
+  return (
+    <Empty description={t('buyer.usage.none')} data-testid="usage-none">
+      <Link to="/quickstart">{t('buyer.usage.toQuickStart')}</Link>
+    </Empty>
+  );
+}
+
+/** A row's details; long values (an upstream's error text, a request id) wrap inside the visible table. */
 function UsageDetails({ item }: { item: UsageItem }) {
   const { t } = useI18n();
   return (
     <Descriptions
       size="small"
       column={{ xs: 1, md: 2, xl: 3 }}
+      styles={{ content: { overflowWrap: 'anywhere' } }}
       items={[
         { key: 'rid', label: t('buyer.usage.requestId'), children: <Typography.Text copyable code>{item.request_id}</Typography.Text> },
         { key: 'op', label: t('buyer.usage.operation'), children: item.operation ?? '—' },

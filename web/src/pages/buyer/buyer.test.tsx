@@ -1,47 +1,14 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import type { ReactNode } from 'react';
-import { MemoryRouter } from 'react-router-dom';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionProvider } from '../../auth/session.tsx';
-import { I18nProvider } from '../../i18n/i18n.tsx';
 import { buyer } from '../../i18n/messages/buyer.ts';
 import Billing from './Billing.tsx';
 import Dashboard from './Dashboard.tsx';
 import { dailySeries, spendSince } from './Dashboard/spend.ts';
 import Keys from './Keys.tsx';
 import { isIpRule } from './Keys/KeyFormModal.tsx';
-import { cost } from './shared.tsx';
+import { ok, page, renderPage, stubApi } from './test-utils.tsx';
 
 // The buyer pages against a stubbed fetch that answers in the server's envelopes.
-
-const ok = (data: unknown) => new Response(JSON.stringify({ code: 200, message: 'success', data }), { status: 200, headers: { 'content-type': 'application/json' } });
-const page = <T,>(items: T[]) => ({ total: items.length, page: 1, page_size: 20, items });
-
-type Route = (url: URL, init: RequestInit) => Response | undefined;
-
-function stubApi(route: Route) {
-  const calls: { url: URL; init: RequestInit }[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (input: string, init: RequestInit = {}) => {
-    const url = new URL(input, 'http://console.test');
-    calls.push({ url, init });
-    return route(url, init) ?? new Response(JSON.stringify({ code: 404, message: `no stub for ${url.pathname}`, data: null }), { status: 404 });
-  }));
-  return calls;
-}
-
-function renderPage(ui: ReactNode) {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <I18nProvider initial="en">
-      <QueryClientProvider client={client}>
-        <MemoryRouter>
-          <SessionProvider>{ui}</SessionProvider>
-        </MemoryRouter>
-      </QueryClientProvider>
-    </I18nProvider>,
-  );
-}
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -94,13 +61,6 @@ describe('spend over the usage summary', () => {
     expect(spendSince(daily, 7)).toBe(0.3);
     expect(spendSince(daily, 30)).toBe(1.3);
   });
-
-  it('shows costs with 2 to 6 decimals', () => {
-    expect(cost(5)).toBe('¥5.00');
-    expect(cost(0.000058)).toBe('¥0.000058');
-    expect(cost(1.2345)).toBe('¥1.2345');
-    expect(cost(null)).toBe('—');
-  });
 });
 
 describe('IP allow-list rules', () => {
@@ -150,7 +110,8 @@ describe('the billing page', () => {
     fireEvent.change(await screen.findByTestId('recharge-amount'), { target: { value: '50' } });
     fireEvent.click(screen.getByTestId('recharge-submit'));
 
-    await waitFor(() => expect(assign).toHaveBeenCalledWith('http://console.test/pay/sandbox/R1'));
+    // Our sandbox checkout is told to come back to the page the payment started from (this test renders it at /).
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('http://console.test/pay/sandbox/R1?return_to=%2F'));
     const post = calls.find((c) => c.url.pathname === '/api/v1/credit/recharge');
     expect(JSON.parse(String(post?.init.body))).toEqual({ amount: 50, payment_method: 'alipay' });
     expect((post?.init.headers as Record<string, string>)['idempotency-key']).toMatch(/^web-/);
@@ -170,7 +131,7 @@ describe('the balance card', () => {
     dashboardApi({ owed_amount: 1.000123, billing_mode: 'prepaid' });
     renderPage(<Dashboard />);
     const owed = await screen.findByTestId('balance-owed');
-    expect(owed.textContent).toContain('Owed: ¥1.000123');
+    expect(owed.textContent).toContain('Owed: ¥1.00');
     expect(owed.textContent).toContain('Your next recharge pays this first');
     expect(screen.getByTestId('balance-card').contains(owed)).toBe(true);
   }, 20_000);

@@ -3,7 +3,7 @@ import { Button, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import type { Balance } from '../../api/buyer.ts';
 import { toast } from '../../components/toast.ts';
-import { yuan } from '../../components/format.ts';
+import { money } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 
 // Pieces the buyer pages share: a page title, a copy button, the colour of a status, what is owed.
@@ -52,22 +52,11 @@ export function OwedNote({ balance }: { balance?: Pick<Balance, 'owed_amount' | 
   return (
     <div data-testid="balance-owed" style={{ marginTop: 8 }}>
       <Typography.Text type={balance.billing_mode === 'prepaid' ? 'danger' : 'warning'} strong>
-        {t('buyer.dash.owed', { amount: cost(balance.owed_amount) })}
+        {t('buyer.dash.owed', { amount: money(balance.owed_amount) })}
       </Typography.Text>
       <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
         {t(balance.billing_mode === 'prepaid' ? 'buyer.dash.owedPrepaid' : 'buyer.dash.owedPostpaid')}
       </Typography.Text>
     </div>
   );
-}
-
-/**
- * A metered cost: at least 2 decimals, up to the 6 the API gives (a short request costs fractions of a fen), without
- * trailing zeros past the second.
- */
-export function cost(amount: number | null | undefined): string {
-  if (amount === null || amount === undefined) return yuan(amount);
-  const text = amount.toFixed(6).replace(/0+$/, '');
-  const decimals = Math.max(2, text.length - text.indexOf('.') - 1);
-  return yuan(amount, decimals);
 }

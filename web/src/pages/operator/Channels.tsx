@@ -9,9 +9,9 @@ import { ModelsTab } from './Channels/ModelsTab.tsx';
 import { PricesTab } from './Channels/PricesTab.tsx';
 import { PageTitle } from './shared.tsx';
 
-// Channels & models: the platform channels (read-only: they are managed through the legacy `/1/keys` API, which takes
-// an operator's `/1` key, not the console's session) with their circuit state, the studio's model registry, and the
-// price list API buyers pay. Circuit states refresh every 10 s.
+// Channels & models: the platform channels (added, changed, tested and deleted here; the same ones as the legacy
+// `/1/keys`) with their circuit state, the studio's model registry, and the price list API buyers pay. Circuit states
+// refresh every 10 s.
 
 const REFRESH_MS = 10_000;
 

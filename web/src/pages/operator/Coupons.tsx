@@ -4,7 +4,7 @@ import { Button, Card, Empty, Progress, Space, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { COUPON_FILTERS, listCoupons, type Coupon, type CouponFilter } from '../../api/operator.ts';
-import { dateTime, yuan } from '../../components/format.ts';
+import { useFormat, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { Filters, PageTitle, StatusFilter, StatusTag, usePaging } from './shared.tsx';
@@ -16,6 +16,7 @@ import { rowTestId } from '../../components/rows.ts';
 
 export default function Coupons() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [status, setStatus] = useState<CouponFilter | 'all'>('all');
@@ -98,7 +99,10 @@ export default function Coupons() {
           loading={coupons.isLoading}
           dataSource={coupons.data?.items ?? []}
           columns={columns}
-          scroll={{ x: 'max-content' }}
+          // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+          // (text wraps), so at 1366 px every column shows without scrolling.
+          scroll={{ x: 960 }}
+          tableLayout="auto"
           onRow={(c) => rowTestId(`coupon-row-${c.code}`)}
           locale={{
             emptyText: (

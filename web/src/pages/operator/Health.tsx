@@ -46,7 +46,12 @@ export default function Health() {
   const errorRate = summary && summary.requests > 0 ? summary.serverErrors / summary.requests : undefined;
   const liveStatus = live.isError ? 'unavailable' : live.data?.status;
   const routeColumns: ColumnsType<RouteCount> = [
-    { title: t('op.health.route'), key: 'route', render: (_, r) => <Typography.Text code>{`${r.method} ${r.route}`}</Typography.Text> },
+    {
+      title: t('op.health.route'),
+      key: 'route',
+      // Routes are long unbroken paths: they wrap at any character so the counts beside them stay in the card.
+      render: (_, r) => <Typography.Text code style={{ wordBreak: 'break-all' }}>{`${r.method} ${r.route}`}</Typography.Text>,
+    },
     { title: t('op.health.count'), dataIndex: 'requests', align: 'right', render: (n: number) => n.toLocaleString() },
     { title: t('op.health.errors5xx'), dataIndex: 'errors', align: 'right', render: (n: number) => (n > 0 ? <Typography.Text type="danger">{n.toLocaleString()}</Typography.Text> : 0) },
   ];
@@ -134,7 +139,6 @@ export default function Health() {
               dataSource={summary?.routes ?? []}
               columns={routeColumns}
               pagination={false}
-              scroll={{ x: 'max-content' }}
               locale={{ emptyText: <Empty description={t('op.health.noRequests')} /> }}
             />
           </Card>

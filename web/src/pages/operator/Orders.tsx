@@ -7,7 +7,7 @@ import { useSearchParams } from 'react-router-dom';
 import {
   idempotencyKey, listOrders, ORDER_KINDS, ORDER_STATUSES, refundOrder, type AdminOrder, type OrderKind, type OrderStatus,
 } from '../../api/operator.ts';
-import { dateTime, yuan } from '../../components/format.ts';
+import { useFormat, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { Filters, PageTitle, StatusTag, TextPromptModal, useActionsFixed, usePaging, type TextPrompt } from './shared.tsx';
@@ -18,6 +18,7 @@ import { rowTestId } from '../../components/rows.ts';
 
 export default function Orders() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const actionsFixed = useActionsFixed();
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
@@ -59,7 +60,8 @@ export default function Orders() {
     });
 
   const columns: ColumnsType<AdminOrder> = [
-    { title: t('op.orders.id'), dataIndex: 'order_id', render: (id: string) => <Typography.Text code copyable>{id}</Typography.Text> },
+    // An order number stays on one line: it is what operators copy and search for.
+    { title: t('op.orders.id'), dataIndex: 'order_id', render: (id: string) => <Typography.Text code copyable style={{ whiteSpace: 'nowrap' }}>{id}</Typography.Text> },
     {
       title: t('op.orders.user'),
       key: 'user',
@@ -154,12 +156,17 @@ export default function Orders() {
           />
           {userId && <Button onClick={() => setUser(null)}>{t('op.orders.allUsers')}</Button>}
         </Filters>
+        {/* Ten columns: the middle size's tighter cells keep them all on a 1366 px screen. */}
         <Table
           rowKey="order_id"
+          size="middle"
           loading={orders.isLoading}
           dataSource={orders.data?.items ?? []}
           columns={columns}
-          scroll={{ x: 'max-content' }}
+          // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+          // (text wraps), so at 1366 px every column shows without scrolling.
+          scroll={{ x: 1040 }}
+          tableLayout="auto"
           onRow={(o) => rowTestId(`order-row-${o.order_id}`)}
           locale={{ emptyText: <Empty description={t('op.orders.empty')} /> }}
           pagination={paging.pagination(orders.data?.total)}

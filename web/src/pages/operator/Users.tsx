@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { listUsers, ROLES, setUserRole, type AdminUser, type Role } from '../../api/operator.ts';
 import { useSession } from '../../auth/session.tsx';
-import { dateTime } from '../../components/format.ts';
+import { useFormat } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { Filters, PageTitle, StatusTag, useActionsFixed, usePaging } from './shared.tsx';
@@ -18,6 +18,7 @@ import { rowTestId } from '../../components/rows.ts';
 
 export default function Users() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const actionsFixed = useActionsFixed();
   const { me } = useSession();
   const { modal } = App.useApp();
@@ -152,7 +153,10 @@ export default function Users() {
           loading={users.isLoading}
           dataSource={users.data?.items ?? []}
           columns={columns}
-          scroll={{ x: 'max-content' }}
+          // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+          // (text wraps), so at 1366 px every column shows without scrolling.
+          scroll={{ x: 860 }}
+          tableLayout="auto"
           onRow={(u) => rowTestId(`user-row-${u.id}`)}
           locale={{ emptyText: <Empty description={search || role ? t('op.users.noMatch') : t('common.empty')} /> }}
           pagination={paging.pagination(users.data?.total)}

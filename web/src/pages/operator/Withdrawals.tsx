@@ -6,7 +6,7 @@ import { useState } from 'react';
 import {
   completeSettlement, failSettlement, listSettlements, SETTLEMENT_STATUSES, type AdminSettlement, type SettlementStatus,
 } from '../../api/operator.ts';
-import { dateTime, yuan } from '../../components/format.ts';
+import { useFormat, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { Filters, PageTitle, StatusFilter, StatusTag, TextPromptModal, useActionsFixed, usePaging, type TextPrompt } from './shared.tsx';
@@ -20,6 +20,7 @@ type Finish = 'complete' | 'fail';
 
 export default function Withdrawals() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const actionsFixed = useActionsFixed();
   const queryClient = useQueryClient();
   const paging = usePaging();
@@ -69,6 +70,8 @@ export default function Withdrawals() {
     {
       title: t('op.withdrawals.payTo'),
       key: 'account',
+      // Room for an e-mail address on one line (the account operators pay to).
+      width: 200,
       render: (_, s) => (
         <Space orientation="vertical" size={0}>
           <span>{t(`op.withdrawals.method.${s.payment_method}`)}</span>
@@ -140,7 +143,10 @@ export default function Withdrawals() {
           loading={settlements.isLoading}
           dataSource={settlements.data?.data ?? []}
           columns={columns}
-          scroll={{ x: 'max-content' }}
+          // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+          // (text wraps), so at 1366 px every column shows without scrolling.
+          scroll={{ x: 1000 }}
+          tableLayout="auto"
           onRow={(s) => rowTestId(`settlement-row-${s.settlement_id}`)}
           locale={{ emptyText: <Empty description={t('op.withdrawals.empty')} /> }}
           pagination={paging.pagination(settlements.data?.pagination.total)}

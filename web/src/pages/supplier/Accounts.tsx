@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Empty, Modal, Popconfirm, Space, Table, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { supplyApi, type AccountStatus, type SupplyAccount } from '../../api/supply.ts';
-import { dateTime } from '../../components/format.ts';
+import { useFormat } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { AuditDrawer } from './Accounts/AuditDrawer.tsx';
@@ -18,6 +18,7 @@ const STATUSES: AccountStatus[] = ['pending', 'active', 'suspended', 'disabled']
 
 export default function Accounts() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const queryClient = useQueryClient();
   const [page, setPage] = useState({ page: 1, page_size: 20 });
   const [status, setStatus] = useState<AccountStatus>();
@@ -60,7 +61,10 @@ export default function Accounts() {
         rowKey="account_id"
         loading={accounts.isLoading}
         dataSource={accounts.data?.data ?? []}
-        scroll={{ x: 'max-content' }}
+        // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+        // (text wraps), so at 1366 px every column shows without scrolling.
+        scroll={{ x: 1000 }}
+        tableLayout="auto"
         onRow={(a) => rowTestId(`account-row-${a.account_id}`)}
         locale={{ emptyText: <Empty description={t('supply.accounts.empty')} /> }}
         pagination={pageProps(page, accounts.data?.pagination.total, (p, size) => setPage({ page: size === page.page_size ? p : 1, page_size: size }))}

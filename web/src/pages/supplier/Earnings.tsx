@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Col, Flex, Modal, Row, Skeleton, Statistic, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { supplyApi, type SupplierProfile } from '../../api/supply.ts';
-import { dateTime } from '../../components/format.ts';
+import { useFormat } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { BillingCard } from './Earnings/BillingCard.tsx';
@@ -19,6 +19,7 @@ const BALANCES = ['available', 'pending', 'frozen', 'withdrawn'] as const;
 
 export default function Earnings() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const queryClient = useQueryClient();
   const [withdrawing, setWithdrawing] = useState(false);
   const [changingPhone, setChangingPhone] = useState(false);

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Empty, Modal, Popconfirm, Progress, Space, Table, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { supplyApi, type PackageAction, type PackageStatus, type SupplyPackage } from '../../api/supply.ts';
-import { dateTime, tokens, yuan } from '../../components/format.ts';
+import { tokens, useFormat, yuan } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { BatchPriceEditor } from './Packages/BatchPriceEditor.tsx';
@@ -18,6 +18,7 @@ type Action = PackageAction | 'clone';
 
 export default function Packages() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const queryClient = useQueryClient();
   const [page, setPage] = useState({ page: 1, page_size: 20 });
   const [status, setStatus] = useState<PackageStatus>();
@@ -77,7 +78,10 @@ export default function Packages() {
         rowKey="package_id"
         loading={packages.isLoading}
         dataSource={packages.data?.data ?? []}
-        scroll={{ x: 'max-content' }}
+        // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+        // (text wraps), so at 1366 px every column shows without scrolling.
+        scroll={{ x: 1040 }}
+        tableLayout="auto"
         onRow={(p) => rowTestId(`package-row-${p.package_id}`)}
         locale={{ emptyText: <Empty description={t('supply.packages.empty')} /> }}
         rowSelection={{
@@ -91,6 +95,8 @@ export default function Packages() {
           {
             title: t('supply.packages.model'),
             key: 'model',
+            // Without a width, sharing out a wide screen leaves model ids and account names a few letters a line.
+            width: 150,
             render: (_, p) => (
               <Space orientation="vertical" size={0}>
                 <Typography.Text strong>{p.model}</Typography.Text>
@@ -122,8 +128,9 @@ export default function Packages() {
             title: t('supply.packages.prices'),
             key: 'prices',
             render: (_, p) => (
-              <Typography.Text style={{ whiteSpace: 'nowrap' }}>
-                {yuan(p.price_per_1m_input, 4)} / {yuan(p.price_per_1m_output, 4)}
+              // A narrow column breaks between the two prices, never inside one.
+              <Typography.Text>
+                <span style={{ whiteSpace: 'nowrap' }}>{yuan(p.price_per_1m_input, 4)} /</span> <span style={{ whiteSpace: 'nowrap' }}>{yuan(p.price_per_1m_output, 4)}</span>
               </Typography.Text>
             ),
           },

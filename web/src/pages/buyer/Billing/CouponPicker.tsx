@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { AutoComplete } from 'antd';
 import { myCoupons, type MyCoupon } from '../../../api/buyer.ts';
+import { yuan } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 
 // A coupon code: typed, or picked from the user's unused coupons. Its value goes to the order as `coupon_code`.
@@ -12,9 +13,9 @@ export function useCouponTerms() {
   return (c: Pick<MyCoupon, 'type' | 'value' | 'min_amount'>) => {
     const what =
       c.type === 'discount' ? t('buyer.coupon.discount', { value: c.value }) :
-      c.type === 'deduction' ? t('buyer.coupon.deduction', { value: c.value }) :
+      c.type === 'deduction' ? t('buyer.coupon.deduction', { amount: yuan(c.value) }) :
       t('buyer.coupon.bonus', { value: c.value });
-    return c.min_amount > 0 ? `${what} · ${t('buyer.coupon.min', { value: c.min_amount })}` : what;
+    return c.min_amount > 0 ? `${what} · ${t('buyer.coupon.min', { amount: yuan(c.min_amount) })}` : what;
   };
 }
 

@@ -4,7 +4,7 @@ import { Button, Card, Empty, Input, Segmented, Space, Table, Tabs, Typography }
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { claimableCoupons, claimCoupon, claimCouponByCode, myCoupons, type ClaimableCoupon, type MyCoupon } from '../../../api/buyer.ts';
-import { dateTime } from '../../../components/format.ts';
+import { useFormat } from '../../../components/format.ts';
 import { toast } from '../../../components/toast.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { StatusTag } from '../shared.tsx';
@@ -27,6 +27,7 @@ function useClaimed() {
 function MyCoupons({ onUse }: { onUse(code: string): void }) {
   const { t } = useI18n();
   const terms = useCouponTerms();
+  const { dateTime } = useFormat();
   const [filter, setFilter] = useState<MyFilter>('all');
   const mine = useQuery({ queryKey: [...MY_COUPONS_KEY, filter], queryFn: () => myCoupons(filter === 'all' ? undefined : filter) });
   const columns: ColumnsType<MyCoupon> = [
@@ -65,6 +66,7 @@ function MyCoupons({ onUse }: { onUse(code: string): void }) {
 function Claimable() {
   const { t } = useI18n();
   const terms = useCouponTerms();
+  const { dateTime } = useFormat();
   const claimed = useClaimed();
   const [page, setPage] = useState(1);
   const list = useQuery({ queryKey: ['buyer', 'claimable', page], queryFn: () => claimableCoupons(page, 10), placeholderData: keepPreviousData });

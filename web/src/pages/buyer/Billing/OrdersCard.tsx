@@ -3,15 +3,18 @@ import { Button, Card, Empty, Table, Tabs, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { listOrders, type Order, type OrderKind } from '../../../api/buyer.ts';
-import { dateTime, yuan } from '../../../components/format.ts';
+import { useFormat, yuan } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { StatusTag } from '../shared.tsx';
 import { rowTestId } from '../../../components/rows.ts';
+import { usePaymentHandOff } from '../../checkout/returnTo.ts';
 
 // The user's recharge and membership orders, newest first; a pending one can still be paid.
 
 function OrderTable({ kind }: { kind: OrderKind }) {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
+  const handOff = usePaymentHandOff();
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(10);
   const orders = useQuery({
@@ -45,7 +48,7 @@ function OrderTable({ kind }: { kind: OrderKind }) {
       key: 'actions',
       render: (_, o) =>
         o.status === 'pending' && o.payment_url ? (
-          <Button size="small" type="primary" onClick={() => window.location.assign(o.payment_url as string)} data-testid={`pay-order-${o.order_id}`}>
+          <Button size="small" type="primary" onClick={() => handOff(o.payment_url as string)} data-testid={`pay-order-${o.order_id}`}>
             {t('buyer.orders.payNow')}
           </Button>
         ) : null,

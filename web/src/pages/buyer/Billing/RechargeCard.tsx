@@ -5,6 +5,7 @@ import { toast } from '../../../components/toast.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { CouponPicker } from './CouponPicker.tsx';
 import { useOnceKey } from './useOnceKey.ts';
+import { usePaymentHandOff } from '../../checkout/returnTo.ts';
 
 // Buy credits: amount, payment method, optional coupon → an order → the provider's payment page (same tab).
 
@@ -20,6 +21,7 @@ export function RechargeCard({ form }: { form: FormInstance<RechargeValues> }) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
   const once = useOnceKey();
+  const handOff = usePaymentHandOff();
   const amount = Form.useWatch('amount', form);
 
   const submit = useMutation({
@@ -30,7 +32,7 @@ export function RechargeCard({ form }: { form: FormInstance<RechargeValues> }) {
     onSuccess: (order) => {
       once.done();
       void queryClient.invalidateQueries({ queryKey: ['buyer', 'orders'] });
-      if (order.payment_url) window.location.assign(order.payment_url);
+      if (order.payment_url) handOff(order.payment_url);
       else toast.success(t('buyer.billing.orderCreated', { order: order.order_id }));
     },
   });

@@ -4,7 +4,7 @@ import { Button, Empty, Popconfirm, Space, Switch, Table, Typography } from 'ant
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { deleteModel, listModels, updateModel, type Circuit, type RegistryModel } from '../../../api/operator.ts';
-import { dateTime } from '../../../components/format.ts';
+import { useFormat } from '../../../components/format.ts';
 import { toast } from '../../../components/toast.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { CircuitTag, useActionsFixed } from '../shared.tsx';
@@ -16,6 +16,7 @@ import { rowTestId } from '../../../components/rows.ts';
 
 export function ModelsTab({ circuits }: { circuits?: Circuit[] }) {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const actionsFixed = useActionsFixed();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<{ open: boolean; editing?: RegistryModel }>({ open: false });
@@ -84,7 +85,7 @@ export function ModelsTab({ circuits }: { circuits?: Circuit[] }) {
         />
       ),
     },
-    { title: t('op.models.updated'), dataIndex: 'updated_at', render: dateTime },
+    { title: t('op.models.updated'), dataIndex: 'updated_at', render: (iso: string) => dateTime(iso) },
     {
       title: t('common.actions'),
       key: 'actions',

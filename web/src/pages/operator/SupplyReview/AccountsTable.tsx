@@ -6,7 +6,7 @@ import { useState } from 'react';
 import {
   ACCOUNT_STATUSES, listCircuits, listSupplyAccounts, type AccountDecision, type AccountStatus, type CheckItem, type SupplyAccount,
 } from '../../../api/operator.ts';
-import { dateTime } from '../../../components/format.ts';
+import { useFormat } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { CircuitTag, Filters, StatusTag, useActionsFixed, usePaging } from '../shared.tsx';
 import { rowTestId } from '../../../components/rows.ts';
@@ -38,6 +38,7 @@ function Checks({ items }: { items: CheckItem[] }) {
 
 export function AccountsTable({ queue, onDecide }: { queue: boolean; onDecide(account: SupplyAccount, decision: AccountDecision): void }) {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const actionsFixed = useActionsFixed();
   const paging = usePaging();
   const [status, setStatus] = useState<AccountStatus>();
@@ -127,8 +128,12 @@ export function AccountsTable({ queue, onDecide }: { queue: boolean; onDecide(ac
         loading={accounts.isLoading}
         dataSource={accounts.data?.data ?? []}
         columns={columns}
-        scroll={{ x: 'max-content' }}
-        expandable={{ expandedRowRender: (a) => <Checks items={a.check_items} /> }}
+        // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+        // (text wraps), so at 1366 px every column shows without scrolling.
+        scroll={{ x: 1000 }}
+        tableLayout="auto"
+        // A pinned expand column makes AntD render the checks as wide as the visible table, not the scrolled one.
+        expandable={{ fixed: 'left', expandedRowRender: (a) => <Checks items={a.check_items} /> }}
         onRow={(a) => rowTestId(`account-row-${a.account_id}`)}
         locale={{ emptyText: <Empty description={queue ? t('op.review.queueEmpty') : t('common.empty')} /> }}
         pagination={paging.pagination(accounts.data?.pagination.total)}

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Drawer, Empty, Grid, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { supplyApi, type AuditEvent } from '../../../api/supply.ts';
-import { dateTime } from '../../../components/format.ts';
+import { useFormat } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { pageProps } from '../shared.tsx';
 
@@ -15,6 +15,7 @@ const stateText = (s: Record<string, unknown>) =>
 
 function AuditTable({ accountId }: { accountId: number }) {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const [page, setPage] = useState({ page: 1, page_size: 20 });
   const logs = useQuery({ queryKey: ['supply', 'accounts', accountId, 'audit', page], queryFn: () => supplyApi.auditLogs(accountId, page) });
   return (

@@ -3,7 +3,7 @@ import { DatePicker, Empty, Flex, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { supplyApi, type EarningRecord } from '../../../api/supply.ts';
-import { dateTime, yuan } from '../../../components/format.ts';
+import { useFormat, yuan } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { pageProps, StatusTag } from '../shared.tsx';
 
@@ -14,6 +14,7 @@ const DAY = 'YYYY-MM-DD';
 
 export function EarningRecords() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
   const [page, setPage] = useState({ page: 1, page_size: 20 });
   const query = { ...page, start_date: range?.[0]?.format(DAY), end_date: range?.[1]?.format(DAY) };
@@ -37,7 +38,10 @@ export function EarningRecords() {
         size="middle"
         loading={records.isLoading}
         dataSource={records.data?.data ?? []}
-        scroll={{ x: 'max-content' }}
+        // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+        // (text wraps), so at 1366 px every column shows without scrolling.
+        scroll={{ x: 760 }}
+        tableLayout="auto"
         locale={{ emptyText: <Empty description={t('supply.records.empty')} /> }}
         pagination={pageProps(page, records.data?.pagination.total, (p, size) => setPage({ page: size === page.page_size ? p : 1, page_size: size }))}
         columns={[

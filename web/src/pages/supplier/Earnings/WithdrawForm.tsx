@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { Alert, Button, Col, Descriptions, Flex, Form, Input, InputNumber, Row, Select, Typography } from 'antd';
 import { useState } from 'react';
 import { PAYMENT_METHODS, supplyApi, type PaymentMethod, type SupplySettlement } from '../../../api/supply.ts';
-import { dateTime, yuan } from '../../../components/format.ts';
+import { useFormat, yuan } from '../../../components/format.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { decimalPlaces, useAttemptKey, WITHDRAW_LIMITS, withdrawFee } from '../shared.tsx';
 import { SendCodeButton } from './SendCodeButton.tsx';
@@ -33,6 +33,7 @@ export function WithdrawForm({
   onFailed?(): void;
 }) {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<string>();
   const [sentTo, setSentTo] = useState<string>();

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Empty, Popconfirm, Space, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { supplyApi, type SettlementView } from '../../../api/supply.ts';
-import { dateTime, yuan } from '../../../components/format.ts';
+import { useFormat, yuan } from '../../../components/format.ts';
 import { toast } from '../../../components/toast.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { pageProps, rowTestId, StatusTag } from '../shared.tsx';
@@ -22,6 +22,7 @@ function download(url: string, fileName: string) {
 
 export function Withdrawals() {
   const { t } = useI18n();
+  const { dateTime } = useFormat();
   const queryClient = useQueryClient();
   const [page, setPage] = useState({ page: 1, page_size: 20 });
   const list = useQuery({ queryKey: ['supply', 'settlements', page], queryFn: () => supplyApi.settlements(page) });
@@ -45,7 +46,10 @@ export function Withdrawals() {
       size="middle"
       loading={list.isLoading}
       dataSource={list.data?.data ?? []}
-      scroll={{ x: 'max-content' }}
+      // The columns' minimum width: a phone scrolls the table inside its card; a wider screen shares out the rest
+      // (text wraps), so at 1366 px every column shows without scrolling.
+      scroll={{ x: 960 }}
+      tableLayout="auto"
       onRow={(s) => rowTestId(`settlement-row-${s.settlement_id}`)}
       locale={{ emptyText: <Empty description={t('supply.withdrawals.empty')} /> }}
       pagination={pageProps(page, list.data?.pagination.total, (p, size) => setPage({ page: size === page.page_size ? p : 1, page_size: size }))}

@@ -1,0 +1,166 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, snap } from './browser.ts';
+import { startConsole, setSession, type ConsoleServer } from './fixtures.ts';
+import { documentBox, measureExpandedRow, measureTable, sidebarAtBottom, tableWidth } from './layout.ts';
+import { seedListPages, type ListPageData } from './seed.ts';
+
+// Every list page of the console at 1366×768 (a common laptop) and at 390×844 (a phone), with rows in every table:
+// - the document never scrolls sideways, and the body has no margin (no white frame around the console);
+// - every column header of the page's main table can be read (the rule is in layout.ts): at 1366 px as the page
+//   opens, without scrolling the table sideways (a scroll bar under a long table is easy to miss: the keys' "Created"
+//   column was cut off so); at phone width by scrolling the table inside its own container, never the page;
+// - usage and supply review: an expanded row shows its details within the visible table and keeps the table within
+//   twice its container's width — or, on a phone, where the columns alone are wider than that, within its own width;
+// - the login page fits a 1366×768 screen; in dark mode the sidebar reaches the bottom of a page taller than the screen.
+// A screenshot of each page at each width goes to test-results/layout-<width>-<page>.png.
+// The wide screen runs in English (longer labels than Chinese in most columns, and the words of the bug reports), the
+// phone in Chinese (the default language), so each language meets one of the two widths.
+
+type Role = 'buyer' | 'supplier' | 'operator';
+
+interface ListPage {
+  role: Role;
+  path: string;
+  name: string;
+  /** The page's main table (default: the first table on the page). */
+  table?: string;
+  /** Headers the check must have met (guards against checking the wrong table). */
+  mustShow?: RegExp;
+}
+
+const FIRST_TABLE = '.ant-table-wrapper';
+
+const PAGES: ListPage[] = [
+  { role: 'buyer', path: '/keys', name: 'buyer-keys', mustShow: /^(Created|创建时间)$/ },
+  { role: 'buyer', path: '/usage', name: 'buyer-usage' },
+  { role: 'buyer', path: '/billing', name: 'buyer-billing', table: '.ant-table-wrapper:has([data-testid^="order-row-"])' },
+  { role: 'supplier', path: '/supply/accounts', name: 'supplier-accounts' },
+  { role: 'supplier', path: '/supply/packages', name: 'supplier-packages' },
+  { role: 'supplier', path: '/supply/earnings', name: 'supplier-earnings' },
+  { role: 'operator', path: '/admin/users', name: 'operator-users' },
+  { role: 'operator', path: '/admin/channels', name: 'operator-channels' },
+  { role: 'operator', path: '/admin/supply-review', name: 'operator-supply-review' },
+  { role: 'operator', path: '/admin/withdrawals', name: 'operator-withdrawals' },
+  { role: 'operator', path: '/admin/coupons', name: 'operator-coupons' },
+  { role: 'operator', path: '/admin/orders', name: 'operator-orders' },
+  { role: 'operator', path: '/admin/health', name: 'operator-health' },
+];
+
+/** Pages whose rows expand into details (the first row of the first table is expanded). */
+const EXPANDING = PAGES.filter((p) => p.name === 'buyer-usage' || p.name === 'operator-supply-review');
+
+const WIDTHS = [
+  { name: '1366', viewport: { width: 1366, height: 768 }, locale: 'en', phone: false },
+  { name: 'phone', viewport: { width: 390, height: 844 }, locale: 'zh-CN', phone: true },
+] as const;
+
+// Without chromium the suite is skipped; test/global-setup.ts prints the one line saying so.
+describe.skipIf(!hasChromium)('the console\'s list pages at 1366 px and at phone width', { timeout: 60_000 }, () => {
+  let server: ConsoleServer;
+  let data: ListPageData;
+
+  beforeAll(async () => {
+    server = await startConsole();
+    data = await seedListPages(server.h);
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  const sessionFor = (role: Role | undefined) => (role ? data[role] : undefined);
+
+  describe.each(WIDTHS)('at $name', (width) => {
+    let context: BrowserContext;
+    let page: Page;
+    beforeAll(async () => {
+      context = await server.browser.newContext({ viewport: width.viewport, locale: width.locale });
+      page = await context.newPage();
+    });
+    afterAll(() => context?.close());
+
+    /** Opens `path` as `role` and waits (a while) for the main table's rows; `snap` then waits for the page to settle. */
+    async function open(role: Role | undefined, path: string, table?: string) {
+      await setSession(page, server.base, sessionFor(role), width.locale);
+      await page.goto(`${server.base}${path}`);
+      if (table) await page.locator(`${table} tbody tr.ant-table-row`).first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+    }
+
+    const expectRows = async (table: string, what: string) =>
+      expect(await page.locator(`${table} tbody tr.ant-table-row`).count(), `${what}: the table shows no rows, so its layout proves nothing`).toBeGreaterThan(0);
+
+    async function expectNoSidewaysScroll(what: string) {
+      const doc = await documentBox(page);
+      expect.soft(doc.scrollWidth, `${what}: the page scrolls sideways (document ${doc.scrollWidth} px wide in a ${doc.innerWidth} px window)`).toBeLessThanOrEqual(doc.innerWidth + 1);
+      expect.soft(doc.bodyMargin, `${what}: the body keeps a margin`).toBe('0px');
+    }
+
+    it('shows the login page without a margin, sideways scrolling, or (at 1366×768) any scrolling', async () => {
+      await open(undefined, '/login');
+      await page.getByRole('button', { name: /登\s*录|Sign in/ }).waitFor();
+      await snap(page, `layout-${width.name}-login`);
+      await expectNoSidewaysScroll('login');
+      if (!width.phone) {
+        const doc = await documentBox(page);
+        expect.soft(doc.scrollHeight, `the login page scrolls at ${doc.innerWidth}×${doc.innerHeight}`).toBeLessThanOrEqual(doc.innerHeight + 1);
+      }
+    });
+
+    it.each(PAGES)('$name: no sideways page scroll, every header of its table readable', async (p) => {
+      const table = p.table ?? FIRST_TABLE;
+      await open(p.role, p.path, table);
+      await snap(page, `layout-${width.name}-${p.name}`);
+      await expectRows(table, p.name);
+      await expectNoSidewaysScroll(p.name);
+
+      const report = await measureTable(page, table, width.phone ? 'scrolls' : 'fits');
+      expect(report, `${p.name}: no table`).not.toBeNull();
+      const r = report as NonNullable<typeof report>;
+      expect(r.headers.length, `${p.name}: the table has no headers`).toBeGreaterThan(1);
+      if (p.mustShow) expect(r.headers.map((h) => h.text)).toContainEqual(expect.stringMatching(p.mustShow));
+      const unreadable = r.headers.filter((h) => h.problem).map((h) => `"${h.text}": ${h.problem}`);
+      expect.soft(unreadable, `${p.name}: headers that cannot be read`).toEqual([]);
+      if (width.phone) {
+        expect.soft(r.right, `${p.name}: the table reaches past the screen's right edge`).toBeLessThanOrEqual(width.viewport.width + 1);
+        if (r.tableWidth > r.containerWidth + 1) {
+          expect.soft(['auto', 'scroll'], `${p.name}: the table is wider than its container, which does not scroll`).toContain(r.overflowX);
+        }
+      }
+    });
+
+    it.each(EXPANDING)('$name: an expanded row shows its details and keeps the table\'s width', async (p) => {
+      await open(p.role, p.path, FIRST_TABLE);
+      await expectRows(FIRST_TABLE, p.name);
+      const collapsed = await tableWidth(page, FIRST_TABLE);
+      await page.locator(`${FIRST_TABLE} tbody tr.ant-table-row`).first().locator('.ant-table-row-expand-icon').click();
+      await page.locator(`${FIRST_TABLE} tr.ant-table-expanded-row`).first().waitFor();
+      await snap(page, `layout-${width.name}-${p.name}-expanded`);
+      await expectNoSidewaysScroll(`${p.name}, a row expanded`);
+      const row = await measureExpandedRow(page, FIRST_TABLE);
+      expect(row, 'no expanded row').not.toBeNull();
+      const x = row as NonNullable<typeof row>;
+      const limit = Math.max(2 * x.wrapperWidth, collapsed + 1);
+      expect.soft(x.tableWidth, `the table grew from ${Math.round(collapsed)} to ${Math.round(x.tableWidth)} px in a ${Math.round(x.wrapperWidth)} px container`).toBeLessThanOrEqual(limit);
+      expect.soft(x.text, 'the expanded row shows no details').toBeGreaterThan(0);
+      expect.soft(x.height, 'the expanded row has no height').toBeGreaterThan(0);
+      expect.soft(x.left, 'the details start left of the visible table').toBeGreaterThanOrEqual(x.visibleLeft - 1);
+      expect.soft(x.right, 'the details run past the visible table').toBeLessThanOrEqual(x.visibleRight + 1);
+    });
+
+    it.skipIf(width.phone)('in dark mode, the sidebar reaches the bottom of a page taller than the screen', async () => {
+      await open('buyer', '/usage', FIRST_TABLE);
+      await page.evaluate(() => localStorage.setItem('tollgate.theme', 'dark'));
+      await page.reload();
+      await page.locator(`${FIRST_TABLE} tbody tr.ant-table-row`).first().waitFor();
+      try {
+        const s = await sidebarAtBottom(page);
+        await snap(page, `layout-${width.name}-dark-usage`);
+        expect(s.found, 'no sidebar at 1366 px').toBe(true);
+        expect(s.scrollHeight, 'the page is not taller than the screen: the check would prove nothing').toBeGreaterThan(s.innerHeight + 100);
+        expect.soft(s.bottom, `scrolled to the bottom, the sidebar ends ${Math.round(s.innerHeight - s.bottom)} px above the screen's bottom`).toBeGreaterThanOrEqual(s.innerHeight - 1);
+        expect.soft(s.top, 'scrolled to the bottom, the sidebar starts below the top of the screen').toBeLessThanOrEqual(1);
+        expect.soft(s.cornerIsSidebar, 'the bottom-left corner of the screen is not the sidebar').toBe(true);
+      } finally {
+        await page.evaluate(() => localStorage.setItem('tollgate.theme', 'light'));
+      }
+    });
+  });
+});
