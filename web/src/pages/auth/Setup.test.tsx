@@ -1,19 +1,14 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { App as AntApp } from 'antd';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionProvider } from '../../auth/session.tsx';
-import { I18nProvider } from '../../i18n/i18n.tsx';
 import { common } from '../../i18n/messages/common.ts';
+import { json, ok, renderPage, stubApi as stubFetch, type Call } from '../../test/render.tsx';
 import Setup from './Setup.tsx';
 import source from './Setup.tsx?raw';
 
 // The operator setup page against a stubbed fetch that answers in the studio envelope.
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const ok = (data: unknown) => json({ code: 200, message: 'success', data });
 const DEAD = json({ code: 404, message: 'This setup link is invalid, already used or expired; ask an operator for a new one', data: null }, 404);
 const LINKS: Record<string, unknown> = {
   root: { valid: true, creates_operator: false, username: 'root', email: 'root@example.com' },
@@ -22,45 +17,24 @@ const LINKS: Record<string, unknown> = {
 };
 const ME = { id: 1, username: 'root', email: 'ops@example.com', role: 'admin', credit_balance: 0, is_member: false, membership_type: null, membership_end_date: null, referral_code: 'R' };
 
-interface Call {
-  path: string;
-  method: string;
-  body: unknown;
-}
-
 function stubApi(post: () => Response = () => ok({ access_token: 'acc.e30.sig', refresh_token: 'ref-1', token_type: 'bearer', user: ME })) {
-  const calls: Call[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (input: string, init: RequestInit = {}) => {
-    const url = new URL(input, 'http://console.test');
-    const method = init.method ?? 'GET';
-    calls.push({ path: url.pathname, method, body: init.body ? JSON.parse(String(init.body)) : undefined });
+  return stubFetch((url, { method }) => {
     if (url.pathname === '/api/v1/auth/operator-setup' && method === 'GET') return ok(LINKS[url.searchParams.get('token') ?? '']);
     if (url.pathname === '/api/v1/auth/operator-setup') return post();
     if (url.pathname === '/api/v1/auth/me') return ok(ME);
     if (url.pathname === '/api/v1/auth/logout') return ok(null);
-    return json({ code: 404, message: 'no stub', data: null }, 404);
-  }));
-  return calls;
+    return undefined;
+  });
 }
 
 function renderSetup(path: string) {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <I18nProvider initial="en">
-      <QueryClientProvider client={client}>
-        <AntApp>
-          <MemoryRouter initialEntries={[path]}>
-            <SessionProvider>
-              <Routes>
-                <Route path="/setup" element={<Setup />} />
-                <Route path="/admin/users" element={<p>users page</p>} />
-                <Route path="/login" element={<p>login page</p>} />
-              </Routes>
-            </SessionProvider>
-          </MemoryRouter>
-        </AntApp>
-      </QueryClientProvider>
-    </I18nProvider>,
+  return renderPage(
+    <Routes>
+      <Route path="/setup" element={<Setup />} />
+      <Route path="/admin/users" element={<p>users page</p>} />
+      <Route path="/login" element={<p>login page</p>} />
+    </Routes>,
+    { path },
   );
 }
 

@@ -4,7 +4,7 @@ import type { Balance } from '../../api/buyer.ts';
 import Billing from './Billing.tsx';
 import { MembershipCard } from './Billing/MembershipCard.tsx';
 import Dashboard from './Dashboard.tsx';
-import { ok, page, renderPage, stubApi } from './test-utils.tsx';
+import { ok, page, renderPage, stubApi } from '../../test/render.tsx';
 
 // Money as a buyer sees it: balances cut to the fen and whole credits (the API sends 5 and 6 decimals), and a
 // membership paid from credits only when the credits cover it.

@@ -2,7 +2,7 @@ import { fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiKey } from '../../api/buyer.ts';
 import Keys from './Keys.tsx';
-import { ok, page, renderPage, stubApi } from './test-utils.tsx';
+import { ok, page, renderPage, stubApi } from '../../test/render.tsx';
 
 // The API keys table: every column keeps a width of its own and all of them fit a laptop's card (the "Created" column
 // was cut off at 1366 px), narrower screens scroll the table inside its card, each switch says which key it turns on,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Balance, CallableModel } from '../../api/buyer.ts';
 import QuickStart from './QuickStart.tsx';
 import { stepStatuses } from './QuickStart/Checklist.tsx';
-import { ok, page, renderPage, stubApi } from './test-utils.tsx';
+import { ok, page, renderPage, stubApi } from '../../test/render.tsx';
 
 // The quick start: a checklist from live data (a key? a request? credits?), the models the user can call and their
 // prices, and examples written with one of those models.

@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UsageItem } from '../../api/buyer.ts';
 import Usage from './Usage.tsx';
-import { ok, page, renderPage, stubApi } from './test-utils.tsx';
+import { ok, page, renderPage, stubApi } from '../../test/render.tsx';
 
 // The usage log: a row's details stay inside the visible table, costs show 2 decimals, times the console's language,
 // and an empty log tells a new user where to start.
@@ -60,7 +60,7 @@ describe('the usage log', () => {
 
   it('shows times in the console’s language', async () => {
     usageApi([row({})]);
-    renderPage(<Usage />, 'zh-CN');
+    renderPage(<Usage />, { locale: 'zh-CN' });
     expect((await screen.findByTestId('usage-row-1')).textContent).toMatch(/2026\/11\/26 \d\d:\d\d:\d\d/);
   }, 20_000);
 

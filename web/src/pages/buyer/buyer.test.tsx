@@ -6,7 +6,7 @@ import Dashboard from './Dashboard.tsx';
 import { dailySeries, spendSince } from './Dashboard/spend.ts';
 import Keys from './Keys.tsx';
 import { isIpRule } from './Keys/KeyFormModal.tsx';
-import { ok, page, renderPage, stubApi } from './test-utils.tsx';
+import { ok, page, renderPage, stubApi } from '../../test/render.tsx';
 
 // The buyer pages against a stubbed fetch that answers in the server's envelopes.
 

@@ -1,10 +1,10 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, within } from '@testing-library/react';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { fireEvent, screen, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SANDBOX_CHECKOUT_PATH, withReturnTo, type SandboxCheckoutOrder } from '../../api/buyer.ts';
-import { I18nProvider, type Locale } from '../../i18n/i18n.tsx';
+import type { Locale } from '../../i18n/i18n.tsx';
 import { checkout } from '../../i18n/messages/checkout.ts';
+import { json, renderPage, stubApi } from '../../test/render.tsx';
 import { safeReturnTo } from './returnTo.ts';
 import SandboxCheckout from './SandboxCheckout.tsx';
 
@@ -23,35 +23,24 @@ const membership: SandboxCheckoutOrder = {
   original_amount: 25, credits: 0,
 };
 
-const envelope = (status: number, data: unknown, message = 'success') =>
-  new Response(JSON.stringify({ code: status, message, data }), { status, headers: { 'content-type': 'application/json' } });
+const envelope = (status: number, data: unknown, message = 'success') => json({ code: status, message, data }, status);
 
 /** Answers GET with `order`, and POST by applying the posted status, as the server does for a pending order. */
 function stubCheckout(order: SandboxCheckoutOrder | { status: number; message: string }) {
-  const calls: { url: URL; init: RequestInit }[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (input: string, init: RequestInit = {}) => {
-    const url = new URL(input, 'http://console.test');
-    calls.push({ url, init });
+  return stubApi((_url, { method, body }) => {
     if ('message' in order) return envelope(order.status, null, order.message);
-    if (init.method !== 'POST') return envelope(200, order);
-    const paid = JSON.parse(String(init.body)).status === 'success';
+    if (method !== 'POST') return envelope(200, order);
+    const paid = (body as { status: string }).status === 'success';
     return envelope(200, { ...order, status: paid ? 'paid' : 'failed', outcome: paid ? 'paid' : 'failed' });
-  }));
-  return calls;
+  });
 }
 
 function renderCheckout(path: string, locale: Locale = 'en') {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <I18nProvider initial={locale}>
-      <QueryClientProvider client={client}>
-        <MemoryRouter initialEntries={[path]}>
-          <Routes>
-            <Route path={SANDBOX_CHECKOUT_PATH} element={<SandboxCheckout dark={false} onDark={() => undefined} />} />
-          </Routes>
-        </MemoryRouter>
-      </QueryClientProvider>
-    </I18nProvider>,
+  return renderPage(
+    <Routes>
+      <Route path={SANDBOX_CHECKOUT_PATH} element={<SandboxCheckout dark={false} onDark={() => undefined} />} />
+    </Routes>,
+    { locale, path },
   );
 }
 

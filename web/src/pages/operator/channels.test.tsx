@@ -1,23 +1,10 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { App as AntApp } from 'antd';
-import { MemoryRouter } from 'react-router-dom';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionProvider } from '../../auth/session.tsx';
-import { I18nProvider } from '../../i18n/i18n.tsx';
+import { json, ok, renderPage, stubApi as stubFetch } from '../../test/render.tsx';
 import Channels from './Channels.tsx';
 
 // The Channels page against a stubbed fetch that answers in the studio envelope: what each action sends, and what the
 // operator sees of the answers (a server error under the field it names, a test's result).
-
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const ok = (data: unknown) => json({ code: 200, message: 'success', data });
-
-interface Call {
-  path: string;
-  method: string;
-  body: unknown;
-}
 
 const CHANNEL = {
   id: 1, name: 'main', provider: 'openai', base_url: null, models: ['gpt-4o-mini'], weight: 2, priority: 5, rpm_limit: 60, max_concurrent: null, enabled: true,
@@ -28,12 +15,7 @@ const PRICE = { model: 'gpt-4o-mini', provider: 'openai', input_price: 1.08, out
 
 /** Stubs fetch; `answer` may replace the default answers (list, prices, and an echo of every write). */
 function stubApi(answer: (path: string, method: string, body: unknown) => Response | undefined = () => undefined) {
-  const calls: Call[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (input: string, init: RequestInit = {}) => {
-    const url = new URL(input, 'http://console.test');
-    const method = init.method ?? 'GET';
-    const body = init.body ? JSON.parse(String(init.body)) : undefined;
-    calls.push({ path: url.pathname, method, body });
+  const calls = stubFetch((url, { method, body }) => {
     const custom = answer(url.pathname, method, body);
     if (custom) return custom;
     if (url.pathname === '/api/v1/admin/channels' && method === 'GET') return ok([CHANNEL]);
@@ -41,26 +23,11 @@ function stubApi(answer: (path: string, method: string, body: unknown) => Respon
     if (url.pathname === '/api/v1/admin/circuits' || url.pathname === '/api/v1/models') return ok([]);
     if (method === 'DELETE') return ok(null);
     return ok({ ...CHANNEL, ...(body as object) });
-  }));
+  });
   return { calls, writes: (path: string) => calls.filter((c) => c.method !== 'GET' && c.path === path) };
 }
 
-function renderChannels() {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(
-    <I18nProvider initial="en">
-      <QueryClientProvider client={client}>
-        <AntApp>
-          <MemoryRouter>
-            <SessionProvider>
-              <Channels />
-            </SessionProvider>
-          </MemoryRouter>
-        </AntApp>
-      </QueryClientProvider>
-    </I18nProvider>,
-  );
-}
+const renderChannels = () => renderPage(<Channels />);
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -81,7 +48,7 @@ describe('Channels', () => {
     expect(within(row).getByText('Weight 2')).toBeTruthy();
     expect(within(row).getByText('Provider default')).toBeTruthy();
     fireEvent.click(screen.getByRole('switch', { name: 'Enable main' }));
-    await waitFor(() => expect(api.writes('/api/v1/admin/channels/1')).toEqual([{ path: '/api/v1/admin/channels/1', method: 'PATCH', body: { enabled: false } }]));
+    await waitFor(() => expect(api.writes('/api/v1/admin/channels/1')).toMatchObject([{ path: '/api/v1/admin/channels/1', method: 'PATCH', body: { enabled: false } }]));
   });
 
   it('creates a channel with a write-only key and the provider default shown as the endpoint placeholder', async () => {

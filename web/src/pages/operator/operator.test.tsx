@@ -1,11 +1,6 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { App as AntApp } from 'antd';
-import type { ReactNode } from 'react';
-import { MemoryRouter } from 'react-router-dom';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SessionProvider } from '../../auth/session.tsx';
-import { I18nProvider } from '../../i18n/i18n.tsx';
+import { json, ok, page, renderPage, stubApi, type Call } from '../../test/render.tsx';
 import Orders from './Orders.tsx';
 import SupplyReview from './SupplyReview.tsx';
 import Users from './Users.tsx';
@@ -13,43 +8,7 @@ import Withdrawals from './Withdrawals.tsx';
 
 // The operator pages against a stubbed fetch that answers in the server's envelopes: what each action sends.
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const ok = (data: unknown) => json({ code: 200, message: 'success', data });
 const supplyList = (data: unknown[]) => json({ request_id: 'req_1', data, pagination: { page: 1, page_size: 20, total: data.length } });
-const page = <T,>(items: T[]) => ({ total: items.length, page: 1, page_size: 20, items });
-
-interface Call {
-  url: URL;
-  method: string;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-function stubApi(route: (url: URL, method: string) => Response | undefined) {
-  const calls: Call[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (input: string, init: RequestInit = {}) => {
-    const url = new URL(input, 'http://console.test');
-    const method = init.method ?? 'GET';
-    calls.push({ url, method, body: init.body ? JSON.parse(String(init.body)) : undefined, headers: (init.headers ?? {}) as Record<string, string> });
-    return route(url, method) ?? json({ code: 404, message: `no stub for ${method} ${url.pathname}`, data: null }, 404);
-  }));
-  return calls;
-}
-
-function renderPage(ui: ReactNode, path = '/') {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <I18nProvider initial="en">
-      <QueryClientProvider client={client}>
-        <AntApp>
-          <MemoryRouter initialEntries={[path]}>
-            <SessionProvider>{ui}</SessionProvider>
-          </MemoryRouter>
-        </AntApp>
-      </QueryClientProvider>
-    </I18nProvider>,
-  );
-}
 
 const posts = (calls: Call[], path: string) => calls.filter((c) => c.method !== 'GET' && c.url.pathname === path);
 
@@ -69,7 +28,7 @@ const USER = { id: 7, username: 'alice', email: 'alice@example.com', phone: null
 
 describe('Users', () => {
   it('searches by name, and changes a role only after the confirmation', async () => {
-    const calls = stubApi((url, method) => {
+    const calls = stubApi((url, { method }) => {
       if (url.pathname === '/api/v1/admin/users' && method === 'GET') return ok(page([USER]));
       if (url.pathname === '/api/v1/admin/users/7/role') return ok({ ...USER, role: 'supplier' });
       return undefined;
@@ -90,7 +49,7 @@ describe('Users', () => {
   });
 
   it('adjusts credits with a reason and an Idempotency-Key, refusing 0 without a call', async () => {
-    const calls = stubApi((url, method) => {
+    const calls = stubApi((url, { method }) => {
       if (url.pathname === '/api/v1/admin/users' && method === 'GET') return ok(page([USER]));
       if (url.pathname === '/api/v1/admin/users/7/credits') return ok({ user_id: 7, credit_balance: 150, replayed: false });
       return undefined;
@@ -119,12 +78,12 @@ describe('Orders', () => {
       discount: 0, credits: 100, bonus_credits: 0, membership_type: null, payment_url: null, user_id: 7, username: 'alice', failure_reason: null,
       created_at: '2026-03-01T12:00:00', expires_at: '2026-03-01T12:30:00', paid_at: '2026-03-01T12:01:00', refunded_at: null,
     };
-    const calls = stubApi((url, method) => {
+    const calls = stubApi((url, { method }) => {
       if (url.pathname === '/api/v1/admin/orders' && method === 'GET') return ok(page([order]));
       if (url.pathname === `/api/v1/admin/orders/${order.order_id}/refund`) return ok({ ...order, status: 'refunded' });
       return undefined;
     });
-    renderPage(<Orders />, '/admin/orders?user_id=7');
+    renderPage(<Orders />, { path: '/admin/orders?user_id=7' });
     fireEvent.click(await screen.findByTestId(`refund-${order.order_id}`));
     expect(calls.find((c) => c.url.pathname === '/api/v1/admin/orders')?.url.searchParams.get('user_id')).toBe('7');
     fireEvent.change(await screen.findByTestId('refund-reason'), { target: { value: 'customer request' } });
@@ -142,7 +101,7 @@ describe('SupplyReview', () => {
       account_id: 3, supplier_user_id: 9, provider: 'openai', account_type: 'api_key', status: 'pending', risk_score: 40, verify_status: 'review_required',
       review_status: 'required', check_items: [{ item: 'balance', result: 'warn', message: 'low balance' }], models: null, created_at: '2026-03-01T04:00:00.000Z', updated_at: '2026-03-01T04:00:00.000Z',
     };
-    const calls = stubApi((url, method) => {
+    const calls = stubApi((url, { method }) => {
       if (url.pathname === '/api/v1/supply/admin/accounts' && method === 'GET') return supplyList([account]);
       if (url.pathname === '/api/v1/supply/admin/accounts/3/approve') return json({ request_id: 'r', data: { account_id: 3, status: 'pending', updated_at: '2026-03-01T04:00:00.000Z' } });
       return undefined;
@@ -172,7 +131,7 @@ describe('Withdrawals', () => {
       { ...base, settlement_id: 1, status: 'pending' },
       { ...base, settlement_id: 2, status: 'processing', payout_provider: 'manual' },
     ];
-    const calls = stubApi((url, method) => {
+    const calls = stubApi((url, { method }) => {
       if (url.pathname === '/api/v1/supply/admin/settlements' && method === 'GET') return supplyList(rows);
       const m = /^\/api\/v1\/supply\/admin\/settlements\/(\d+)\/(\w+)$/.exec(url.pathname);
       if (m) return json({ request_id: 'r', data: { ...base, settlement_id: Number(m[1]), status: 'processing' } });

@@ -1,4 +1,4 @@
-import { Form, Grid, Input, Modal, Segmented, Tag, Tooltip, Typography } from 'antd';
+import { Form, Input, Modal, Segmented, Tag, Tooltip, Typography } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Circuit, CircuitState } from '../../api/operator.ts';
 import { percent } from '../../components/format.ts';
@@ -9,6 +9,7 @@ import { useI18n } from '../../i18n/i18n.tsx';
 // for a reason (or a reference) before an action.
 
 export { PageTitle } from '../../components/PageTitle.tsx';
+export { useActionsFixed } from '../../components/rows.ts';
 
 /** A toolbar of filters that wraps on phones. */
 export function Filters({ children }: { children: ReactNode }) {
@@ -55,11 +56,6 @@ export function CircuitTag({ circuit, testId }: { circuit?: Circuit | { state: C
   const tag = <Tag color={CIRCUIT_COLORS[c.state]} data-testid={testId}>{t(`op.circuit.${c.state}`)}</Tag>;
   if (!isFull(c)) return tag;
   return <Tooltip title={t('op.circuit.detail', { failures: c.consecutive_failures, rate: percent(c.error_rate) })}>{tag}</Tooltip>;
-}
-
-/** The actions column stays in view on wide screens; on phones a pinned column would cover the whole table. */
-export function useActionsFixed(): 'right' | undefined {
-  return Grid.useBreakpoint().md ? 'right' : undefined;
 }
 
 /** Page and page size of a paged table; `reset` goes back to page 1 (a filter changed). */

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { supplyApi, type SupplyPackage } from '../../api/supply.ts';
 import { BatchPriceEditor } from './Packages/BatchPriceEditor.tsx';
-import { renderSupplier } from './test-utils.tsx';
+import { renderPage } from '../../test/render.tsx';
 
 vi.mock('../../api/supply.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../api/supply.ts')>()),
@@ -31,7 +31,7 @@ beforeEach(() => {
 
 describe('BatchPriceEditor', () => {
   it('flags an invalid price on its row and will not submit until it is fixed', async () => {
-    renderSupplier(<BatchPriceEditor packages={[pkg(11), pkg(12)]} />);
+    renderPage(<BatchPriceEditor packages={[pkg(11), pkg(12)]} />);
     expect(submit().disabled).toBe(false);
 
     setPrice('in', 11, '1.23456');
@@ -54,7 +54,7 @@ describe('BatchPriceEditor', () => {
   it('sends every selected row and shows each row’s result', async () => {
     const user = userEvent.setup({ delay: null });
     const onDone = vi.fn();
-    renderSupplier(<BatchPriceEditor packages={[pkg(11), pkg(12)]} onDone={onDone} />);
+    renderPage(<BatchPriceEditor packages={[pkg(11), pkg(12)]} onDone={onDone} />);
     setPrice('in', 11, '1.5');
     setPrice('out', 12, '3.0001');
     await user.click(submit());

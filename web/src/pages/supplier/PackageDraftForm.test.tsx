@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { supplyApi, type SupplyAccount, type SupplyPackage } from '../../api/supply.ts';
 import { PackageDraftForm } from './Packages/PackageDraftForm.tsx';
-import { renderSupplier } from './test-utils.tsx';
+import { renderPage } from '../../test/render.tsx';
 
 vi.mock('../../api/supply.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../api/supply.ts')>()),
@@ -55,7 +55,7 @@ async function fillValid(user: ReturnType<typeof userEvent.setup>) {
 describe('PackageDraftForm', () => {
   it('offers only the caller’s active accounts that passed review', async () => {
     const user = userEvent.setup({ delay: null });
-    renderSupplier(<PackageDraftForm onSaved={() => {}} />);
+    renderPage(<PackageDraftForm onSaved={() => {}} />);
     await waitFor(() => expect(api.accounts).toHaveBeenCalledWith({ status: 'active', page_size: 200 }));
     await user.click(screen.getByLabelText('Supply account'));
     const listbox = await screen.findByRole('listbox');
@@ -67,7 +67,7 @@ describe('PackageDraftForm', () => {
   it('offers the chosen account’s models and saves a draft with the default limits', async () => {
     const user = userEvent.setup({ delay: null });
     const onSaved = vi.fn();
-    renderSupplier(<PackageDraftForm onSaved={onSaved} />);
+    renderPage(<PackageDraftForm onSaved={onSaved} />);
     expect((screen.getByLabelText('Valid days') as HTMLInputElement).value).toBe('30');
     expect((screen.getByLabelText('Max concurrency') as HTMLInputElement).value).toBe('10');
     expect((screen.getByLabelText('Requests per minute') as HTMLInputElement).value).toBe('60');
@@ -83,7 +83,7 @@ describe('PackageDraftForm', () => {
 
   it('refuses values outside the API’s limits', async () => {
     const user = userEvent.setup({ delay: null });
-    renderSupplier(<PackageDraftForm onSaved={() => {}} />);
+    renderPage(<PackageDraftForm onSaved={() => {}} />);
     await fillValid(user);
     fill('Total quota', '1.5');
     fill('Valid days', '366');
@@ -99,7 +99,7 @@ describe('PackageDraftForm', () => {
 
   it('refuses prices with more than 4 decimals or below 0', async () => {
     const user = userEvent.setup({ delay: null });
-    renderSupplier(<PackageDraftForm onSaved={() => {}} />);
+    renderPage(<PackageDraftForm onSaved={() => {}} />);
     await fillValid(user);
     fill('Input price', '1.23456');
     fill('Output price', '-1');

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { supplyApi, type SupplierProfile } from '../../api/supply.ts';
 import { PhoneVerification } from './Earnings/PhoneVerification.tsx';
-import { renderSupplier } from './test-utils.tsx';
+import { renderPage } from '../../test/render.tsx';
 
 vi.mock('../../api/supply.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../api/supply.ts')>()),
@@ -27,7 +27,7 @@ describe('PhoneVerification', () => {
   it('binds the first phone with its code and the account password', async () => {
     const user = userEvent.setup({ delay: null });
     const onVerified = vi.fn();
-    renderSupplier(<PhoneVerification onVerified={onVerified} />);
+    renderPage(<PhoneVerification onVerified={onVerified} />);
     expect(screen.queryByTestId('phone-current-code')).toBeNull();
     fill('phone-input', '13900000000');
     fill('phone-code', '123456');
@@ -44,7 +44,7 @@ describe('PhoneVerification', () => {
   it('replaces a bound phone only with a code from the current phone as well as the new one', async () => {
     const user = userEvent.setup({ delay: null });
     const onVerified = vi.fn();
-    renderSupplier(<PhoneVerification current="138****5678" onVerified={onVerified} />);
+    renderPage(<PhoneVerification current="138****5678" onVerified={onVerified} />);
     expect(screen.getByText('Code sent to your current phone 138****5678')).toBeTruthy();
     expect(screen.queryByTestId('phone-password')).toBeNull();
     fill('phone-input', '13900000000');

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client.ts';
 import { supplyApi, type SupplySettlement } from '../../api/supply.ts';
 import { WithdrawForm } from './Earnings/WithdrawForm.tsx';
-import { renderSupplier } from './test-utils.tsx';
+import { renderPage } from '../../test/render.tsx';
 
 vi.mock('../../api/supply.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../api/supply.ts')>()),
@@ -27,7 +27,7 @@ const fill = (testId: string, value: string) => fireEvent.change(screen.getByTes
 
 describe('WithdrawForm', () => {
   it('shows the 1 % fee and the net amount as the amount is typed', async () => {
-    renderSupplier(<WithdrawForm available={2000} onDone={() => {}} />);
+    renderPage(<WithdrawForm available={2000} onDone={() => {}} />);
     expect(screen.getByText(/Fee 1 %; at most ¥50,000 each and ¥200,000 a day; at least 15 minutes between withdrawals; 5 wrong codes/)).toBeTruthy();
     fill('withdraw-amount', '1000');
     await waitFor(() => expect(screen.getByTestId('withdraw-fee').textContent).toBe('¥10.00'));
@@ -40,7 +40,7 @@ describe('WithdrawForm', () => {
 
   it('refuses an amount above what is available', async () => {
     const user = userEvent.setup({ delay: null });
-    renderSupplier(<WithdrawForm available={100} onDone={() => {}} />);
+    renderPage(<WithdrawForm available={100} onDone={() => {}} />);
     fill('withdraw-amount', '150');
     fill('withdraw-account', '6222020200001234');
     fill('withdraw-code', '123456');
@@ -52,7 +52,7 @@ describe('WithdrawForm', () => {
   it('requires the SMS code, then sends the withdrawal with an Idempotency-Key reused on a retry', async () => {
     const user = userEvent.setup({ delay: null });
     const onDone = vi.fn();
-    renderSupplier(<WithdrawForm available={5000} onDone={onDone} />);
+    renderPage(<WithdrawForm available={5000} onDone={onDone} />);
     fill('withdraw-amount', '1000');
     fill('withdraw-account', '6222020200001234');
     await user.click(screen.getByTestId('withdraw-submit'));
@@ -80,7 +80,7 @@ describe('WithdrawForm', () => {
 
   it('uses a new Idempotency-Key once the form changes', async () => {
     const user = userEvent.setup({ delay: null });
-    renderSupplier(<WithdrawForm available={5000} onDone={() => {}} />);
+    renderPage(<WithdrawForm available={5000} onDone={() => {}} />);
     fill('withdraw-amount', '1000');
     fill('withdraw-account', '6222020200001234');
     fill('withdraw-code', '111111');
