@@ -2,14 +2,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { serial, type SerialResult } from './serial.ts';
 
 // `npm run bench`: a mock upstream, a bare Fastify+undici proxy and Tollgate (auth + routing + metering + durable
-// billing), each in its own process on 127.0.0.1; autocannon at 32 connections, non-stream and stream; prints RPS,
-// p50, p99 and the ratio to the bare proxy, then checks that Σ usage = Σ ledger charges = wallet decrease.
-// Tollgate runs on PGlite, and also on PostgreSQL when BENCH_DATABASE_URL (or DATABASE_URL) is set.
+// billing), each in its own process on 127.0.0.1. For each database (PGlite; PostgreSQL too when BENCH_DATABASE_URL or
+// DATABASE_URL is set) and each billing durability (journal, database): autocannon at 32 connections, non-stream and
+// stream, each Tollgate run right after a bare-proxy run (req/s, p50, p99, ratio); then one client sending requests
+// one after another (round-trip p50/p99 in µs: the mock direct, the bare proxy, Tollgate); then the books check —
+// Σ usage = Σ ledger charges = wallet decrease, ledger check clean — exit 1 otherwise.
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 2000);
 const CONNECTIONS = 32;
+const DURABILITIES = (process.env.BENCH_DURABILITY ?? 'journal,database').split(',');
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 function start(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
@@ -42,23 +47,35 @@ async function bench(label: string, url: string, key: string | undefined, stream
   return { target: label, mode: stream ? 'stream' : 'non-stream', ...(await load(url, key, stream, DURATION)) };
 }
 
+const UPSTREAM = 'http://127.0.0.1:18101';
+const BARE = 'http://127.0.0.1:18102';
 const upstream = await start('mock-upstream.ts', { PORT: '18101' });
-const bare = await start('bare-proxy.ts', { PORT: '18102', UPSTREAM: 'http://127.0.0.1:18101' });
+const bare = await start('bare-proxy.ts', { PORT: '18102', UPSTREAM });
 const rows: Row[] = [];
+const serialRows: (SerialResult & { target: string; mode: string })[] = [];
 const books: Record<string, unknown> = {};
 const serverDb = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 try {
   for (const db of ['pglite', ...(serverDb ? ['postgres'] : [])]) {
-    const env: Record<string, string> = { PORT: '18103', UPSTREAM: 'http://127.0.0.1:18101', BENCH_DATABASE_URL: db === 'postgres' ? String(serverDb) : '' };
-    const tollgate = await start('tollgate.ts', env);
-    const key = String(tollgate.info.key);
-    for (const stream of [false, true]) {
-      rows.push(await bench('bare proxy', 'http://127.0.0.1:18102', undefined, stream));
-      rows.push(await bench(`tollgate (${db})`, 'http://127.0.0.1:18103', key, stream));
+    for (const durability of DURABILITIES) {
+      const label = `tollgate (${db}, ${durability})`;
+      const env: Record<string, string> = { PORT: '18103', UPSTREAM, BENCH_DATABASE_URL: db === 'postgres' ? String(serverDb) : '', BILLING_DURABILITY: durability };
+      const tollgate = await start('tollgate.ts', env);
+      const key = String(tollgate.info.key);
+      for (const stream of [false, true]) {
+        rows.push(await bench('bare proxy', BARE, undefined, stream));
+        rows.push(await bench(label, 'http://127.0.0.1:18103', key, stream));
+      }
+      for (const stream of [false, true]) {
+        const mode = stream ? 'stream' : 'non-stream';
+        for (const [target, url, k] of [['mock direct', UPSTREAM, undefined], ['bare proxy', BARE, undefined], [label, 'http://127.0.0.1:18103', key]] as const) {
+          serialRows.push({ target, mode, ...(await serial(url, k, stream, SERIAL_REQUESTS)) });
+        }
+      }
+      books[label] = (await ask<{ books: unknown }>(tollgate.child, 'books')).books;
+      tollgate.child.send('stop');
+      await new Promise((r) => tollgate.child.once('exit', r));
     }
-    books[db] = (await ask<{ books: unknown }>(tollgate.child, 'books')).books;
-    tollgate.child.send('stop');
-    await new Promise((r) => tollgate.child.once('exit', r));
   }
 } finally {
   upstream.child.kill();
@@ -68,12 +85,18 @@ try {
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 console.log(`\nTollgate gateway benchmark — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
 console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run after a 2 s warm-up\n`);
-console.log(`${pad('target', 20)}${pad('mode', 12)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('ratio', 8)}+p50 ms`);
+console.log(`${pad('target', 32)}${pad('mode', 12)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('ratio', 8)}+p50 ms`);
 for (const r of rows) {
   const base = rows.find((b) => b.target === 'bare proxy' && b.mode === r.mode && rows.indexOf(b) < rows.indexOf(r) && rows.indexOf(r) - rows.indexOf(b) === 1) ?? r;
   const ratio = r.target === 'bare proxy' ? '1.00' : (r.rps / base.rps).toFixed(2);
   const added = r.target === 'bare proxy' ? '' : String(r.p50 - base.p50);
-  console.log(`${pad(r.target, 20)}${pad(r.mode, 12)}${pad(Math.round(r.rps), 10)}${pad(r.p50, 8)}${pad(r.p99, 8)}${pad(r.errors + r.non2xx, 8)}${pad(ratio, 8)}${added}`);
+  console.log(`${pad(r.target, 32)}${pad(r.mode, 12)}${pad(Math.round(r.rps), 10)}${pad(r.p50, 8)}${pad(r.p99, 8)}${pad(r.errors + r.non2xx, 8)}${pad(ratio, 8)}${added}`);
+}
+console.log(`\nOne client, serial: ${SERIAL_REQUESTS} requests after a warm-up; round trip in µs, and added over the bare proxy at p50\n`);
+console.log(`${pad('target', 32)}${pad('mode', 12)}${pad('p50 µs', 10)}${pad('p99 µs', 10)}+p50 µs`);
+for (const r of serialRows) {
+  const base = serialRows.find((b) => b.target === 'bare proxy' && b.mode === r.mode && serialRows.indexOf(b) < serialRows.indexOf(r) && serialRows.indexOf(r) - serialRows.indexOf(b) === 1);
+  console.log(`${pad(r.target, 32)}${pad(r.mode, 12)}${pad(r.p50, 10)}${pad(r.p99, 10)}${base ? r.p50 - base.p50 : ''}`);
 }
 console.log('\nBooks after the load (µ¥):');
 for (const [db, b] of Object.entries(books)) console.log(`  ${db}: ${JSON.stringify(b)}`);

@@ -11,9 +11,9 @@ import { createLedger } from '../src/modules/ledger/ledger.service.ts';
 import { openDatabase } from '../src/platform/db.ts';
 import { systemClock } from '../src/platform/time.ts';
 
-// Tollgate as the benchmark runs it: the real app (auth, routing, metering, durable group-commit billing) on a fresh
-// database — PGlite in a temporary DATA_DIR, or a fresh PostgreSQL database when BENCH_DATABASE_URL is set — with one
-// channel to the mock upstream and one funded prepaid buyer.
+// Tollgate as the benchmark runs it: the real app (auth, routing, metering, durable billing — journaled, or committed
+// to the database with BILLING_DURABILITY=database) on a fresh database — PGlite in a temporary DATA_DIR, or a fresh
+// PostgreSQL database when BENCH_DATABASE_URL is set — with one channel to the mock upstream and one funded buyer.
 
 const FUNDED_CREDITS = 10_000_000;
 
@@ -45,6 +45,7 @@ const config = loadConfig({
   RATE_LIMIT_AUTH_PER_MIN: '100000',
   RATE_LIMIT_OTHER_PER_MIN: '100000',
   RATE_LIMIT_QUERY_PER_MIN: '100000',
+  BILLING_DURABILITY: process.env.BILLING_DURABILITY || 'journal',
 });
 const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
 const app = await buildApp({ config, database });
@@ -69,7 +70,8 @@ const userId = buyer.data.user.id as number;
 
 /** After the load: Σ usage costs, Σ ledger charges, wallet decrease — all three must agree. */
 async function books() {
-  await new Promise((r) => setTimeout(r, 500));
+  // The journal's charges reach the database behind the responses: wait until none is pending.
+  for (let i = 0; i < 200 && (await pendingCharges()) > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
   const rows = await database.executeSql(
     `SELECT (SELECT COALESCE(SUM(cost_micros), 0)::text FROM usage_records WHERE user_id = $1) AS usage,
             (SELECT COUNT(*)::text FROM usage_records WHERE user_id = $1) AS requests,
@@ -87,6 +89,11 @@ async function books() {
     walletDecreaseMicros: String(BigInt(FUNDED_CREDITS) * 100_000n - wallet),
     ledgerCheckClean: check.balanceMismatches.length === 0 && check.unbalancedTransfers.length === 0,
   };
+}
+
+async function pendingCharges(): Promise<number> {
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  return Number(/^tollgate_billing_pending_charges (\d+)/m.exec(res.body)?.[1] ?? 0);
 }
 
 process.on('message', async (msg) => {

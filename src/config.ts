@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 // The only reader of process.env. Everything else receives a typed Config.
@@ -68,6 +69,12 @@ const EnvSchema = z.object({
   CIRCUIT_COOLDOWN_MS: positiveInt.default(30_000),
   /** Unset: on outside production, off in production (where `true` is refused). */
   DEMO_UPSTREAM: bool.optional(),
+  /** Where a settled charge is durable first: the journal in DATA_DIR (the database written behind), or the database. */
+  BILLING_DURABILITY: z.enum(['journal', 'database']).default('journal'),
+  /** `disk`: an fdatasync after every journal write (power loss); `os`: the page cache (kill -9). */
+  BILLING_SYNC: z.enum(['os', 'disk']).default('os'),
+  /** Longest a journaled charge waits for its database write. */
+  BILLING_WRITE_BEHIND_MS: positiveInt.pipe(z.number().max(10_000)).default(100),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -118,6 +125,15 @@ export interface Config {
   jobsEnabled: boolean;
   payments: PaymentConfig;
   gateway: GatewayConfig;
+  billing: BillingConfig;
+}
+
+export interface BillingConfig {
+  durability: 'journal' | 'database';
+  sync: 'os' | 'disk';
+  /** The charge journal's directory (in DATA_DIR). */
+  journalDir: string;
+  writeBehindMs: number;
 }
 
 export interface GatewayConfig {
@@ -221,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trustProxy as boolean | number | string,
     jobsEnabled: e.JOBS_ENABLED,
     payments: paymentConfig(e, paymentProviders),
+    billing: { durability: e.BILLING_DURABILITY, sync: e.BILLING_SYNC, journalDir: path.join(e.DATA_DIR, 'journal'), writeBehindMs: e.BILLING_WRITE_BEHIND_MS },
     gateway: {
       maxTries: e.GATEWAY_MAX_TRIES,
       connectTimeoutMs: e.GATEWAY_CONNECT_TIMEOUT_MS,

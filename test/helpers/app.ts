@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
@@ -48,6 +51,8 @@ export interface BuiltTestApp {
 
 /** Builds the app over `database` without calling ready(), so a suite can still add routes to it. */
 export async function buildTestApp(database: Database, options: TestAppOptions = {}): Promise<BuiltTestApp> {
+  // A DATA_DIR of its own (the charge journal lives there), removed with the app.
+  const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-app-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     MASTER_KEY: crypto.randomBytes(32).toString('hex'),
@@ -58,6 +63,9 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
     RATE_LIMIT_AUTH_PER_MIN: '10000',
     RATE_LIMIT_QUERY_PER_MIN: '10000',
     RATE_LIMIT_OTHER_PER_MIN: '10000',
+    // Suites read the database right after a response: the charge must be there. The journal's own suites set it.
+    BILLING_DURABILITY: 'database',
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
   const logs: string[] = [];
@@ -75,6 +83,7 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
     logStream,
     namespace: options.namespace ?? `t${crypto.randomBytes(6).toString('hex')}`,
   });
+  if (dataDir) app.addHook('onClose', async () => fs.rmSync(dataDir, { recursive: true, force: true }));
   return { app, config, logs };
 }
 

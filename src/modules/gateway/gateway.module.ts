@@ -25,7 +25,7 @@ import { createGateway } from './gateway.service.ts';
 import { createRelay } from './relay.ts';
 import { createUpstreamClient } from './upstream-client.ts';
 
-// Wires the hot path: candidate sources → router (health, caps) → relay (upstream client) → billing (group commit).
+// Wires the hot path: candidate sources → router (health, caps) → relay (upstream client) → billing (journal or group commit).
 
 export interface GatewayModuleDeps {
   config: Config;
@@ -61,15 +61,16 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
     const spend = keySpendOf(items);
     return spend.size > 0 ? [{ name: 'key_spend', statement: d.apiKeys.addSpendStatement(spend, { enforceLimits: mode.enforceKeyLimits }) }] : [];
   };
-  const { billing } = await billingModule(app, {
+  const { billing, close: closeBilling } = await billingModule(app, {
     database: d.database, clock: d.clock, ledger: d.ledger, usage: d.usage, redis: d.redis, namespace: d.namespace,
     effects: [keySpend, ...d.chargeEffects], keyRefusedBy: (err) => d.apiKeys.keyOverLimitOf(err), auth: d.auth, audit: d.audit, metrics: d.metrics,
+    config: d.config.billing,
   });
   const gateway = createGateway({ router, catalog: d.catalog, relay, billing, defaultMaxTokens: d.config.gateway.defaultMaxTokens, feeRatePpm: feeRatePpm(d.config.platformFeeRate), redis: d.redis, namespace: d.namespace, now });
   await app.register(gatewayRoutes, { gateway, router, catalog: d.catalog, auth: d.auth });
   // In-flight charges are made durable before the database closes.
   app.addHook('onClose', async () => {
-    await billing.drain();
+    await closeBilling();
     await client.close();
     await sync?.close();
   });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { consumeOrThrow, createLimiter } from '../../platform/rate-limit.ts';
 import type { AuthenticatedKey } from '../identity/api-keys.service.ts';
-import type { Billing, Reservation } from '../metering/billing.ts';
+import type { Billing, Charge } from '../metering/billing.ts';
 import type { Payer } from '../metering/payers.ts';
 import type { UsageStatus } from '../metering/usage.tables.ts';
 import { messagesToChat } from '../providers/anthropic/inbound.ts';
@@ -56,6 +56,8 @@ export interface Exchange {
   startedAt: number;
   /** Makes the charge durable; the response may complete only after it resolves. */
   settle(outcome: Outcome): Promise<void>;
+  /** Before a stream's first byte: makes durable what the stream costs if it is cut there (its prompt). */
+  open(): Promise<void>;
   /** The upstream failed after the first byte: the verdict says which circuit counts it (none for the request's fault). */
   reportFailure(verdict: Verdict): void;
 }
@@ -163,7 +165,12 @@ export function createGateway(deps: GatewayDeps) {
         clientWantsUsage,
         served,
         startedAt,
-        settle: (outcome) => settle(reservation, payer, chargeId, model, op, served, startedAt, outcome),
+        settle: async (outcome) => {
+          await deps.billing.settle(reservation, payer, chargeOf(payer, chargeId, model, op, served, startedAt, outcome));
+          // Durable now: the package's quota counts these tokens as sold.
+          served.attempt.quota?.settle(outcome.usage.promptTokens + outcome.usage.completionTokens);
+        },
+        open: () => deps.billing.open(reservation, payer, chargeOf(payer, chargeId, model, op, served, startedAt, cutOpen(worst.promptTokens))),
         reportFailure: (verdict) => served.attempt.report(verdict),
       };
       try {
@@ -178,12 +185,12 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
-  async function settle(reservation: Reservation | undefined, payer: Payer, requestId: string, model: string, op: Operation, served: Served, startedAt: number, o: Outcome) {
+  function chargeOf(payer: Payer, requestId: string, model: string, op: Operation, served: Served, startedAt: number, o: Outcome): Charge {
     const c = served.attempt.candidate;
     const cost = costOf(c.price, o.usage, o.images);
     const tokens = o.usage.promptTokens + o.usage.completionTokens;
     const earning = c.supplierUserId === undefined ? 0n : supplierEarning(cost, deps.feeRatePpm);
-    await deps.billing.settle(reservation, payer, {
+    return {
       requestId,
       cost,
       description: `${model}: ${o.usage.promptTokens} in + ${o.usage.completionTokens} out tokens`,
@@ -194,11 +201,9 @@ export function createGateway(deps: GatewayDeps) {
         tokensIn: o.usage.promptTokens, tokensOut: o.usage.completionTokens, costMicros: cost,
         latencyMs: deps.now() - startedAt, firstByteMs: served.firstByteMs,
         status: o.status, platform: 'api', usageEstimated: o.estimated, attempts: served.attempts,
-        httpStatus: o.httpStatus, errorMessage: o.errorMessage ?? null,
+        httpStatus: o.httpStatus, errorMessage: o.errorMessage ?? null, createdAt: new Date(startedAt),
       },
-    });
-    // Durable now: the package's quota counts these tokens as sold.
-    served.attempt.quota?.settle(tokens);
+    };
   }
 
   /** A request no upstream served costs nothing, but it is recorded (the usage log shows failures too). */
@@ -211,13 +216,19 @@ export function createGateway(deps: GatewayDeps) {
         requestId, userId: payer.userId, apiKeyId: payer.apiKeyId, model, operation: op,
         upstreamKind: err.lastCandidate?.kind ?? null, upstreamId: err.lastCandidate?.id ?? null, supplierUserId: err.lastCandidate?.supplierUserId ?? null,
         latencyMs: deps.now() - startedAt, status: 'error', platform: 'api', attempts: err.attempts,
-        httpStatus: err.error.status, errorMessage: err.error.message,
+        httpStatus: err.error.status, errorMessage: err.error.message, createdAt: new Date(startedAt),
       },
     });
   }
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** What a stream cut at its first byte (by a crash, or inside this service) is charged: the prompt, as estimated. */
+const cutOpen = (promptTokens: number): Outcome => ({
+  status: 'aborted', usage: { promptTokens, completionTokens: 0 }, estimated: true, images: 0, httpStatus: 200,
+  errorMessage: 'the stream was cut inside the gateway (e.g. the service stopped); charged its prompt',
+});
 
 /**
  * The id a request is recorded and charged under — unique per request, because usage records (and so charges) are

@@ -9,8 +9,9 @@ import { upstreamFailedMidStream } from './gateway.errors.ts';
 import type { Exchange } from './gateway.service.ts';
 import { policyFor, scrubFailure, type ScrubbedFailure } from './upstream-failures.ts';
 
-// A streamed answer. Events go to the client as they arrive (no buffering); usage is read on the way; the end of the
-// stream (`[DONE]`, or Anthropic's `message_stop`) is written only after the charge is durable. A client that goes
+// A streamed answer. Its opening charge (the prompt) is journaled before the first byte; events go to the client as
+// they arrive (no buffering); usage is read on the way; the end of the stream (`[DONE]`, or Anthropic's
+// `message_stop`) is written only after the charge is durable. A client that goes
 // away is charged for what was generated up to then; an upstream that fails mid-stream gets an error event.
 
 const sse = (e: SseEvent) => `${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`;
@@ -19,6 +20,8 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ab
   const { candidate } = x.served.attempt;
   const raw = reply.raw;
   reply.hijack();
+  // What the stream costs if it is cut from here on is durable before the client sees a byte.
+  await x.open();
   raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',

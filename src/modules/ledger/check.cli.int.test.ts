@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/db.ts';
 import { systemClock } from '../../platform/time.ts';
+import { encodeRecord } from '../metering/journal.ts';
+import type { ChargeItem } from '../metering/charges.ts';
 import { ACCOUNTS } from './accounts.ts';
 import { createLedger } from './ledger.service.ts';
 
@@ -16,7 +18,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-ledger-check-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run ledger:check', () => {
-  it('reports the books sound and lists every open receivable with its user and amount', async () => {
+  it('reports the books sound, every open receivable with its user and amount, and the charges the journal still owes the database', async () => {
     const dataDir = path.join(dir, 'data');
     const database = await openDatabase({ dataDir });
     try {
@@ -30,6 +32,14 @@ describe('npm run ledger:check', () => {
     } finally {
       await database.close();
     }
+    // The service was killed with one charge journaled but not yet written behind, and a torn record after it.
+    const charge: ChargeItem = {
+      payer: { userId: 41, billingMode: 'prepaid', creditLimitMicros: null },
+      charge: { requestId: 'req-journaled', cost: 2_500n, description: 'm: 1 in + 1 out tokens', usage: { requestId: 'req-journaled', userId: 41, model: 'm', status: 'success', platform: 'api' } },
+    };
+    fs.mkdirSync(path.join(dataDir, 'journal'));
+    const record = encodeRecord({ kind: 'charge', item: charge });
+    fs.writeFileSync(path.join(dataDir, 'journal', 'charges-000000000001.log'), Buffer.concat([record, record.subarray(0, 5)]));
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' };
     delete env.DATABASE_URL;
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/modules/ledger/check.cli.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
@@ -40,5 +50,6 @@ describe('npm run ledger:check', () => {
       { user_id: 41, account: 'user:41:receivable', owed_cny: '1.500000' },
       { user_id: 42, account: 'user:42:receivable', owed_cny: '0.000030' },
     ]);
+    expect(report.unappliedJournal).toEqual({ segments: 1, charges: 1, cost_cny: '0.002500', torn_segments: 1 });
   }, 180_000);
 });

@@ -32,7 +32,7 @@ export function createBillingMetrics(deps: { registry: client.Registry; pending:
   });
   new client.Gauge({
     name: 'tollgate_billing_pending_charges',
-    help: 'Gateway charges waiting to become durable on this node',
+    help: 'Gateway charges not yet in the database on this node (journaled and written behind, or waiting for group commit)',
     registers,
     collect() {
       this.set(deps.pending());

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { createBroadcast } from '../../platform/broadcast.ts';
 import type { Database } from '../../platform/db.ts';
 import type { Clock } from '../../platform/time.ts';
+import type { BillingConfig } from '../../config.ts';
 import type { AuditLog } from '../admin/audit.service.ts';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
@@ -13,13 +15,15 @@ import { createChargeWriter } from './charge-writer.ts';
 import type { ChargeEffect } from './charges.ts';
 import { deadLetterRoutes } from './dead-letters.routes.ts';
 import { createDeadLetterService } from './dead-letters.service.ts';
+import { chargesToReplay, openJournal, readJournal } from './journal.ts';
 import { createPayerBook, type PayerBook } from './payers.ts';
 import { createSharedPayerBook } from './payers-redis.ts';
 import type { UsageService } from './usage.service.ts';
 
 // Wires gateway billing: the payer book (this node's memory, or Redis shared by every node), the charge writer, the
-// group-commit queue, the dead-letter view and its metrics — and keeps the book fresh: a credit the ledger commits
-// (a recharge, a gift, a refund, a coupon) is re-read before the payer's next request, here and on every other node.
+// charge journal (or group commit straight to the database), the dead-letter view and its metrics — and keeps the
+// book fresh: a credit the ledger commits (a recharge, a gift, a refund, a coupon) is re-read before the payer's next
+// request, here and on every other node. A journal left by the last run is applied here, before the port opens.
 
 export interface BillingModuleDeps {
   database: Database;
@@ -36,6 +40,7 @@ export interface BillingModuleDeps {
   /** The app's /metrics registry. */
   metrics?: Registry;
   retry?: Partial<RetryPolicy>;
+  config: BillingConfig;
 }
 
 export async function billingModule(app: FastifyInstance, d: BillingModuleDeps) {
@@ -46,8 +51,18 @@ export async function billingModule(app: FastifyInstance, d: BillingModuleDeps) 
   const deadLetters = createDeadLetterService({ database: d.database, clock: d.clock, writer, book, audit: d.audit });
   let pending = () => 0;
   const metrics = d.metrics ? createBillingMetrics({ registry: d.metrics, pending: () => pending(), openDeadLetters: deadLetters.openCount }) : undefined;
-  const billing = createBilling({ database: d.database, writer, book, clock: d.clock, log: app.log, metrics, retry: d.retry });
+  const journaled = d.config.durability === 'journal';
+  const leftover = journaled ? readJournal(d.config.journalDir) : undefined;
+  const journal = journaled ? openJournal({ dir: d.config.journalDir, sync: d.config.sync }) : undefined;
+  const billing = createBilling({ database: d.database, writer, book, clock: d.clock, log: app.log, metrics, retry: d.retry, journal, writeBehindMs: d.config.writeBehindMs });
   pending = billing.pending;
+  if (leftover && leftover.files.length > 0) {
+    const charges = chargesToReplay(leftover.records);
+    app.log.info({ charges: charges.length, segments: leftover.files.length, tornSegments: leftover.torn }, 'applying the charge journal the last run left');
+    billing.replay(charges);
+    await billing.drain();
+    for (const file of leftover.files) fs.rmSync(file, { force: true });
+  }
 
   const others = d.redis
     ? await createBroadcast<{ userIds: number[] }>({
@@ -64,5 +79,10 @@ export async function billingModule(app: FastifyInstance, d: BillingModuleDeps) 
     unsubscribe();
     await others?.close();
   });
-  return { billing, book, deadLetters };
+  /** After the last request: every charge into the database, then the journal closed (and, all applied, removed). */
+  const close = async () => {
+    await billing.drain();
+    journal?.close();
+  };
+  return { billing, book, deadLetters, close };
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/time.ts';
 import type { ChargeWriter, Failed, Written } from './charge-writer.ts';
 import type { Charge, ChargeItem } from './charges.ts';
 import * as deadLetters from './dead-letters.repo.ts';
+import type { Journal, JournalEntry } from './journal.ts';
 import type { CountedCharge, FlushedCharge, Payer, PayerBook, PayerHold } from './payers.ts';
 
 export type { Charge, ChargeEffect, ChargeItem, EffectMode, PackageUse } from './charges.ts';
@@ -12,9 +13,12 @@ export { keySpendOf } from './charges.ts';
 
 // Gateway billing (DESIGN.md §5). Before forwarding, `reserve` holds the request's maximum cost against what the
 // payer can spend (payers.ts: in memory, or in Redis shared by every node), so the hot path makes no database round
-// trip. After the response, `settle` queues the actual charge; a flusher writes every queued charge at once — group
-// commit, charge-writer.ts — and the request completes only when its charge is durable. The database's guards stay
-// the final word: what they refuse is charged one request at a time (a wallet's shortfall becomes the user's debt).
+// trip. After the response, `settle` queues the actual charge, and the request completes only when its charge is
+// durable — in the charge journal (journal.ts; the database is written behind, every `writeBehindMs` or a full batch),
+// or, without a journal, in the database itself (group commit: a flusher writes every queued charge at once). Either
+// way the writes go through charge-writer.ts, and the database's guards stay the final word: what they refuse is
+// charged one request at a time (a wallet's shortfall becomes the user's debt). Until its charge is in the database a
+// payer's balance counts it as pending (payers.ts).
 //
 // Billing never wedges: a charge that fails is retried with backoff while the others go on (another payer's response
 // never waits for it), on its own after its first failure, and after `deadAfter` failures it is filed in the
@@ -26,6 +30,8 @@ export interface Reservation {
   amount: bigint;
   done: boolean;
   hold: PayerHold;
+  /** The stream's opening charge, journaled: closed by the settled charge, or charged itself when none comes. */
+  opened?: { entry: JournalEntry; item: ChargeItem };
 }
 
 export interface BillingMetrics {
@@ -46,8 +52,10 @@ export interface RetryPolicy {
 interface Queued {
   item: ChargeItem;
   counted: CountedCharge;
-  /** Completes the request. Called once: when the charge is durable, or filed as a dead letter. */
+  /** Called once: when the charge is in the database, or filed as a dead letter. */
   resolve: () => void;
+  /** performance.now() when it was queued (the write-behind interval counts from the oldest). */
+  queuedAt: number;
   finished: boolean;
   attempts: number;
   /** performance.now() before which a failed charge is not tried again. */
@@ -55,7 +63,9 @@ interface Queued {
   lastError?: string;
 }
 
+/** Charges per database write: group commit writes what arrived meanwhile; write-behind waits for more. */
 const MAX_BATCH = 1000;
+const MAX_BEHIND_BATCH = 4000;
 const DEFAULT_RETRY: RetryPolicy = { aloneAfter: 1, deadAfter: 6, baseDelayMs: 50, maxDelayMs: 1_000 };
 
 export function createBilling(deps: {
@@ -66,9 +76,17 @@ export function createBilling(deps: {
   log: FastifyBaseLogger;
   metrics?: BillingMetrics;
   retry?: Partial<RetryPolicy>;
+  /** With a journal, a charge is durable once journaled and the database is written behind. */
+  journal?: Journal;
+  /** How long a journaled charge may wait for its database write (a full batch goes at once). */
+  writeBehindMs?: number;
 }) {
-  const { writer, book, log } = deps;
+  const { writer, book, log, journal } = deps;
   const policy = { ...DEFAULT_RETRY, ...deps.retry };
+  const behindMs = journal ? (deps.writeBehindMs ?? 100) : 0;
+  const maxBatch = journal ? MAX_BEHIND_BATCH : MAX_BATCH;
+  /** drain() is waiting: write at once. */
+  let urgent = 0;
   /** Charges to write at the next flush, in arrival order. */
   let ready: Queued[] = [];
   /** Charges that failed, each waiting for its retryAt. */
@@ -83,7 +101,8 @@ export function createBilling(deps: {
 
   function schedule() {
     if (flushing || immediate) return;
-    if (ready.length > 0) {
+    const oldest = ready[0];
+    if (oldest && (behindMs === 0 || urgent > 0 || ready.length >= maxBatch)) {
       if (timer) clearTimeout(timer);
       timer = undefined;
       timerAt = Infinity;
@@ -91,11 +110,16 @@ export function createBilling(deps: {
       setImmediate(run);
       return;
     }
-    const next = waiting.reduce((min, q) => Math.min(min, q.retryAt), Infinity);
+    const next = waiting.reduce((min, q) => Math.min(min, q.retryAt), oldest ? oldest.queuedAt + behindMs : Infinity);
     if (next === Infinity || next >= timerAt) return;
     if (timer) clearTimeout(timer);
     timerAt = next;
     timer = setTimeout(run, Math.max(0, next - performance.now()));
+  }
+
+  function enqueue(item: ChargeItem, counted: CountedCharge, resolve: () => void) {
+    ready.push({ item, counted, resolve, queuedAt: performance.now(), finished: false, attempts: 0, retryAt: 0 });
+    schedule();
   }
 
   function run() {
@@ -193,7 +217,7 @@ export function createBilling(deps: {
     const now = performance.now();
     const due = waiting.filter((q) => q.retryAt <= now);
     waiting = waiting.filter((q) => q.retryAt > now);
-    const batch = ready.splice(0, MAX_BATCH);
+    const batch = ready.splice(0, maxBatch);
     const together = [...batch, ...due.filter((q) => q.attempts < policy.aloneAfter)];
     if (together.length > 0) await writeTogether(together);
     for (const q of due.filter((x) => x.attempts >= policy.aloneAfter)) await writeAlone(q);
@@ -205,32 +229,75 @@ export function createBilling(deps: {
       return { payer, amount, done: false, hold: await book.reserve(payer, amount) };
     },
 
-    /** Charges the actual cost and records the usage; resolves once both are durable (or filed as a dead letter). */
+    /**
+     * Charges the actual cost and records the usage; resolves once the charge is durable: journaled (the database
+     * follows), or in the database (or filed as a dead letter).
+     */
     settle(reservation: Reservation | undefined, payer: Payer, charge: Charge): Promise<void> {
       let hold: PayerHold | undefined;
+      let opened: JournalEntry | undefined;
       if (reservation && !reservation.done) {
         reservation.done = true;
         hold = reservation.hold;
+        opened = reservation.opened?.entry;
       }
       const counted = book.charge(hold, payer, charge.requestId, charge.cost);
-      return new Promise<void>((resolve) => {
-        ready.push({ item: { payer, charge }, counted, resolve, finished: false, attempts: 0, retryAt: 0 });
-        schedule();
-      });
+      const item = { payer, charge };
+      if (!journal) return new Promise<void>((resolve) => enqueue(item, counted, resolve));
+      const { entry, written } = journal.append({ kind: 'charge', item });
+      const applied = new Promise<void>((resolve) => enqueue(item, counted, () => (journal.done(entry), resolve())));
+      return written.then(
+        () => void (opened && journal.done(opened)),
+        (err: Error) => {
+          // The journal cannot be written (a full or failing disk): this charge is durable when the database has it.
+          log.error({ err: err.message, requestId: charge.requestId }, 'charge journal write failed; waiting for the database');
+          return applied.then(() => void (opened && journal.done(opened)));
+        },
+      );
     },
 
-    /** Returns an unused hold (nothing was charged). */
+    /**
+     * A stream is about to send its first byte: journal what it costs if it is cut there (its prompt), so that a
+     * crash mid-stream still charges that much. Without a journal there is nothing to do (the charge waits for the
+     * stream's end, as the response does).
+     */
+    async open(reservation: Reservation | undefined, payer: Payer, charge: Charge): Promise<void> {
+      if (!journal || !reservation || reservation.done || reservation.opened) return;
+      const { entry, written } = journal.append({ kind: 'open', item: { payer, charge } });
+      reservation.opened = { entry, item: { payer, charge } };
+      await written.catch((err: Error) => log.error({ err: err.message, requestId: charge.requestId }, 'charge journal write failed for a stream opening'));
+    },
+
+    /**
+     * Returns an unused hold. A stream that sent its first byte and ends without a settled charge (it broke inside
+     * this service) is charged its opening, as it would be after a crash.
+     */
     release(reservation: Reservation) {
       if (reservation.done) return;
       reservation.done = true;
       book.release(reservation.hold);
+      const opened = reservation.opened;
+      if (!journal || !opened) return;
+      const { payer, charge } = opened.item;
+      enqueue(opened.item, book.charge(undefined, payer, charge.requestId, charge.cost), () => journal.done(opened.entry));
+    },
+
+    /** Charges journaled before a restart and not yet in the database: queued as if just settled. */
+    replay(items: ChargeItem[]) {
+      for (const item of items) enqueue(item, book.charge(undefined, item.payer, item.charge.requestId, item.charge.cost), () => undefined);
     },
 
     /** Waits until every queued charge is durable or filed (shutdown, tests). */
     async drain(): Promise<void> {
-      while (ready.length > 0 || waiting.length > 0 || flushing || immediate) {
-        if (flushing) await flushing;
-        else await new Promise((r) => setTimeout(r, 5));
+      urgent += 1;
+      try {
+        schedule();
+        while (ready.length > 0 || waiting.length > 0 || flushing || immediate) {
+          if (flushing) await flushing;
+          else await new Promise((r) => setTimeout(r, 5));
+        }
+      } finally {
+        urgent -= 1;
       }
     },
 
