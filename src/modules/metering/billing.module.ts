@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { createBroadcast } from '../../platform/broadcast.ts';
@@ -15,7 +14,8 @@ import { createChargeWriter } from './charge-writer.ts';
 import type { ChargeEffect } from './charges.ts';
 import { deadLetterRoutes } from './dead-letters.routes.ts';
 import { createDeadLetterService } from './dead-letters.service.ts';
-import { chargesToReplay, openJournal, readJournal } from './journal.ts';
+import { openJournal, readJournal } from './journal.ts';
+import { applyLeftoverJournal } from './journal-replay.ts';
 import { createPayerBook, type PayerBook } from './payers.ts';
 import { createSharedPayerBook } from './payers-redis.ts';
 import type { UsageService } from './usage.service.ts';
@@ -51,18 +51,12 @@ export async function billingModule(app: FastifyInstance, d: BillingModuleDeps) 
   const deadLetters = createDeadLetterService({ database: d.database, clock: d.clock, writer, book, audit: d.audit });
   let pending = () => 0;
   const metrics = d.metrics ? createBillingMetrics({ registry: d.metrics, pending: () => pending(), openDeadLetters: deadLetters.openCount }) : undefined;
-  const journaled = d.config.durability === 'journal';
-  const leftover = journaled ? readJournal(d.config.journalDir) : undefined;
-  const journal = journaled ? openJournal({ dir: d.config.journalDir, sync: d.config.sync }) : undefined;
+  // Read whatever the durability now: charges journaled before a switch to `database` still owe the database.
+  const leftover = readJournal(d.config.journalDir);
+  const journal = d.config.durability === 'journal' ? openJournal({ dir: d.config.journalDir, sync: d.config.sync }) : undefined;
   const billing = createBilling({ database: d.database, writer, book, clock: d.clock, log: app.log, metrics, retry: d.retry, journal, writeBehindMs: d.config.writeBehindMs });
   pending = billing.pending;
-  if (leftover && leftover.files.length > 0) {
-    const charges = chargesToReplay(leftover.records);
-    app.log.info({ charges: charges.length, segments: leftover.files.length, tornSegments: leftover.torn }, 'applying the charge journal the last run left');
-    billing.replay(charges);
-    await billing.drain();
-    for (const file of leftover.files) fs.rmSync(file, { force: true });
-  }
+  await applyLeftoverJournal(billing, leftover, app.log);
 
   const others = d.redis
     ? await createBroadcast<{ userIds: number[] }>({

@@ -100,7 +100,9 @@ export function openJournal(opts: JournalOptions) {
   function removeIfDone(seg: Segment) {
     if (!seg.closed || seg.refs > 0) return;
     live.delete(seg);
-    fs.rm(seg.file, { force: true }, () => undefined);
+    // After close() the process may exit at once: a file still there then would be applied again by the next boot.
+    if (closed) fs.rmSync(seg.file, { force: true });
+    else fs.rm(seg.file, { force: true }, () => undefined);
   }
 
   function rotateIfDue() {
@@ -151,6 +153,11 @@ export function openJournal(opts: JournalOptions) {
   /** One fdatasync at a time; records written while it runs wait for the next one. */
   function syncCurrent() {
     if (syncing || unsynced.length === 0) return;
+    if (closed) {
+      // close() synced the file it wrote them to.
+      for (const w of unsynced.splice(0)) w.resolve();
+      return;
+    }
     const seg = (syncing = current);
     const batch = unsynced;
     unsynced = [];
@@ -158,8 +165,10 @@ export function openJournal(opts: JournalOptions) {
       syncing = undefined;
       // Rotated meanwhile: closing syncs what was written to it after this sync began.
       if (seg !== current) closeSegment(seg);
+      // close() closed the file under this fdatasync, syncing it first: the records are on disk, the error is the closed fd.
+      const failed = closed && seg === current ? null : err;
       for (const w of batch) {
-        if (err) w.reject(err);
+        if (failed) w.reject(failed);
         else w.resolve();
       }
       syncCurrent();
@@ -257,6 +266,8 @@ export function decodeRecords(buf: Buffer): { records: JournalRecord[]; torn: bo
   let at = 0;
   while (at + HEADER <= buf.length) {
     const length = buf.readUInt32LE(at);
+    // No record is empty: a zero header is a tail of zeros (the file's new size reached the disk, its data did not).
+    if (length === 0) break;
     const end = at + HEADER + length;
     if (end > buf.length) break;
     const payload = buf.subarray(at + HEADER, end);

@@ -47,7 +47,8 @@ export const usageRecords = pgTable(
     index('usage_records_created_idx').on(t.createdAt),
     index('usage_records_user_created_idx').on(t.userId, t.createdAt),
     index('usage_records_key_created_idx').on(t.apiKeyId, t.createdAt),
-    index('usage_records_supplier_created_idx').on(t.supplierUserId, t.createdAt),
+    // Only rows a supplier's package served: platform-channel traffic (most of it) costs this index nothing.
+    index('usage_records_supplier_created_idx').on(t.supplierUserId, t.createdAt).where(sql`${t.supplierUserId} IS NOT NULL`),
     // One record per request: a retried flush or a replayed request id can never be recorded — or charged — twice.
     uniqueIndex('usage_records_request_uq').on(t.requestId),
   ],

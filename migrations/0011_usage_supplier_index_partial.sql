@@ -1,0 +1,2 @@
+DROP INDEX "usage_records_supplier_created_idx";--> statement-breakpoint
+CREATE INDEX "usage_records_supplier_created_idx" ON "usage_records" USING btree ("supplier_user_id","created_at") WHERE "usage_records"."supplier_user_id" IS NOT NULL;
