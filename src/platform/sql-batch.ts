@@ -13,7 +13,12 @@ export const jsonParam = (value: unknown) => JSON.stringify(value, (_key, v) => 
  */
 export function insertFromJson<T extends PgTable>(table: T, rows: T['$inferInsert'][]): SQL {
   const columns = Object.entries(getTableColumns(table)).filter(([, c]) => !c.getSQLType().includes('serial'));
-  const records = rows.map((row) => Object.fromEntries(columns.map(([key, c]) => [c.name, (row as Record<string, unknown>)[key] ?? null])));
+  // A plain loop: this runs for every usage record the gateway writes.
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (const [key, c] of columns) record[c.name] = (row as Record<string, unknown>)[key] ?? null;
+    return record;
+  });
   const shape = sql.join(columns.map(([, c]) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`), sql`, `);
   const values = sql.join(
     columns.map(([, c]) => {

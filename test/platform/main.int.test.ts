@@ -1,82 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stop, useServerProcesses, waitHealthy, type Tollgate } from '../helpers/server-process.ts';
 
 // `npm start` end to end: a real process on embedded PGlite, as a newcomer runs it.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// PGlite boots in ~5 s on a 2-core machine; leave room for a busy one.
-const BOOT_TIMEOUT_MS = 60_000;
-
-interface Tollgate {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const started: ChildProcess[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDataDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-main-'));
-  dirs.push(dir);
-  return path.join(dir, 'data');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startTollgate(env: Record<string, string>): Promise<Tollgate> {
-  const port = Number(env.PORT) || (await freePort());
-  const inherited: NodeJS.ProcessEnv = { ...process.env };
-  // The test runner's services must not leak in: this is the zero-dependency `npm start`.
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'JWT_SECRET', 'ADMIN_EMAIL', 'ADMIN_PASSWORD']) delete inherited[name];
-  const childEnv = { ...inherited, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'development', ...env };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += String(chunk)));
-  child.stderr?.on('data', (chunk) => (output += String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, port, output: () => output, exited };
-}
-
-/** Polls /healthz until it answers 200; returns the milliseconds since `since`. */
-async function waitHealthy(t: Tollgate, since: number): Promise<number> {
-  const deadline = since + BOOT_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (t.child.exitCode !== null) throw new Error(`Tollgate exited with ${t.child.exitCode}:\n${t.output()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${t.port}/healthz`);
-      if (res.status === 200) return Date.now() - since;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Tollgate did not become healthy within ${BOOT_TIMEOUT_MS} ms:\n${t.output()}`);
-}
-
-async function stop(t: Tollgate, signal: NodeJS.Signals = 'SIGTERM') {
-  t.child.kill(signal);
-  return t.exited;
-}
+const { startTollgate, tempDataDir } = useServerProcesses();
 
 const init = (t: Tollgate) => fetch(`http://127.0.0.1:${t.port}/1/users/init`, { method: 'POST' });
 
