@@ -5,7 +5,7 @@ import { consumeOrThrow, createLimiter } from '../../platform/rate-limit.ts';
 import type { AuthenticatedKey } from '../identity/api-keys.service.ts';
 import type { Billing, Charge } from '../metering/billing.ts';
 import type { Payer } from '../metering/payers.ts';
-import type { UsageStatus } from '../metering/usage.tables.ts';
+import type { UsagePlatform, UsageStatus } from '../metering/usage.tables.ts';
 import { messagesToChat } from '../providers/anthropic/inbound.ts';
 import type { Operation, TokenUsage } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
@@ -46,6 +46,22 @@ export interface Outcome {
   errorMessage?: string;
 }
 
+/** One exchange to run: who pays, what for, and on which platform it is metered. */
+export interface GatewayCall {
+  /** The charge's id: its transfer's idempotency key and the usage record's request id. */
+  requestId: string;
+  payer: Payer;
+  model: string;
+  op: Operation;
+  /** The client's body (OpenAI format; Anthropic for `messages`); `stream: true` streams. */
+  body: Record<string, unknown>;
+  platform: UsagePlatform;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  allowedModels?: string[] | null;
+  bodyBytes?: number;
+}
+
 export interface Exchange {
   requestId: string;
   model: string;
@@ -83,12 +99,12 @@ export function createGateway(deps: GatewayDeps) {
    * neither raise the hold nor the charge; and a package never serves its own supplier, who would otherwise pay
    * itself (earning back all but the fee, and inflating its sales).
    */
-  async function candidatesFor(model: string, op: Operation, key: AuthenticatedKey): Promise<{ candidates: Candidate[]; known: CatalogModel }> {
-    if (key.key.allowedModels?.length && !key.key.allowedModels.includes(model)) throw modelNotAllowed(model);
+  async function candidatesFor(model: string, op: Operation, buyerUserId: number, allowedModels?: string[] | null): Promise<{ candidates: Candidate[]; known: CatalogModel }> {
+    if (allowedModels?.length && !allowedModels.includes(model)) throw modelNotAllowed(model);
     const [all, known] = await Promise.all([deps.router.candidates(model, op), deps.catalog.get(model)]);
     if (!known) throw modelNotFound(model);
     if (all.length === 0 && !known.operations.includes(op === 'messages' ? 'chat' : op)) throw operationNotSupported(model, OP_NAMES[op]);
-    const candidates = all.filter((c) => c.supplierUserId !== key.principal.userId && withinPrice(c.price, known.price));
+    const candidates = all.filter((c) => c.supplierUserId !== buyerUserId && withinPrice(c.price, known.price));
     return { candidates, known };
   }
 
@@ -103,89 +119,104 @@ export function createGateway(deps: GatewayDeps) {
     };
   }
 
+  /**
+   * One exchange for anyone — a key's HTTP request or a studio tool: the hold, the relay with failover, then `respond`
+   * reads the upstream's answer and settles (durably) before anything completes. The hold is released whatever
+   * `respond` does (a no-op once settled). Throws RelayFailed when no upstream served it.
+   */
+  async function run<T>(call: GatewayCall, respond: (x: Exchange) => Promise<T>): Promise<T> {
+    const { model, op, body, payer, signal, requestId: chargeId } = call;
+    const startedAt = deps.now();
+    const stream = body.stream === true;
+    const { candidates, known } = await candidatesFor(model, op, payer.userId, call.allowedModels);
+    // The hold covers every output the request allows; a request that names no limit is sent the one assumed here.
+    const defaultLimit = defaultOutputLimit(op, deps.defaultMaxTokens, known.maxOutputTokens);
+    const injectedLimit = injectedOutputLimit(op, body, defaultLimit);
+    const worst = worstCase(op, body, promptEstimate(body, call.bodyBytes ?? JSON.stringify(body).length, candidates), defaultLimit);
+    const reservation = candidates.length > 0 ? await deps.billing.reserve(payer, holdAmount(worst, worstPrice(candidates))) : undefined;
+    const clientWantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    let chatBody: Record<string, unknown> | undefined;
+    let served: Served;
+    try {
+      served = await deps.relay.forward({
+        model,
+        op,
+        tokenBudget: tokenBudget(worst),
+        candidates,
+        stream,
+        signal,
+        startedAt,
+        bodyFor(candidate, sentAs) {
+          const base = op === 'messages' && sentAs === 'chat' ? (chatBody ??= messagesToChat(body)) : body;
+          const out: Record<string, unknown> = { ...base, model: candidate.upstreamModel };
+          if (injectedLimit !== undefined) out.max_tokens = injectedLimit;
+          // Usage in the stream is how we meter it; the extra chunk is stripped again unless the client asked.
+          if (stream && (sentAs === 'chat' || sentAs === 'completions')) out.stream_options = { ...(base.stream_options as object), include_usage: true };
+          return out;
+        },
+      });
+    } catch (err) {
+      if (reservation) deps.billing.release(reservation);
+      if (err instanceof RelayFailed && !signal.aborted) recordFailure(call, err, startedAt);
+      throw err;
+    }
+
+    const charge = (o: Outcome) => chargeOf(call, served, startedAt, o);
+    const exchange: Exchange = {
+      requestId: chargeId,
+      model,
+      op,
+      clientBody: body,
+      clientWantsUsage,
+      served,
+      startedAt,
+      settle: async (outcome) => {
+        await deps.billing.settle(reservation, payer, charge(outcome));
+        // Durable now: the package's quota counts these tokens as sold.
+        served.attempt.quota?.settle(outcome.usage.promptTokens + outcome.usage.completionTokens);
+      },
+      open: () => deps.billing.open(reservation, payer, charge(cutOpen(worst.promptTokens))),
+      reportFailure: (verdict) => served.attempt.report(verdict),
+    };
+    try {
+      return await respond(exchange);
+    } finally {
+      served.attempt.lease.release();
+      // A response that failed before its charge was settled must not keep the hold (no-op once settled).
+      if (reservation) deps.billing.release(reservation);
+    }
+  }
+
   return {
+    run,
+
     async handle(req: FastifyRequest, reply: FastifyReply, op: Operation, body: Record<string, unknown>) {
       const key = req.apiKey as AuthenticatedKey;
-      const startedAt = deps.now();
-      const chargeId = chargeIdOf(req);
-      const model = body.model as string;
-      const stream = body.stream === true;
       await limitKey(key);
-      const { candidates, known } = await candidatesFor(model, op, key);
-      const payer = payerOf(key);
-      const bodyBytes = Number(req.headers['content-length'] ?? 0) || JSON.stringify(body).length;
-      // The hold covers every output the request allows; a request that names no limit is sent the one assumed here.
-      const defaultLimit = defaultOutputLimit(op, deps.defaultMaxTokens, known.maxOutputTokens);
-      const injectedLimit = injectedOutputLimit(op, body, defaultLimit);
-      const worst = worstCase(op, body, promptEstimate(body, bodyBytes, candidates), defaultLimit);
-      const reservation = candidates.length > 0 ? await deps.billing.reserve(payer, holdAmount(worst, worstPrice(candidates))) : undefined;
-
       const abort = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableFinished) abort.abort();
       };
       reply.raw.on('close', onClose);
-      const clientWantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-      let chatBody: Record<string, unknown> | undefined;
-      let served: Served;
-      try {
-        served = await deps.relay.forward({
-          model,
-          op,
-          tokenBudget: tokenBudget(worst),
-          candidates,
-          stream,
-          signal: abort.signal,
-          startedAt,
-          bodyFor(candidate, sentAs) {
-            const base = op === 'messages' && sentAs === 'chat' ? (chatBody ??= messagesToChat(body)) : body;
-            const out: Record<string, unknown> = { ...base, model: candidate.upstreamModel };
-            if (injectedLimit !== undefined) out.max_tokens = injectedLimit;
-            // Usage in the stream is how we meter it; the extra chunk is stripped again unless the client asked.
-            if (stream && (sentAs === 'chat' || sentAs === 'completions')) out.stream_options = { ...(base.stream_options as object), include_usage: true };
-            return out;
-          },
-        });
-      } catch (err) {
-        if (reservation) deps.billing.release(reservation);
-        // The client went away before any upstream answered: nothing was served, nothing to send or charge.
-        if (abort.signal.aborted) return reply.hijack();
-        if (err instanceof RelayFailed) {
-          recordFailure(chargeId, payer, model, op, err, startedAt);
-          throw err.error;
-        }
-        throw err;
-      }
-
-      const exchange: Exchange = {
-        requestId: chargeId,
-        model,
-        op,
-        clientBody: body,
-        clientWantsUsage,
-        served,
-        startedAt,
-        settle: async (outcome) => {
-          await deps.billing.settle(reservation, payer, chargeOf(payer, chargeId, model, op, served, startedAt, outcome));
-          // Durable now: the package's quota counts these tokens as sold.
-          served.attempt.quota?.settle(outcome.usage.promptTokens + outcome.usage.completionTokens);
-        },
-        open: () => deps.billing.open(reservation, payer, chargeOf(payer, chargeId, model, op, served, startedAt, cutOpen(worst.promptTokens))),
-        reportFailure: (verdict) => served.attempt.report(verdict),
+      const call: GatewayCall = {
+        requestId: chargeIdOf(req), payer: payerOf(key), model: body.model as string, op, body, platform: 'api', signal: abort.signal,
+        allowedModels: key.key.allowedModels, bodyBytes: Number(req.headers['content-length'] ?? 0) || undefined,
       };
       try {
-        if (stream) await respondStream(reply, exchange, abort.signal);
-        else await respondJson(reply, exchange);
+        await run(call, (x) => (body.stream === true ? respondStream(reply, x, abort.signal) : respondJson(reply, x)));
+      } catch (err) {
+        // The client went away before any upstream answered: nothing was served, nothing to send or charge.
+        if (abort.signal.aborted) return reply.hijack();
+        if (err instanceof RelayFailed) throw err.error;
+        throw err;
       } finally {
-        served.attempt.lease.release();
         reply.raw.off('close', onClose);
-        // A response that failed before its charge was settled must not keep the hold (no-op once settled).
-        if (reservation) deps.billing.release(reservation);
       }
     },
   };
 
-  function chargeOf(payer: Payer, requestId: string, model: string, op: Operation, served: Served, startedAt: number, o: Outcome): Charge {
+  function chargeOf(call: GatewayCall, served: Served, startedAt: number, o: Outcome): Charge {
+    const { payer, requestId, model, op } = call;
     const c = served.attempt.candidate;
     const cost = costOf(c.price, o.usage, o.images);
     const tokens = o.usage.promptTokens + o.usage.completionTokens;
@@ -200,14 +231,15 @@ export function createGateway(deps: GatewayDeps) {
         upstreamKind: c.kind, upstreamId: c.id, supplierUserId: c.supplierUserId ?? null, supplierEarningMicros: earning,
         tokensIn: o.usage.promptTokens, tokensOut: o.usage.completionTokens, costMicros: cost,
         latencyMs: deps.now() - startedAt, firstByteMs: served.firstByteMs,
-        status: o.status, platform: 'api', usageEstimated: o.estimated, attempts: served.attempts,
+        status: o.status, platform: call.platform, usageEstimated: o.estimated, attempts: served.attempts,
         httpStatus: o.httpStatus, errorMessage: o.errorMessage ?? null, createdAt: new Date(startedAt),
       },
     };
   }
 
   /** A request no upstream served costs nothing, but it is recorded (the usage log shows failures too). */
-  function recordFailure(requestId: string, payer: Payer, model: string, op: Operation, err: RelayFailed, startedAt: number) {
+  function recordFailure(call: GatewayCall, err: RelayFailed, startedAt: number) {
+    const { payer, requestId, model, op } = call;
     void deps.billing.settle(undefined, payer, {
       requestId,
       cost: 0n,
@@ -215,7 +247,7 @@ export function createGateway(deps: GatewayDeps) {
       usage: {
         requestId, userId: payer.userId, apiKeyId: payer.apiKeyId, model, operation: op,
         upstreamKind: err.lastCandidate?.kind ?? null, upstreamId: err.lastCandidate?.id ?? null, supplierUserId: err.lastCandidate?.supplierUserId ?? null,
-        latencyMs: deps.now() - startedAt, status: 'error', platform: 'api', attempts: err.attempts,
+        latencyMs: deps.now() - startedAt, status: 'error', platform: call.platform, attempts: err.attempts,
         httpStatus: err.error.status, errorMessage: err.error.message, createdAt: new Date(startedAt),
       },
     });
