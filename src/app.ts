@@ -31,6 +31,7 @@ import { gatewayModule } from './modules/gateway/gateway.module.ts';
 import { usageRoutes } from './modules/metering/usage.routes.ts';
 import { createModelRegistry } from './modules/studio/models.service.ts';
 import { registryRoutes } from './modules/studio/models.routes.ts';
+import { studioModule } from './modules/studio/studio.module.ts';
 import { legacyRoutes } from './modules/admin/legacy.routes.ts';
 import { operatorRoutes } from './modules/admin/operator.routes.ts';
 import { operatorConsoleRoutes } from './modules/admin/operator-console.routes.ts';
@@ -41,7 +42,7 @@ import { commerceModule } from './modules/commerce/commerce.module.ts';
 import { supplyModule } from './modules/supply/supply.module.ts';
 import { createLedger } from './modules/ledger/ledger.service.ts';
 import { ledgerJobs } from './modules/ledger/ledger.jobs.ts';
-import type { JobDefinition } from './platform/jobs.ts';
+import { createJobQueue, type JobDefinition, type JobQueue } from './platform/jobs.ts';
 import { createIdempotency } from './platform/idempotency.ts';
 import { conflict } from './platform/errors.ts';
 
@@ -49,6 +50,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Background jobs the modules declare; main.ts runs them (tests call the services directly). */
     tollgateJobs: JobDefinition<object>[];
+    tollgateJobQueue: JobQueue;
     /** One-time operator setup links; main.ts issues the first-boot one once the server listens. */
     tollgateOperatorSetup: OperatorSetupService;
   }
@@ -88,7 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerApiDocs(app);
 
   const metrics = registerMetrics(app);
-  registerStudioRateLimits(app, { redis: deps.redis, namespace: deps.namespace ?? 'tollgate', limits: config.rateLimits });
+  // Registered before the module that knows who is a member: bound once commerce exists (no request is served before).
+  let isMember = async (_userId: number) => false;
+  registerStudioRateLimits(app, { redis: deps.redis, namespace: deps.namespace ?? 'tollgate', limits: config.rateLimits, isMember: (userId) => isMember(userId) });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
@@ -122,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ledger = createLedger({ database, clock });
   const idempotency = createIdempotency({ database, clock });
   const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency, users });
+  isMember = commerce.membership.isMember;
 
   const supply = await supplyModule(app, {
     config, database, clock, ledger, audit, auth, idempotency, secrets, usage, catalog, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
@@ -146,11 +151,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registryRoutes, { registry, auth });
   await app.register(modelPriceRoutes, { catalog, auth, onChange: onUpstreamChange });
   await app.register(usageRoutes, { usage, auth });
+  const jobQueue = createJobQueue();
+  const studio = await studioModule(app, {
+    config: { ...config, masterKey: config.masterKey }, database, clock, ledger, membership: commerce.membership, registry, gateway: gateway.gateway, users, auth, jobs: jobQueue,
+  });
+  app.decorate('tollgateJobQueue', jobQueue);
   app.decorate('tollgateOperatorSetup', operatorSetup);
   app.decorate('tollgateJobs', [
     ...commerce.jobs,
     ...ledgerJobs({ ledger, log: app.log }),
     ...supply.jobs,
+    ...studio.jobs,
     { name: 'idempotency.purge', cron: '41 * * * *', handler: async () => ({ purged: await idempotency.purge() }) },
   ]);
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { fileConfig, fileConfigProblems, fileEnvShape, type FileConfig } from './platform/files.config.ts';
 
 // The only reader of process.env. Everything else receives a typed Config.
 
@@ -75,6 +76,12 @@ const EnvSchema = z.object({
   BILLING_SYNC: z.enum(['os', 'disk']).default('os'),
   /** Longest a journaled charge waits for its database write. */
   BILLING_WRITE_BEHIND_MS: positiveInt.pipe(z.number().max(10_000)).default(100),
+  ...fileEnvShape({ flag: bool, count: positiveInt }),
+  /** Studio: the longest a writing, image or PPT generation may hold its credits before the sweeper releases them. */
+  STUDIO_HOLD_TTL_SECONDS: positiveInt.default(900),
+  STUDIO_HEARTBEAT_MS: positiveInt.pipe(z.number().max(15_000)).default(15_000),
+  STUDIO_VIDEO_POLL_SECONDS: positiveInt.pipe(z.number().max(300)).default(15),
+  STUDIO_VIDEO_TIMEOUT_SECONDS: positiveInt.default(3600),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -126,6 +133,17 @@ export interface Config {
   payments: PaymentConfig;
   gateway: GatewayConfig;
   billing: BillingConfig;
+  files: FileConfig;
+  studio: StudioConfig;
+}
+
+export interface StudioConfig {
+  holdTtlSeconds: number;
+  /** A streamed generation sends a comment at least this often, so proxies keep the connection open. */
+  heartbeatMs: number;
+  videoPollSeconds: number;
+  /** A video task unfinished after this is given up and its credits released. */
+  videoTimeoutSeconds: number;
 }
 
 export interface BillingConfig {
@@ -207,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === undefined) problems.push('  TRUST_PROXY: must be true, false, a hop count or a list of addresses');
+  problems.push(...fileConfigProblems(e));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return {
     nodeEnv: e.NODE_ENV,
@@ -237,6 +256,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trustProxy as boolean | number | string,
     jobsEnabled: e.JOBS_ENABLED,
     payments: paymentConfig(e, paymentProviders),
+    files: fileConfig(e),
+    studio: { holdTtlSeconds: e.STUDIO_HOLD_TTL_SECONDS, heartbeatMs: e.STUDIO_HEARTBEAT_MS, videoPollSeconds: e.STUDIO_VIDEO_POLL_SECONDS, videoTimeoutSeconds: e.STUDIO_VIDEO_TIMEOUT_SECONDS },
     billing: { durability: e.BILLING_DURABILITY, sync: e.BILLING_SYNC, journalDir: path.join(e.DATA_DIR, 'journal'), writeBehindMs: e.BILLING_WRITE_BEHIND_MS },
     gateway: {
       maxTries: e.GATEWAY_MAX_TRIES,

@@ -39,7 +39,10 @@ async function main(): Promise<void> {
     const running = { app, jobs: undefined as JobRunner | undefined };
     handleSignals(running, database, redis);
     await app.listen({ port: config.port, host: config.host });
-    if (config.jobsEnabled) running.jobs = jobs = await startJobs({ database, log: app.log }, app.tollgateJobs);
+    if (config.jobsEnabled) {
+      running.jobs = jobs = await startJobs({ database, log: app.log }, app.tollgateJobs);
+      app.tollgateJobQueue.attach(jobs);
+    }
   } catch (err) {
     // Still checkpoint PGlite and drop the data-dir lock, so the next start finds a clean directory.
     await jobs?.stop().catch(() => undefined);

@@ -38,6 +38,15 @@ function requestHash(req: FastifyRequest): string {
   return crypto.createHash('sha256').update(`${req.method} ${req.url}\n${body}`).digest('hex');
 }
 
+/** The request's Idempotency-Key (undefined when absent); 400 when it is not 8–255 printable characters. */
+export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const header = req.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key || !KEY_PATTERN.test(key)) throw badRequest('Idempotency-Key must be 8–255 printable characters', { field: 'headers.idempotency-key' });
+  return key;
+}
+
 export function createIdempotency(deps: { database: Database; clock: Clock }) {
   const { database, clock } = deps;
   const table = idempotencyRecords;
@@ -62,10 +71,7 @@ export function createIdempotency(deps: { database: Database; clock: Clock }) {
         return body;
       };
       if (header === undefined) return succeed(await work(NO_RECORD));
-      const key = Array.isArray(header) ? header[0] : header;
-      if (!key || !KEY_PATTERN.test(key)) {
-        throw badRequest('Idempotency-Key must be 8–255 printable characters', { field: 'headers.idempotency-key' });
-      }
+      const key = idempotencyKeyOf(req) as string;
       const hash = requestHash(req);
       const now = clock.now();
       await database.db.delete(table).where(and(eq(table.scope, o.scope), eq(table.key, key), lt(table.expiresAt, now)));

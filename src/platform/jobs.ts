@@ -9,13 +9,40 @@ export interface JobDefinition<T extends object = Record<string, never>> {
   name: string;
   /** Cron in UTC+8; omit for jobs that are only sent. */
   cron?: string;
+  /** Sent once each time the runner starts (e.g. resuming work a crash interrupted). */
+  onStart?: boolean;
   handler(data: T): Promise<unknown>;
 }
 
+export interface SendOptions {
+  /** Run no earlier than this many seconds from now. */
+  startAfterSeconds?: number;
+  /** At most one queued job per key (a second send while one waits is dropped). */
+  singletonKey?: string;
+}
+
 export interface JobRunner {
-  send(name: string, data: object): Promise<string | null>;
+  send(name: string, data: object, options?: SendOptions): Promise<string | null>;
   stop(): Promise<void>;
 }
+
+/**
+ * Where modules send jobs. Apps are built before the runner starts (and tests build them without one): until a
+ * runner is attached, sends are dropped — work that must survive that is found again by an `onStart` job.
+ */
+export function createJobQueue() {
+  let runner: JobRunner | undefined;
+  return {
+    attach(r: JobRunner) {
+      runner = r;
+    },
+    async send(name: string, data: object, options?: SendOptions): Promise<void> {
+      await runner?.send(name, data, options);
+    },
+  };
+}
+
+export type JobQueue = ReturnType<typeof createJobQueue>;
 
 export async function startJobs(
   o: { database: Database; log: Pick<Logger, 'info' | 'error'> },
@@ -37,8 +64,13 @@ export async function startJobs(
     });
     if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'Asia/Shanghai' });
   }
+  for (const job of jobs) if (job.onStart) await boss.send(job.name, {});
   return {
-    send: (name, data) => boss.send(name, data),
+    send: (name, data, options = {}) =>
+      boss.send(name, data, {
+        ...(options.startAfterSeconds ? { startAfter: Math.ceil(options.startAfterSeconds) } : {}),
+        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      }),
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };
 }

@@ -37,15 +37,16 @@ export async function consumeOrThrow(limiter: RateLimiterAbstract, key: string, 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** `false` on routes the studio table must not limit: payment providers' notices come from a few shared IPs. */
-    studioRateLimit?: false;
+    studioRateLimit?: false | 'ai';
   }
 }
 
-export type StudioLimitClass = 'auth' | 'query' | 'other';
+export type StudioLimitClass = 'auth' | 'query' | 'other' | 'ai';
 
-// The studio spec's table: auth endpoints per IP; queries and everything else per user (per IP when anonymous).
-// The AI-generation class (members unlimited) is added with the studio tools.
+// The studio spec's table: auth endpoints per IP; queries and everything else per user (per IP when anonymous);
+// AI generation (routes marked `studioRateLimit: 'ai'`) per user per hour, members unlimited.
 export function studioLimitClass(req: FastifyRequest): StudioLimitClass {
+  if (req.routeOptions.config?.studioRateLimit === 'ai') return 'ai';
   const path = req.url.split('?')[0] ?? '';
   if (path.startsWith('/api/v1/auth/') && req.method !== 'GET') return 'auth';
   return req.method === 'GET' || req.method === 'HEAD' ? 'query' : 'other';
@@ -53,19 +54,28 @@ export function studioLimitClass(req: FastifyRequest): StudioLimitClass {
 
 export function registerStudioRateLimits(
   app: FastifyInstance,
-  o: { redis?: Redis; namespace: string; limits: { authPerMin: number; queryPerMin: number; otherPerMin: number } },
+  o: {
+    redis?: Redis;
+    namespace: string;
+    limits: { authPerMin: number; queryPerMin: number; otherPerMin: number; aiNonMemberPerHour: number };
+    /** Members generate without the hourly limit. */
+    isMember: (userId: number) => Promise<boolean>;
+  },
 ): void {
   const limiters: Record<StudioLimitClass, RateLimiterAbstract> = {
     auth: createLimiter({ ...o, name: 'auth', points: o.limits.authPerMin, durationSeconds: 60 }),
     query: createLimiter({ ...o, name: 'query', points: o.limits.queryPerMin, durationSeconds: 60 }),
     other: createLimiter({ ...o, name: 'other', points: o.limits.otherPerMin, durationSeconds: 60 }),
+    ai: createLimiter({ ...o, name: 'ai', points: o.limits.aiNonMemberPerHour, durationSeconds: 3600 }),
   };
+  const WHAT: Record<StudioLimitClass, string> = { auth: 'authentication', query: 'query', other: 'other', ai: 'AI generation' };
   // preValidation runs after route-level onRequest auth (so the user is known) and before body validation
   // (so malformed requests count too).
   app.addHook('preValidation', async (req) => {
     if (!req.url.startsWith('/api/v1/') || req.routeOptions.config?.studioRateLimit === false) return;
     const cls = studioLimitClass(req);
     const key = cls !== 'auth' && req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
-    await consumeOrThrow(limiters[cls], key, cls === 'auth' ? 'authentication' : cls);
+    if (cls === 'ai' && req.principal && (await o.isMember(req.principal.userId))) return;
+    await consumeOrThrow(limiters[cls], key, WHAT[cls]);
   });
 }

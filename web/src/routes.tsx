@@ -3,7 +3,7 @@ import type { Role } from './auth/session.tsx';
 
 // Every page of the console: where it lives, who sees it, its menu label. Pages load lazily (one chunk each).
 
-export type Group = 'buyer' | 'supplier' | 'operator';
+export type Group = 'buyer' | 'creator' | 'supplier' | 'operator';
 
 export interface PageRoute {
   path: string;
@@ -23,6 +23,11 @@ export const ROUTES: PageRoute[] = [
   { path: '/usage', label: 'nav.usage', group: 'buyer', icon: 'usage', component: page(() => import('./pages/buyer/Usage.tsx')) },
   { path: '/billing', label: 'nav.billing', group: 'buyer', icon: 'wallet', component: page(() => import('./pages/buyer/Billing.tsx')) },
   { path: '/quickstart', label: 'nav.quickstart', group: 'buyer', icon: 'code', component: page(() => import('./pages/buyer/QuickStart.tsx')) },
+  { path: '/studio/tools', label: 'nav.studioTools', group: 'creator', icon: 'write', component: page(() => import('./pages/creator/Tools.tsx')) },
+  { path: '/studio/image', label: 'nav.studioImage', group: 'creator', icon: 'image', component: page(() => import('./pages/creator/Image.tsx')) },
+  { path: '/studio/video', label: 'nav.studioVideo', group: 'creator', icon: 'video', component: page(() => import('./pages/creator/Video.tsx')) },
+  { path: '/studio/ppt', label: 'nav.studioPpt', group: 'creator', icon: 'slides', component: page(() => import('./pages/creator/Ppt.tsx')) },
+  { path: '/studio/creations', label: 'nav.creations', group: 'creator', icon: 'creations', component: page(() => import('./pages/creator/Creations.tsx')) },
   { path: '/supply/accounts', label: 'nav.accounts', group: 'supplier', icon: 'cloud', component: page(() => import('./pages/supplier/Accounts.tsx')) },
   { path: '/supply/packages', label: 'nav.packages', group: 'supplier', icon: 'package', component: page(() => import('./pages/supplier/Packages.tsx')) },
   { path: '/supply/earnings', label: 'nav.earnings', group: 'supplier', icon: 'money', component: page(() => import('./pages/supplier/Earnings.tsx')) },

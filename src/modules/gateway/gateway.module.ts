@@ -74,5 +74,5 @@ export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) 
     await client.close();
     await sync?.close();
   });
-  return { router, health, billing };
+  return { router, health, billing, gateway };
 }

@@ -14,7 +14,7 @@ import { withinPrice } from '../routing/price-ceiling.ts';
 import type { Router, Verdict } from '../routing/router.ts';
 import { randomUUID } from 'node:crypto';
 import { defaultOutputLimit, holdAmount, injectedOutputLimit, promptEstimate, tokenBudget, worstCase, worstPrice } from './billing-plan.ts';
-import { modelNotAllowed, modelNotFound, operationNotSupported } from './gateway.errors.ts';
+import { modelNotAllowed, modelNotFound, noUpstreamAvailable, noUpstreamConfigured, operationNotSupported } from './gateway.errors.ts';
 import { RelayFailed, type createRelay, type Served } from './relay.ts';
 import { respondJson } from './respond-json.ts';
 import { respondStream } from './respond-stream.ts';
@@ -190,6 +190,24 @@ export function createGateway(deps: GatewayDeps) {
   return {
     run,
 
+    /**
+     * An upstream for a provider's async task (DashScope video), picked by the router like any request's — or, for a
+     * task already submitted, the one it was submitted to (`ref`, from `upstreamRef`). The caller talks to it with
+     * the candidate's base URL and credential.
+     */
+    async taskUpstream(model: string, ref?: string): Promise<Candidate> {
+      const candidates = (await deps.router.candidates(model, 'images')).filter((c) => ref === undefined || upstreamRef(c) === ref);
+      const [first] = deps.router.plan(candidates);
+      if (!first) throw new RelayFailed(ref === undefined ? noUpstreamAvailable(model) : noUpstreamConfigured(model), 0);
+      return first;
+    },
+
+    /** Meters what a task produced — `units` priced per image (a video's seconds) — on the call's platform. */
+    async settleTask(call: Pick<GatewayCall, 'payer' | 'requestId' | 'model' | 'platform'>, candidate: Candidate, units: number, startedAt: number, status: 'success' | 'error'): Promise<void> {
+      const o: Outcome = { status, usage: { promptTokens: 0, completionTokens: 0 }, estimated: false, images: status === 'success' ? units : 0, httpStatus: status === 'success' ? 200 : 502 };
+      await deps.billing.settle(undefined, call.payer, chargeOf({ ...call, op: 'images' }, { firstByteMs: 0, attempts: 1, attempt: { candidate } }, startedAt, o));
+    },
+
     async handle(req: FastifyRequest, reply: FastifyReply, op: Operation, body: Record<string, unknown>) {
       const key = req.apiKey as AuthenticatedKey;
       await limitKey(key);
@@ -215,7 +233,7 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
-  function chargeOf(call: GatewayCall, served: Served, startedAt: number, o: Outcome): Charge {
+  function chargeOf(call: Pick<GatewayCall, 'payer' | 'requestId' | 'model' | 'op' | 'platform'>, served: Pick<Served, 'firstByteMs' | 'attempts'> & { attempt: { candidate: Candidate } }, startedAt: number, o: Outcome): Charge {
     const { payer, requestId, model, op } = call;
     const c = served.attempt.candidate;
     const cost = costOf(c.price, o.usage, o.images);
@@ -255,6 +273,9 @@ export function createGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** Names a candidate across restarts: what a submitted task keeps to find its upstream again. */
+export const upstreamRef = (c: Pick<Candidate, 'kind' | 'id'>) => `${c.kind}:${c.id}`;
 
 /** What a stream cut at its first byte (by a crash, or inside this service) is charged: the prompt, as estimated. */
 const cutOpen = (promptTokens: number): Outcome => ({

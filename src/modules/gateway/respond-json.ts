@@ -4,9 +4,13 @@ import { responseText, settledUsage } from './billing-plan.ts';
 import { badUpstreamBody, upstreamReportedError } from './gateway.errors.ts';
 import type { Exchange } from './gateway.service.ts';
 import { isErrorBody, scrubFailure } from './upstream-failures.ts';
+import type { TokenUsage } from '../providers/types.ts';
 
-/** A non-streamed answer: read, translate, charge (durably), then send. */
-export async function respondJson(reply: FastifyReply, x: Exchange): Promise<void> {
+/**
+ * A non-streamed answer read and parsed by the serving adapter. An unreadable body or an error report in a 2xx is
+ * charged as an error (nothing) and thrown as the client's error, with only scrubbed words and an allowed code.
+ */
+export async function readJsonAnswer(x: Exchange): Promise<{ body: unknown; usage?: TokenUsage }> {
   const { candidate } = x.served.attempt;
   const text = await x.served.response.body.text();
   let upstreamBody: unknown;
@@ -17,14 +21,18 @@ export async function respondJson(reply: FastifyReply, x: Exchange): Promise<voi
     throw badUpstreamBody();
   }
   if (isErrorBody(upstreamBody)) {
-    // Read like any error answer, and nothing of it relayed but the scrubbed message and an allowed code.
     const failure = scrubFailure(candidate.adapter.parseError(502, text), candidate.credential());
     x.reportFailure('model');
     await x.settle({ status: 'error', usage: { promptTokens: 0, completionTokens: 0 }, estimated: false, images: 0, httpStatus: 502, errorMessage: failure.message });
     throw upstreamReportedError(failure);
   }
   const ctx = { clientModel: x.model, responseId: `chatcmpl-${x.requestId}`, created: Math.floor(x.startedAt / 1000), clientWantsUsage: x.clientWantsUsage };
-  const parsed = candidate.adapter.parseResponse(x.served.op, upstreamBody, ctx);
+  return candidate.adapter.parseResponse(x.served.op, upstreamBody, ctx);
+}
+
+/** A non-streamed answer: read, translate, charge (durably), then send. */
+export async function respondJson(reply: FastifyReply, x: Exchange): Promise<void> {
+  const parsed = await readJsonAnswer(x);
   const translated = x.op === 'messages' && x.served.op === 'chat';
   const body = translated ? chatToMessage(parsed.body, x.model, `msg_${x.requestId}`) : parsed.body;
   const { usage, estimated } = await settledUsage(parsed.usage, x.clientBody, () => responseText(body));

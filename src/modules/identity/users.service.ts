@@ -10,6 +10,7 @@ import * as usersRepo from './users.repo.ts';
 import * as sessionsRepo from './sessions.repo.ts';
 
 /** Names a self-registering user may not take: they would impersonate the operators. */
+const SYSTEM_USERNAME = 'system';
 const RESERVED_USERNAMES = new Set(['root', 'admin', 'administrator', 'system', 'tollgate', 'operator', 'support']);
 const REFERRAL_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const INIT_LOCK = 7_345_101;
@@ -76,6 +77,28 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
   }
 
   return {
+    /**
+     * The platform's own buyer of capacity: the studio's model calls are charged to it (its receivable is what the
+     * platform owes upstreams for them). It cannot sign in (no password), is postpaid without a limit, and its name is
+     * reserved, so no one can register it. Created on first use; two nodes booting at once find the same row.
+     */
+    async systemUser(): Promise<UserRow> {
+      const found = async () => {
+        const row = await usersRepo.findLiveByLogin(database.db, SYSTEM_USERNAME);
+        if (row && row.passwordHash !== null) throw new Error(`User "${SYSTEM_USERNAME}" exists with a password: rename it so the platform can use that name`);
+        return row;
+      };
+      const existing = await found();
+      if (existing) return existing;
+      try {
+        return await insertWithReferralCode(database.db, { username: SYSTEM_USERNAME, email: null, role: 'user', billingMode: 'postpaid' });
+      } catch (err) {
+        const row = await found();
+        if (row) return row;
+        throw err;
+      }
+    },
+
     /** Self-registration: a prepaid `user`. */
     async register(input: { username: string; email: string; password: string }): Promise<UserRow> {
       if (RESERVED_USERNAMES.has(input.username.toLowerCase())) {

@@ -17,3 +17,8 @@ export function usdModel(id: string, inputPer1M: number, outputPer1M: number, op
 
 /** `model` with the most output tokens its upstream allows per answer. */
 export const capped = (model: ModelInfo, maxOutputTokens: number): ModelInfo => ({ ...model, maxOutputTokens });
+
+/** A model priced per generated unit in ¥ (an image; a second of video), with no token price. */
+export function perImageModel(id: string, yuanPerUnit: number): ModelInfo {
+  return { id, price: { input: 0n, output: 0n, perImage: BigInt(Math.round(yuanPerUnit * 1e6)) }, operations: ['images'] };
+}

@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useMemo, useState, type ReactNo
 import { buyer } from './messages/buyer.ts';
 import { checkout } from './messages/checkout.ts';
 import { common } from './messages/common.ts';
+import { creator } from './messages/creator.ts';
 import { operator } from './messages/operator.ts';
 import { supplier } from './messages/supplier.ts';
 
@@ -12,8 +13,8 @@ export type Locale = 'zh-CN' | 'en';
 export type Messages = Record<Locale, Record<string, string>>;
 
 const ALL: Messages = {
-  'zh-CN': { ...common['zh-CN'], ...buyer['zh-CN'], ...checkout['zh-CN'], ...supplier['zh-CN'], ...operator['zh-CN'] },
-  en: { ...common.en, ...buyer.en, ...checkout.en, ...supplier.en, ...operator.en },
+  'zh-CN': { ...common['zh-CN'], ...buyer['zh-CN'], ...checkout['zh-CN'], ...creator['zh-CN'], ...supplier['zh-CN'], ...operator['zh-CN'] },
+  en: { ...common.en, ...buyer.en, ...checkout.en, ...creator.en, ...supplier.en, ...operator.en },
 };
 
 const KEY = 'tollgate.locale';

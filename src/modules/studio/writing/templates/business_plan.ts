@@ -1,0 +1,43 @@
+import { common, defineTool, label, text, textarea } from '../define-tool.ts';
+
+export const businessPlan = defineTool({
+  type: 'business_plan',
+  version: 1,
+  name: '商业计划书',
+  nameEn: 'Business plan',
+  description: '生成面向投资人的完整商业计划书，含市场分析和财务预测',
+  descriptionEn: 'An investor-ready business plan with market analysis and financial projections',
+  creditsCost: 30,
+  defaultModel: 'qwen-plus',
+  maxOutputTokens: 6000,
+  fields: [
+    common.title({ required: true, label: label('项目名称', 'Project name') }),
+    text('industry', label('所属行业', 'Industry'), { required: true, maxLength: 100 }),
+    textarea('product', label('产品/服务与商业模式', 'Product and business model'), { required: true, maxLength: 4000 }),
+    textarea('market', label('目标市场与竞争情况', 'Market and competition'), { maxLength: 3000 }),
+    textarea('team', label('核心团队', 'Team'), { maxLength: 2000 }),
+    text('funding', label('融资需求', 'Funding sought'), { maxLength: 200, placeholder: label('如：天使轮 500 万元，出让 10% 股权', 'e.g. ¥5M seed for 10%') }),
+    common.keywords(),
+    common.requirements(),
+  ],
+  prompt: (_input, material) => ({
+    system: [
+      '你是一位服务过上百个创业项目的投融资顾问，熟悉投资人阅读商业计划书的关注点：市场够不够大、为什么是你们、怎么赚钱、钱花在哪里。',
+      '用 Markdown 输出完整的商业计划书，章节依次为：',
+      '# 项目名称 商业计划书',
+      '## 一、执行摘要（一页纸讲清项目、痛点、方案、市场、商业模式、团队、融资）',
+      '## 二、行业与市场分析（市场规模的估算思路、目标客户画像、竞争格局与我方优势，竞品对比用表格）',
+      '## 三、产品与服务',
+      '## 四、商业模式（收入来源、定价、成本结构、单位经济模型）',
+      '## 五、营销与销售策略',
+      '## 六、运营计划与里程碑',
+      '## 七、团队介绍',
+      '## 八、财务预测（未来三年收入、成本、利润的表格，并列出关键假设）',
+      '## 九、融资需求与资金用途',
+      '## 十、风险分析与应对',
+      '素材没有提供的数据用合理的假设补足，并在数字后标注“（假设）”；不得虚构具体的客户、合作方、投资机构或获奖经历，团队信息缺失时用“〔待补充〕”。',
+      '语言专业、简洁、有说服力，不附加写作说明。',
+    ].join('\n'),
+    user: ['请为以下项目撰写商业计划书。', material].join('\n\n'),
+  }),
+});
