@@ -41,7 +41,7 @@ describe.each(DB_TIERS)('writing tools on $name', (tier) => {
     fetch(`${base}/api/v1/writing/wechat_article/generate/stream`, { method: 'POST', headers: { ...c.auth, 'content-type': 'application/json' }, body: JSON.stringify(payload), signal });
 
   beforeAll(async () => {
-    s = await startStudio(tier, { env: { STUDIO_HEARTBEAT_MS: '40' } });
+    s = await startStudio(tier, { env: { STUDIO_HEARTBEAT_MS: '40', GATEWAY_FIRST_BYTE_TIMEOUT_MS: '1500' } });
     await s.t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(s.t.app.server.address() as AddressInfo).port}`;
   });
@@ -132,6 +132,15 @@ describe.each(DB_TIERS)('writing tools on $name', (tier) => {
     s.dashscope.chat.failNext(1); // the one upstream that serves the model
     const key = crypto.randomUUID();
     const res = await generate(c, ARTICLE, 'wechat_article', key);
+    expect(res.json()).toMatchObject({ code: 40006, data: null });
+    expect(await s.balance(c)).toBe(100);
+    expect(await s.books()).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
+  });
+
+  it('releases the credits when the upstream never answers (timeout, 40006)', async () => {
+    const c = await s.creator(100);
+    s.dashscope.chat.hangNext(1);
+    const res = await generate(c, ARTICLE);
     expect(res.json()).toMatchObject({ code: 40006, data: null });
     expect(await s.balance(c)).toBe(100);
     expect(await s.books()).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
