@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { fakePng } from './dashscope-tasks.ts';
 import {
   applyDirectives, credentialOf, directivesIn, leakyMessage, markerOf, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
   type FakeUpstream, type RecordedRequest,
@@ -50,6 +51,11 @@ function lastUserText(body: Json): string {
 
 export async function startFakeOpenAi(options: { requireKey?: string } = {}): Promise<FakeUpstream> {
   return startFakeServer(async (req, res) => {
+    // Where `[[hosted]]` image links point: public, like a provider's signed CDN link.
+    if (req.method === 'GET' && req.path.startsWith('/hosted-images/')) {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      return void res.end(fakePng(Number(/(\d+)\.png$/.exec(req.path)?.[1] ?? 0)));
+    }
     const key = keyOf(req);
     if (!key) return sendJson(res, 401, errorBody(401, "You didn't provide an API key. Use an Authorization header with Bearer auth."));
     if ((options.requireKey && !key.includes(options.requireKey)) || markerOf(req) === 'refused') {
@@ -64,7 +70,7 @@ export async function startFakeOpenAi(options: { requireKey?: string } = {}): Pr
     if (req.path.endsWith('/chat/completions')) return chat(req, res, body, d.stall, d.noUsage, d.tool, pace(body), d.leakStream);
     if (req.path.endsWith('/completions')) return completion(req, res, body, d.noUsage, d.leakStream);
     if (req.path.endsWith('/embeddings')) return embeddings(res, body, d.noUsage);
-    if (req.path.endsWith('/images/generations')) return images(res, body);
+    if (req.path.endsWith('/images/generations')) return images(res, body, `http://${req.headers.host}`);
     sendJson(res, 404, errorBody(404, `Unknown path ${req.path}`));
   });
 }
@@ -181,12 +187,15 @@ function embeddings(res: http.ServerResponse, body: Json, noUsage: boolean) {
   });
 }
 
-function images(res: http.ServerResponse, body: Json) {
+/** Links to nowhere, or with `[[hosted]]` in the prompt links this fake serves (a real PNG); `[[b64]]`: the bytes inline. */
+function images(res: http.ServerResponse, body: Json, origin: string) {
   const n = typeof body.n === 'number' ? body.n : 1;
-  sendJson(res, 200, {
-    created: 1_700_000_000,
-    data: Array.from({ length: n }, (_, i) => ({ url: `https://images.example.invalid/fake-${i}.png`, revised_prompt: String(body.prompt) })),
-  });
+  const prompt = String(body.prompt);
+  const item = (i: number) =>
+    prompt.includes('[[b64]]')
+      ? { b64_json: fakePng(i).toString('base64'), revised_prompt: prompt }
+      : { url: prompt.includes('[[hosted]]') ? `${origin}/hosted-images/${i}.png` : `https://images.example.invalid/fake-${i}.png`, revised_prompt: prompt };
+  sendJson(res, 200, { created: 1_700_000_000, data: Array.from({ length: n }, (_, i) => item(i)) });
 }
 
 /**

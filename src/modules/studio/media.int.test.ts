@@ -4,6 +4,8 @@ import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { checkPackage } from '../../../test/helpers/pptx.ts';
 import { startStudio, type Creator, type StudioHarness } from '../../../test/helpers/studio.ts';
 import { FAKE_MP4, PNG_SIGNATURE } from '../../../test/fakes/dashscope.ts';
+import { startFakeOpenAi } from '../../../test/fakes/openai-upstream.ts';
+import type { FakeUpstream } from '../../../test/fakes/upstream.ts';
 
 // Image, PPT and video through the app: files copied into Tollgate's store and linked by signed URLs (never the
 // provider's), credits settled once or released on every failure, the video task polled by its job.
@@ -21,6 +23,8 @@ const outlineJson = JSON.stringify({
 
 describe.each(DB_TIERS)('image, PPT and video on $name', (tier) => {
   let s: StudioHarness;
+  let openai: FakeUpstream;
+  let dalle = 0;
   const post = (c: Creator, url: string, payload: object, key?: string) =>
     s.t.request({ method: 'POST', url, headers: { ...c.auth, ...(key ? { 'idempotency-key': key } : {}) }, payload });
   /** A signed link's path and query, fetched from the app like a browser would. */
@@ -34,8 +38,32 @@ describe.each(DB_TIERS)('image, PPT and video on $name', (tier) => {
   beforeAll(async () => {
     s = await startStudio(tier);
     s.dashscope.tasks.queriesToSucceed = 1;
+    openai = await startFakeOpenAi();
+    const model = await s.t.request({
+      method: 'POST', url: '/api/v1/models', headers: s.admin,
+      payload: { name: 'fake dall-e', provider: 'openai', model_name: 'dall-e-3', api_key: 'sk-fake-openai-images-0001', api_base: `${openai.url}/v1`, credits_cost: 25 },
+    });
+    dalle = model.json().data.id;
   });
-  afterAll(() => s?.close());
+  afterAll(async () => {
+    await s?.close();
+    await openai?.close();
+  });
+
+  it('copies an OpenAI-format image (a link or inline bytes) into the store; a dead link releases the credits', async () => {
+    const c = await s.creator(100);
+    for (const marker of ['[[hosted]]', '[[b64]]']) {
+      const res = await post(c, '/api/v1/image/generate', { prompt: `海边日落 ${marker}`, model_id: dalle });
+      expect(res.json()).toMatchObject({ code: 200, data: { credits_used: 25 } });
+      expect(res.json().data.image_url).not.toContain(openai.url);
+      expect((await download(res.json().data.image_url)).rawPayload.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    }
+    expect(await s.balance(c)).toBe(50);
+    const dead = await post(c, '/api/v1/image/generate', { prompt: '海边日落', model_id: dalle });
+    expect(dead.json()).toMatchObject({ code: 40006, data: null });
+    expect(await s.balance(c)).toBe(50);
+    expect(await s.books()).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
+  });
 
   it('stores a Wanx image, links it signed, charges once and replays the key', async () => {
     const c = await s.creator(100);
