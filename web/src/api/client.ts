@@ -43,6 +43,8 @@ export interface RequestOptions {
   envelope?: boolean;
   /** Do not try to refresh the session on a 401 (the auth endpoints themselves). */
   noRefresh?: boolean;
+  /** Aborts the request (a stream the user stops). */
+  signal?: AbortSignal;
 }
 
 export interface SessionStore {
@@ -75,6 +77,7 @@ async function send(method: string, path: string, o: RequestOptions): Promise<Re
       ...o.headers,
     },
     body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    signal: o.signal,
   });
 }
 
@@ -102,6 +105,9 @@ async function fetchOk(method: string, path: string, o: RequestOptions): Promise
   }
   return res;
 }
+
+/** A response whose body the caller reads as it arrives (a generation's event stream), with the session's refresh. */
+export const openStream = (method: string, path: string, o: RequestOptions = {}): Promise<Response> => fetchOk(method, path, o);
 
 /** A file from the API (CSV exports): its bytes, the name the server gave it, and its headers. */
 export async function download(path: string, query?: Query): Promise<{ blob: Blob; filename?: string; headers: Headers }> {

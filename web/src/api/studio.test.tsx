@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { json, ok, stubApi } from '../test/render.tsx';
-import { ApiError } from './client.ts';
+import { ApiError, useSessionStore } from './client.ts';
 import { STREAM_CUT, streamWriting, type StreamFailure } from './studio.ts';
 
 // The writing tools' stream as the console reads it: events in order whatever the chunking, heartbeats ignored, an
@@ -32,7 +32,7 @@ afterEach(() => {
 
 describe('streamWriting', () => {
   it('hands over every delta in order across split events and split characters, skips pings, and resolves with done', async () => {
-    localStorage.setItem('tollgate.session', JSON.stringify({ access: 'tok-1', refresh: 'r-1' }));
+    useSessionStore({ accessToken: () => 'tok-1', refresh: async () => false });
     const text = `: ping\n\n${event('delta', { text: '效率' })}${event('delta', { text: '工具' })}: ping\n\n${event('done', DONE)}`;
     // Cut inside a field name, inside the first Chinese character (3 bytes in UTF-8) and inside the done event.
     const byteAt = (s: string) => new TextEncoder().encode(text.slice(0, text.indexOf(s))).length;
@@ -104,7 +104,6 @@ describe('streamWriting', () => {
       const bearer = call.headers.authorization;
       if (url.pathname === '/api/v1/auth/refresh') return ok({ access_token: 'new' });
       if (bearer === 'Bearer old') return json({ code: 401, message: 'token expired', data: null }, 401);
-      if (url.pathname === '/api/v1/auth/me') return ok({ id: 1 });
       if (url.pathname === PATH) return sseBody(event('done', DONE));
       return undefined;
     });

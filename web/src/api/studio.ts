@@ -1,5 +1,5 @@
 import type { Locale } from '../i18n/i18n.tsx';
-import { api, ApiError, type StudioPage } from './client.ts';
+import { api, ApiError, openStream, type StudioPage } from './client.ts';
 import { readSse } from './sse.ts';
 
 // The creator studio's API (spec/studio-api.md: writing, image, video, PPT, creations): typed calls, and the writing
@@ -89,7 +89,7 @@ export const STREAM_CUT = 'stream_cut';
  * and with the fetch's AbortError when `signal` aborts.
  */
 export async function streamWriting(toolType: string, body: WritingBody, o: StreamOptions): Promise<WritingDone> {
-  const res = await openStream(`/api/v1/writing/${encodeURIComponent(toolType)}/generate/stream`, body, o);
+  const res = await openWritingStream(`/api/v1/writing/${encodeURIComponent(toolType)}/generate/stream`, body, o);
   if (res.body) {
     for await (const event of readSse(res.body)) {
       if (event.event === 'delta') o.onDelta((JSON.parse(event.data) as { text: string }).text);
@@ -103,44 +103,8 @@ export async function streamWriting(toolType: string, body: WritingBody, o: Stre
   throw new ApiError(res.status, 'the stream ended before the generation finished', STREAM_CUT);
 }
 
-// The client's `request` reads whole bodies, so the stream is fetched here with the same credentials. The session keeps
-// its tokens in localStorage (auth/session.tsx); a 401 lets the client refresh them once through an ordinary call.
-const SESSION_KEY = 'tollgate.session';
-
-function accessToken(): string | undefined {
-  try {
-    return (JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null') as { access?: string } | null)?.access;
-  } catch {
-    return undefined;
-  }
-}
-
-async function openStream(path: string, body: unknown, o: StreamOptions): Promise<Response> {
-  const send = () => {
-    const token = accessToken();
-    return fetch(path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        'idempotency-key': o.idempotencyKey,
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-      signal: o.signal,
-    });
-  };
-  let res = await send();
-  if (res.status === 401 && (await api.get('/api/v1/auth/me').then(() => true, () => false))) res = await send();
-  if (res.ok) return res;
-  let envelope: { code?: number; message?: string } | undefined;
-  try {
-    envelope = JSON.parse(await res.text()) as typeof envelope;
-  } catch {
-    envelope = undefined;
-  }
-  throw new ApiError(res.status, envelope?.message ?? `HTTP ${res.status}`, envelope?.code ?? res.status);
-}
+const openWritingStream = (path: string, body: unknown, o: StreamOptions): Promise<Response> =>
+  openStream('POST', path, { body, signal: o.signal, headers: { accept: 'text/event-stream', 'idempotency-key': o.idempotencyKey } });
 
 // ---- image, video, PPT --------------------------------------------------------------------------
 
