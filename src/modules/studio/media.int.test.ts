@@ -122,6 +122,22 @@ describe.each(DB_TIERS)('image, PPT and video on $name', (tier) => {
     expect((await post(c, '/api/v1/ppt/generate', { topic: '产品发布会' })).json()).toMatchObject({ code: 200, data: { slides: 5 } });
   });
 
+  it('replays a PPT for the same Idempotency-Key, and releases the credits when the model call fails', async () => {
+    const c = await s.creator(100);
+    const key = crypto.randomUUID();
+    s.dashscope.chat.replies.push(outlineJson);
+    const first = (await post(c, '/api/v1/ppt/generate', { topic: '年度总结' }, key)).json();
+    const calls = s.dashscope.chat.calls;
+    const again = (await post(c, '/api/v1/ppt/generate', { topic: '年度总结' }, key)).json();
+    expect(again.data.ppt_id).toBe(first.data.ppt_id);
+    expect(s.dashscope.chat.calls).toBe(calls);
+    expect(await s.balance(c)).toBe(70);
+    s.dashscope.chat.failNext(1);
+    expect((await post(c, '/api/v1/ppt/generate', { topic: '年度总结' })).json()).toMatchObject({ code: 40006, data: null });
+    expect(await s.balance(c)).toBe(70);
+    expect(await s.books()).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
+  });
+
   it('submits a video once, polls it by its job, stores it and settles; another user sees 404', async () => {
     const c = await s.creator(100);
     const res = await post(c, '/api/v1/video/generate', { script: '城市夜景延时摄影', duration: 5, model_id: s.models['wanx2.1-t2v-turbo'] });
