@@ -1,14 +1,14 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config.ts';
 import { registerApiDocs } from './platform/api-docs.ts';
 import { createSecretBox } from './platform/crypto.ts';
 import type { Database } from './platform/db.ts';
 import { registerEdge, requestIdFor } from './platform/http.ts';
 import { registerWebConsole } from './platform/web.ts';
-import { createLogger, resolveLogFormat } from './platform/logging.ts';
+import { createLogger, lazyChildLogger, resolveLogFormat } from './platform/logging.ts';
 import { registerMetrics } from './platform/metrics.ts';
 import { registerStudioRateLimits } from './platform/rate-limit.ts';
 import { systemClock, type Clock } from './platform/time.ts';
@@ -79,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestIdFor,
     // One line per request, written by platform/http.ts, instead of Fastify's "incoming request" + "request completed".
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, opts) => lazyChildLogger(logger as Logger, bindings, opts) as never,
     // Fastify accepts a hop count too, though its types do not say so.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 1024 * 1024,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { DrizzleQueryError } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger, prettyStream, redactUrl, resolveLogFormat, serializeError } from './logging.ts';
+import { createLogger, lazyChildLogger, prettyStream, redactUrl, resolveLogFormat, serializeError } from './logging.ts';
 
 function sink() {
   const lines: string[] = [];
@@ -170,5 +170,24 @@ describe('prettyStream', () => {
     expect(lines[0]).toMatch(/WARN: shared caps unavailable \{"candidate":"ch_1","detail":\{"api_key":"\[Redacted\]"\}\}$/);
     expect(lines[1]).toMatch(/INFO: Tollgate listening$/);
     expect(lines.join('\n')).not.toContain('sk-nested-secret');
+  });
+});
+
+describe('lazyChildLogger', () => {
+  it('makes the pino child only when something logs, and then writes with its bindings', () => {
+    const lines: string[] = [];
+    const root = createLogger({ level: 'info', format: 'json', stream: { write: (l: string) => void lines.push(l) } });
+    const child = vi.spyOn(root, 'child');
+    const lazy = lazyChildLogger(root, { request_id: 'req-1' }, {});
+    expect(lazy.level).toBe('info');
+    expect(child).not.toHaveBeenCalled();
+    lazy.debug('below the level');
+    lazy.info({ n: 1 }, 'hello');
+    lazy.warn('again');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ request_id: 'req-1', n: 1, msg: 'hello' }),
+      expect.objectContaining({ request_id: 'req-1', msg: 'again' }),
+    ]);
   });
 });

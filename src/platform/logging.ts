@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import type { DestinationStream } from 'pino';
+import type { Bindings, ChildLoggerOptions, DestinationStream } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 
 // Secrets never reach a log line: headers that carry credentials, and any body field named like one.
@@ -109,4 +109,24 @@ export function createLogger(options: { level: string; stream?: DestinationStrea
     },
     stream,
   );
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/**
+ * Fastify's `childLoggerFactory`: a request's logger that becomes a pino child only when something logs through it.
+ * A pino child serialises (and redacts) its bindings when it is made — per request, on the gateway's hot path —
+ * while most requests write only their request line, which platform/http.ts writes through the app's logger.
+ */
+export function lazyChildLogger(logger: Logger, bindings: Bindings, opts: ChildLoggerOptions): Logger {
+  let child: Logger | undefined;
+  const real = () => (child ??= logger.child(bindings, opts));
+  const lazy: Record<string, unknown> = {
+    child: (b: Bindings, o?: ChildLoggerOptions) => real().child(b, o),
+    bindings: () => real().bindings(),
+    isLevelEnabled: (level: string) => logger.isLevelEnabled(level),
+  };
+  for (const level of LEVELS) lazy[level] = (...args: unknown[]) => (real()[level] as (...a: unknown[]) => void)(...args);
+  Object.defineProperty(lazy, 'level', { get: () => child?.level ?? logger.level, set: (v: string) => void (real().level = v), enumerable: true });
+  return lazy as unknown as Logger;
 }
