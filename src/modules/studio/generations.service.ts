@@ -44,7 +44,14 @@ export class GenerationFailed extends AppError {
 const hashOf = (r: GenerationRequest) =>
   createHash('sha256').update(JSON.stringify([r.kind, r.toolType ?? null, r.modelId ?? null, r.input])).digest('hex');
 
-export function createGenerations(deps: { database: Database; clock: Clock; ledger: Ledger; membership: MembershipService }) {
+export function createGenerations(deps: {
+  database: Database;
+  clock: Clock;
+  ledger: Ledger;
+  membership: MembershipService;
+  /** Where a generation's unexpected failure (a bug, not an upstream's refusal) is reported with its stack. */
+  log?: { error(obj: object, msg: string): void };
+}) {
   const { database, clock, ledger } = deps;
 
   async function refusal(userId: number): Promise<AppError> {
@@ -157,15 +164,21 @@ export function createGenerations(deps: { database: Database; clock: Clock; ledg
       try {
         made = await work(begun.gen);
       } catch (err) {
-        const failure = err instanceof GenerationFailed ? err : new GenerationFailed('GENERATION_FAILED', '内容生成失败，积分已退还');
+        const failure = this.failureOf(err, id);
         await this.fail(id, { code: failure.code === 'AI_SERVICE_FAILED' ? 40006 : 40007, message: failure.message });
-        if (failure !== err && !(err instanceof AppError)) failure.cause = err;
         throw failure;
       }
       const { gen, closed } = await this.succeed(id, (creditsUsed, tx) => save(made, creditsUsed, tx));
       // Released meanwhile (past its TTL): the work is the user's all the same, and nothing was charged for it.
       if (!closed || !gen) return (await save(made, 0)).result;
       return gen.result as Record<string, unknown>;
+    },
+
+    /** What a failed step becomes for the creator (unexpected errors are logged, and reach them as 40007). */
+    failureOf(err: unknown, id: string): GenerationFailed {
+      if (err instanceof GenerationFailed) return err;
+      if (!(err instanceof AppError)) deps.log?.error({ err, generation: id }, 'studio generation failed unexpectedly');
+      return new GenerationFailed('GENERATION_FAILED', '内容生成失败，积分已退还');
     },
 
     get: (userId: number, id: string) => repo.owned(database.db, userId, id),

@@ -63,7 +63,7 @@ export async function studioModule(app: FastifyInstance, d: StudioModuleDeps): P
   };
   const tasksFor = (c: Candidate) => createDashScopeTasks({ baseUrl: dashScopeRoot(c.baseUrl), apiKey: () => c.credential() });
   const creations = createCreationService({ database, clock, fileUrl });
-  const generations = createGenerations({ database, clock, ledger: d.ledger, membership: d.membership });
+  const generations = createGenerations({ database, clock, ledger: d.ledger, membership: d.membership, log: app.log });
   const models = createStudioModels({ gateway: d.gateway, payer: systemPayer });
   const ttlMs = config.studio.holdTtlSeconds * 1000;
   const allowPrivate = config.allowPrivateUpstreams;

@@ -73,7 +73,7 @@ export function createWritingService(deps: { generations: Generations; models: S
           messages: [{ role: 'system', content: prompt.system }, { role: 'user', content: prompt.user }],
         });
       } catch (err) {
-        const failure = err instanceof GenerationFailed ? err : new GenerationFailed('GENERATION_FAILED', '内容生成失败，积分已退还');
+        const failure = generations.failureOf(err, gen.id);
         await generations.fail(gen.id, { code: failure.code === 'AI_SERVICE_FAILED' ? 40006 : 40007, message: failure.message });
         throw failure;
       }

@@ -73,7 +73,8 @@ describe('paying for a membership', () => {
     billingApi({});
     renderPage(<MembershipCard balance={{ ...standing, credit_balance: 150 }} />);
     await waitFor(() => expect((methods().getByRole('radio', { name: 'Credit balance' }) as HTMLInputElement).checked).toBe(true), SLOW);
-    expect(screen.getByTestId('membership-form').textContent).toContain('Paid from your credits (you have 150)');
+    // The note follows the radio by one render: wait for it too (a loaded CI machine sees the gap).
+    await waitFor(() => expect(screen.getByTestId('membership-form').textContent).toContain('Paid from your credits (you have 150)'), SLOW);
 
     fireEvent.click(within(screen.getByTestId('membership-plan')).getByRole('radio', { name: /Yearly/ }));
     await waitFor(() => expect((methods().getByRole('radio', { name: 'Alipay' }) as HTMLInputElement).checked).toBe(true), SLOW);
