@@ -181,10 +181,13 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     await page.getByTestId(`process-${settlementId}`).click();
     await page.getByTestId('settlement-confirm').click();
     await expectEventually(async () => (await settlement(settlementId))?.status === 'processing');
+    // The first dialog must be gone before the second opens: both have a confirm button.
+    await expect.poll(() => page.locator('.ant-modal:visible').count(), { timeout: 15_000 }).toBe(0);
     await page.getByTestId(`complete-${settlementId}`).click();
     await page.getByTestId('settlement-reference').fill('BANK-TX-0001');
+    expect(await page.getByTestId('settlement-reference').inputValue()).toBe('BANK-TX-0001');
     await page.getByTestId('settlement-confirm').click();
-    await expectEventually(async () => (await settlement(settlementId))?.status === 'completed');
+    await expectEventually(async () => (await settlement(settlementId))?.status === 'completed', 30_000);
     await snap(page, 'operator-withdrawals');
 
     for (const [path, name] of [['/admin/users', 'operator-users'], ['/admin/channels', 'operator-channels'], ['/admin/coupons', 'operator-coupons'], ['/admin/orders', 'operator-orders'], ['/admin/health', 'operator-health']]) {
