@@ -14,7 +14,10 @@ export const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // Asks the console for no animations (it honours prefers-reduced-motion): a loaded CI machine otherwise leaves
+      // closing dialogs in the page long enough for the next step to meet two of them.
+      '--force-prefers-reduced-motion'],
   });
 }
 

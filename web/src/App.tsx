@@ -15,6 +15,9 @@ import Setup from './pages/auth/Setup.tsx';
 import { allowed, ROUTES } from './routes.tsx';
 import { toast } from './components/toast.ts';
 
+/** People who ask their system for less motion get none: no zooming dialogs, no sliding drawers. */
+const prefersReducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)')?.matches === true;
+
 const SandboxCheckout = lazy(() => import('./pages/checkout/SandboxCheckout.tsx'));
 
 // Providers (language, theme, session, queries) and the routes. Failed queries and mutations show the server's own
@@ -79,7 +82,10 @@ function Themed() {
     localStorage.setItem('tollgate.theme', v ? 'dark' : 'light');
     setDark(v);
   };
-  const themeConfig = useMemo(() => ({ algorithm: dark ? theme.darkAlgorithm : theme.defaultAlgorithm, token: { colorPrimary: '#3056d3' } }), [dark]);
+  const themeConfig = useMemo(
+    () => ({ algorithm: dark ? theme.darkAlgorithm : theme.defaultAlgorithm, token: { colorPrimary: '#3056d3', motion: !prefersReducedMotion() } }),
+    [dark],
+  );
   return (
     <ConfigProvider locale={locale === 'en' ? enUS : zhCN} theme={themeConfig}>
       <AntApp>
