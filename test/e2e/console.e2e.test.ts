@@ -167,6 +167,11 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     expect(created.status, created.raw).toBe(201);
 
     const page = await newPage();
+    // What the API refused, for the failure message if a step below never lands.
+    const refusals: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/api/') && r.status() >= 400) void r.text().then((body) => refusals.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()} ${body.slice(0, 200)}`));
+    });
     await signIn(page, base, OPERATOR.ADMIN_EMAIL, OPERATOR.ADMIN_PASSWORD);
     await page.goto(`${base}/admin/supply-review`);
     const accountId = flagged.body.data.account_id as number;
@@ -183,11 +188,18 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     await expectEventually(async () => (await settlement(settlementId))?.status === 'processing');
     // The first dialog must be gone before the second opens: both have a confirm button.
     await expect.poll(() => page.locator('.ant-modal:visible').count(), { timeout: 15_000 }).toBe(0);
+    // The list refetches after the payout started; a refetch landing while the next dialog is open re-renders it.
+    await page.waitForLoadState('networkidle');
     await page.getByTestId(`complete-${settlementId}`).click();
+    await page.getByTestId('settlement-reference').waitFor();
+    await page.waitForLoadState('networkidle');
     await page.getByTestId('settlement-reference').fill('BANK-TX-0001');
     expect(await page.getByTestId('settlement-reference').inputValue()).toBe('BANK-TX-0001');
     await page.getByTestId('settlement-confirm').click();
-    await expectEventually(async () => (await settlement(settlementId))?.status === 'completed', 30_000);
+    await expectEventually(async () => (await settlement(settlementId))?.status === 'completed', 30_000).catch(async (err: Error) => {
+      await snap(page, 'operator-withdrawals-failed').catch(() => undefined);
+      throw new Error(`${err.message}; status ${(await settlement(settlementId))?.status}; API refusals: ${refusals.join(' | ') || 'none'}`);
+    });
     await snap(page, 'operator-withdrawals');
 
     for (const [path, name] of [['/admin/users', 'operator-users'], ['/admin/channels', 'operator-channels'], ['/admin/coupons', 'operator-coupons'], ['/admin/orders', 'operator-orders'], ['/admin/health', 'operator-health']]) {
