@@ -11,14 +11,18 @@ import { CHROMIUM } from './chromium.ts';
 export { CHROMIUM, hasChromium } from './chromium.ts';
 export const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
 
-export function launch(): Promise<Browser> {
-  return chromium.launch({
+export async function launch(): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // Asks the console for no animations (it honours prefers-reduced-motion): a loaded CI machine otherwise leaves
-      // closing dialogs in the page long enough for the next step to meet two of them.
-      '--force-prefers-reduced-motion'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // Every page asks for reduced motion, which the console honours (no zooming dialogs): a loaded CI machine otherwise
+  // leaves closing dialogs in the page long enough for the next step to meet two of them.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ reducedMotion: 'reduce', ...options });
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = (options = {}) => newPage({ reducedMotion: 'reduce', ...options });
+  return browser;
 }
 
 export function freePort(): Promise<number> {

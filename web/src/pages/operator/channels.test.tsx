@@ -57,7 +57,8 @@ describe('Channels', () => {
     fireEvent.click(await screen.findByTestId('create-channel'));
     expect((await screen.findByTestId('channel-endpoint')).getAttribute('placeholder')).toBe('https://api.openai.com');
     fireEvent.click(screen.getByTestId('channel-submit'));
-    expect(await within(formItem('channel-key')).findByText('Required')).toBeTruthy();
+    // Validation renders a moment after the click: a loaded CI machine needs more than findBy's default second.
+    expect(await within(formItem('channel-key')).findByText('Required', {}, { timeout: 10_000 })).toBeTruthy();
     expect(api.writes('/api/v1/admin/channels')).toEqual([]);
 
     fireEvent.change(screen.getByTestId('channel-name'), { target: { value: ' backup ' } });
