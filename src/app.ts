@@ -32,6 +32,7 @@ import { usageRoutes } from './modules/metering/usage.routes.ts';
 import { createModelRegistry } from './modules/studio/models.service.ts';
 import { registryRoutes } from './modules/studio/models.routes.ts';
 import { studioModule } from './modules/studio/studio.module.ts';
+import { publishingModule } from './modules/publishing/publishing.module.ts';
 import { legacyRoutes } from './modules/admin/legacy.routes.ts';
 import { operatorRoutes } from './modules/admin/operator.routes.ts';
 import { operatorConsoleRoutes } from './modules/admin/operator-console.routes.ts';
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const studio = await studioModule(app, {
     config: { ...config, masterKey: config.masterKey }, database, clock, ledger, membership: commerce.membership, registry, gateway: gateway.gateway, users, auth, jobs: jobQueue,
   });
+  const publishing = await publishingModule(app, { config, database, clock, secrets, studio, auth, jobs: jobQueue });
   app.decorate('tollgateJobQueue', jobQueue);
   app.decorate('tollgateOperatorSetup', operatorSetup);
   app.decorate('tollgateJobs', [
@@ -163,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...ledgerJobs({ ledger, log: app.log }),
     ...supply.jobs,
     ...studio.jobs,
+    ...publishing.jobs,
     { name: 'idempotency.purge', cron: '41 * * * *', handler: async () => ({ purged: await idempotency.purge() }) },
   ]);
 

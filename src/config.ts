@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { fileConfig, fileConfigProblems, fileEnvShape, type FileConfig } from './platform/files.config.ts';
+import { publishingConfig, publishingEnvShape, type PublishingConfig } from './modules/publishing/publishing.config.ts';
 
 // The only reader of process.env. Everything else receives a typed Config.
 
@@ -77,6 +78,7 @@ const EnvSchema = z.object({
   /** Longest a journaled charge waits for its database write. */
   BILLING_WRITE_BEHIND_MS: positiveInt.pipe(z.number().max(10_000)).default(100),
   ...fileEnvShape({ flag: bool, count: positiveInt }),
+  ...publishingEnvShape({ count: positiveInt }),
   /** Studio: the longest a writing, image or PPT generation may hold its credits before the sweeper releases them. */
   STUDIO_HOLD_TTL_SECONDS: positiveInt.default(900),
   STUDIO_HEARTBEAT_MS: positiveInt.pipe(z.number().max(15_000)).default(15_000),
@@ -135,6 +137,7 @@ export interface Config {
   billing: BillingConfig;
   files: FileConfig;
   studio: StudioConfig;
+  publishing: PublishingConfig;
 }
 
 export interface StudioConfig {
@@ -257,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobsEnabled: e.JOBS_ENABLED,
     payments: paymentConfig(e, paymentProviders),
     files: fileConfig(e),
+    publishing: publishingConfig(e),
     studio: { holdTtlSeconds: e.STUDIO_HOLD_TTL_SECONDS, heartbeatMs: e.STUDIO_HEARTBEAT_MS, videoPollSeconds: e.STUDIO_VIDEO_POLL_SECONDS, videoTimeoutSeconds: e.STUDIO_VIDEO_TIMEOUT_SECONDS },
     billing: { durability: e.BILLING_DURABILITY, sync: e.BILLING_SYNC, journalDir: path.join(e.DATA_DIR, 'journal'), writeBehindMs: e.BILLING_WRITE_BEHIND_MS },
     gateway: {

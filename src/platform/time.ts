@@ -36,3 +36,24 @@ export function beijingDay(date: Date): string {
 }
 
 export const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms);
+
+/**
+ * A time as the studio spec writes it, `2026-01-23T10:00:00` (UTC+8), or with an explicit offset (`Z`, `+08:00`);
+ * undefined when it is not a real moment.
+ */
+export function parseStudioTime(text: string): Date | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})?$/.exec(text);
+  if (!m) return undefined;
+  const [, day, hm, sec = ':00', frac = '', zone = '+08:00'] = m;
+  const date = new Date(`${day}T${hm}${sec}${frac}${zone}`);
+  if (Number.isNaN(date.getTime())) return undefined;
+  // Date rolls 2026-02-30 over to March: a moment that does not read back the same was not a real one.
+  const local = new Date(date.getTime() + (zone === 'Z' ? 0 : offsetMs(zone))).toISOString();
+  return local.startsWith(`${day}T${hm}${sec}`) ? date : undefined;
+}
+
+function offsetMs(zone: string): number {
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const [h, m] = zone.slice(1).split(':').map(Number);
+  return sign * ((h as number) * 60 + (m as number)) * 60_000;
+}

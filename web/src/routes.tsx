@@ -28,6 +28,7 @@ export const ROUTES: PageRoute[] = [
   { path: '/studio/video', label: 'nav.studioVideo', group: 'creator', icon: 'video', component: page(() => import('./pages/creator/Video.tsx')) },
   { path: '/studio/ppt', label: 'nav.studioPpt', group: 'creator', icon: 'slides', component: page(() => import('./pages/creator/Ppt.tsx')) },
   { path: '/studio/creations', label: 'nav.creations', group: 'creator', icon: 'creations', component: page(() => import('./pages/creator/Creations.tsx')) },
+  { path: '/studio/publishing', label: 'nav.publishing', group: 'creator', icon: 'publish', component: page(() => import('./pages/creator/Publishing.tsx')) },
   { path: '/supply/accounts', label: 'nav.accounts', group: 'supplier', icon: 'cloud', component: page(() => import('./pages/supplier/Accounts.tsx')) },
   { path: '/supply/packages', label: 'nav.packages', group: 'supplier', icon: 'package', component: page(() => import('./pages/supplier/Packages.tsx')) },
   { path: '/supply/earnings', label: 'nav.earnings', group: 'supplier', icon: 'money', component: page(() => import('./pages/supplier/Earnings.tsx')) },

@@ -50,6 +50,21 @@ describe.each(DB_TIERS)('image, PPT and video on $name', (tier) => {
     await openai?.close();
   });
 
+
+  it('answers 401 without a session on every media route, and starts nothing', async () => {
+    const before = s.dashscope.requests.length;
+    for (const [url, payload] of [
+      ['/api/v1/image/generate', { prompt: '猫', size: '1024x1024' }],
+      ['/api/v1/ppt/generate', { topic: '产品发布会', slides: 5 }],
+      ['/api/v1/video/generate', { prompt: '海浪', duration: 5 }],
+    ] as const) {
+      const res = await s.t.request({ method: 'POST', url, payload });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.json()).toMatchObject({ code: 401, data: null });
+    }
+    expect((await s.t.request({ method: 'GET', url: '/api/v1/video/vid_anything/status' })).statusCode).toBe(401);
+    expect(s.dashscope.requests.length).toBe(before);
+  });
   it('copies an OpenAI-format image (a link or inline bytes) into the store; a dead link releases the credits', async () => {
     const c = await s.creator(100);
     for (const marker of ['[[hosted]]', '[[b64]]']) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import { deriveSecret } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
-import { createFileStore } from '../../platform/files.ts';
+import { createFileStore, type FileStore } from '../../platform/files.ts';
 import { registerFileRoutes, signedFileUrl } from '../../platform/files.routes.ts';
 import type { JobDefinition, JobQueue } from '../../platform/jobs.ts';
 import { createUrlSigner } from '../../platform/signed-urls.ts';
@@ -16,7 +16,7 @@ import type { Payer } from '../metering/payers.ts';
 import { createDashScopeTasks } from '../providers/qwen/tasks.ts';
 import type { Candidate } from '../routing/candidates.ts';
 import { creationRoutes } from './creations.routes.ts';
-import { createCreationService } from './creations.service.ts';
+import { createCreationService, type CreationService } from './creations.service.ts';
 import { createGenerations } from './generations.service.ts';
 import { createImageService } from './image.service.ts';
 import { mediaRoutes } from './media.routes.ts';
@@ -48,7 +48,17 @@ export interface StudioModuleDeps {
 /** DashScope's task API lives at the host's root; the chat adapter's base is its compatible mode under it. */
 const dashScopeRoot = (baseUrl: string) => baseUrl.replace(/\/compatible-mode(\/v1)?\/?$/, '');
 
-export async function studioModule(app: FastifyInstance, d: StudioModuleDeps): Promise<{ jobs: JobDefinition<object>[] }> {
+export interface StudioModule {
+  jobs: JobDefinition<object>[];
+  /** For publishing: the creations, their files, and signed links to them. */
+  creations: CreationService;
+  files: FileStore;
+  fileUrl: (key: string) => string;
+  /** A signed link that works until `until` (a share a platform fetches later). */
+  fileUrlUntil: (key: string, until: Date) => string;
+}
+
+export async function studioModule(app: FastifyInstance, d: StudioModuleDeps): Promise<StudioModule> {
   const { config, database, clock } = d;
   const files = createFileStore(config.files);
   // Its own key: a link signed for one route can never open another's files.
@@ -91,6 +101,10 @@ export async function studioModule(app: FastifyInstance, d: StudioModuleDeps): P
     if (released > 0) app.log.warn({ released }, 'released the credits of studio generations left unfinished');
   });
   return {
+    creations,
+    files,
+    fileUrl,
+    fileUrlUntil: (key, until) => signedFileUrl(signer, config.publicBaseUrl, key, Math.max(Math.ceil((until.getTime() - clock.now().getTime()) / 1000), 60), clock.now()),
     jobs: [{ name: 'studio.sweep', cron: '* * * * *', handler: async () => ({ released: await generations.sweep() }) }, ...videoJobs(video)],
   };
 }

@@ -1,7 +1,7 @@
 import {
   ApiOutlined, AuditOutlined, BankOutlined, CloudServerOutlined, CodeOutlined, DashboardOutlined, DollarOutlined, EditOutlined, FilePptOutlined,
   FolderOpenOutlined, GiftOutlined, HeartOutlined, KeyOutlined, LineChartOutlined, LogoutOutlined, MoonOutlined, PictureOutlined, ProfileOutlined,
-  ShoppingOutlined, SunOutlined, TeamOutlined, VideoCameraOutlined, WalletOutlined,
+  SendOutlined, ShoppingOutlined, SunOutlined, TeamOutlined, VideoCameraOutlined, WalletOutlined,
 } from '@ant-design/icons';
 import { Button, Drawer, Grid, Layout, Menu, Select, Space, Switch, theme, Tooltip, Typography, type MenuProps } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
@@ -30,7 +30,7 @@ const ICONS: Record<string, ReactNode> = {
   dashboard: <DashboardOutlined />, key: <KeyOutlined />, usage: <LineChartOutlined />, wallet: <WalletOutlined />, code: <CodeOutlined />,
   cloud: <CloudServerOutlined />, package: <ShoppingOutlined />, money: <DollarOutlined />, team: <TeamOutlined />, api: <ApiOutlined />,
   audit: <AuditOutlined />, bank: <BankOutlined />, gift: <GiftOutlined />, orders: <ProfileOutlined />, health: <HeartOutlined />,
-  write: <EditOutlined />, image: <PictureOutlined />, video: <VideoCameraOutlined />, slides: <FilePptOutlined />, creations: <FolderOpenOutlined />,
+  write: <EditOutlined />, image: <PictureOutlined />, video: <VideoCameraOutlined />, slides: <FilePptOutlined />, creations: <FolderOpenOutlined />, publish: <SendOutlined />,
 };
 const GROUPS: Group[] = ['buyer', 'creator', 'supplier', 'operator'];
 

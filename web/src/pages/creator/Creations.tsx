@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined, EyeOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, EyeOutlined, SendOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Empty, Popconfirm, Segmented, Space, Table, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -10,6 +10,7 @@ import { columnsWidth, rowTestId, useActionsFixed } from '../../components/rows.
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { CreationModal } from './Creations/CreationModal.tsx';
+import { PublishDialog } from './PublishDialog.tsx';
 import { StudioTitle, TruncatedTag, TypeTag, useWritingTools } from './shared.tsx';
 
 // The creator's works of every kind: filter by type, page through, open one (`?id=`, where a generation's "view"
@@ -29,6 +30,7 @@ export default function Creations() {
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
   const [editing, setEditing] = useState(false);
+  const [publishing, setPublishing] = useState<Creation>();
   const tools = useWritingTools();
   const toolName = (toolType: string | null) => (toolType ? tools.data?.find((x) => x.type === toolType)?.name ?? toolType : undefined);
 
@@ -93,9 +95,12 @@ export default function Creations() {
       title: t('common.actions'),
       key: 'actions',
       fixed: actionsFixed,
-      width: 130,
+      width: 170,
       render: (_, c) => (
         <Space size={8}>
+          <Tooltip title={t('creator.publish.action')}>
+            <Button size="small" icon={<SendOutlined />} aria-label={t('creator.publish.action')} onClick={() => setPublishing(c)} data-testid={`publish-creation-${c.id}`} />
+          </Tooltip>
           <Tooltip title={t('creator.creations.view')}>
             <Button size="small" icon={<EyeOutlined />} aria-label={t('creator.creations.view')} onClick={() => open(c, false)} data-testid={`view-creation-${c.id}`} />
           </Tooltip>
@@ -154,6 +159,7 @@ export default function Creations() {
         />
       </Card>
       <CreationModal id={openId} editing={editing} onEdit={setEditing} onClose={close} onSaved={() => void refresh()} />
+      <PublishDialog creation={publishing} onClose={() => setPublishing(undefined)} />
     </>
   );
 }

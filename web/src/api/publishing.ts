@@ -1,0 +1,126 @@
+import { api, type StudioPage } from './client.ts';
+import type { CreationType } from './studio.ts';
+
+// Publishing a creation to the creator's own platform accounts (the studio spec's 发布 section, plus what a user needs
+// beside it: one publish's status, retrying a failed platform, confirming a post made by hand, unbinding).
+
+/** Business codes of the studio envelope the publish dialog explains in its own words. */
+export const PUBLISH_ERROR = {
+  /** A chosen platform has no bound account; the message names it. */
+  notBound: 40008,
+  /** A platform refused the credentials, or cannot take this creation (e.g. WeChat wants a cover image). */
+  refused: 40009,
+} as const;
+
+export const PLATFORMS = ['wechat', 'xiaohongshu', 'douyin', 'kuaishou', 'toutiao'] as const;
+export type PublishPlatform = (typeof PLATFORMS)[number];
+
+/**
+ * api_publish — Tollgate publishes by the platform's API; draft_only — it creates a draft a person publishes in the
+ * platform's backend; share — the user confirms the post in the platform's app; export — the user downloads and posts it.
+ */
+export const CAPABILITIES = ['api_publish', 'draft_only', 'share', 'export'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export interface CredentialField {
+  name: string;
+  label: string;
+  /** Typed into a password input and never shown again. */
+  secret: boolean;
+}
+
+export interface PlatformAccount {
+  platform: PublishPlatform;
+  /** The platform's Chinese name, as the server gives it. */
+  name: string;
+  capability: Capability;
+  accepts: CreationType[];
+  bound: boolean;
+  account_name: string | null;
+  account_type: string | null;
+  note: string;
+  bound_at: string | null;
+  credential_fields: CredentialField[];
+}
+
+export const PUBLISH_STATUSES = ['scheduled', 'pending', 'publishing', 'published', 'needs_user_action', 'partial', 'failed'] as const;
+export type PublishStatus = (typeof PUBLISH_STATUSES)[number];
+
+export const JOB_STATES = ['queued', 'uploading_assets', 'draft_created', 'submitted', 'published', 'failed', 'needs_user_action'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** The states the server is still moving a job through by itself. */
+const RUNNING: readonly JobState[] = ['queued', 'uploading_assets', 'draft_created', 'submitted'];
+
+export const ACTION_KINDS = ['publish_in_backend', 'share', 'export', 'check_backend'] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+/** What the user has to do to finish a platform by hand. */
+export interface UserAction {
+  kind: ActionKind;
+  message: string;
+  share_url: string | null;
+  download_url: string | null;
+  expires_at: string | null;
+}
+
+export interface PublishJob {
+  platform: PublishPlatform;
+  name: string;
+  state: JobState;
+  platform_ids: Record<string, string>;
+  url: string | null;
+  error: { code: string; message: string; retryable: boolean } | null;
+  action: UserAction | null;
+  /** Published because the user said they posted it, not because the platform said so. */
+  confirmed_by_user: boolean;
+  attempts: number;
+  /** When the server runs it next; null when nothing more happens by itself. */
+  next_run_at: string | null;
+  updated_at: string;
+}
+
+export interface Publish {
+  publish_id: number;
+  creation_id: number;
+  creation_title: string | null;
+  status: PublishStatus;
+  schedule_time: string | null;
+  created_at: string;
+  platforms: PublishJob[];
+}
+
+export interface PublishBody {
+  creation_id: number;
+  platforms: PublishPlatform[];
+  /** `YYYY-MM-DDTHH:mm:ss` in Beijing time (UTC+8); absent: now. */
+  schedule_time?: string;
+  cover_creation_id?: number;
+}
+
+/**
+ * Whether the server will still change this job without the user: it is running, or it failed in a way the server
+ * retries by itself. A retryable failure whose automatic retries are spent has no `next_run_at`, and would otherwise
+ * be polled for ever.
+ */
+export const isLive = (job: PublishJob) =>
+  RUNNING.includes(job.state) || (job.state === 'failed' && job.error?.retryable === true && job.next_run_at !== null);
+
+/** A moment as the studio writes it: `YYYY-MM-DDTHH:mm:ss` in Beijing time, whatever the browser's time zone. */
+export const beijingTime = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19);
+
+export const listPlatforms = () => api.get<PlatformAccount[]>('/api/v1/publish/platforms');
+export const bindPlatform = (platform: PublishPlatform, credentials: Record<string, string>) =>
+  api.post<PlatformAccount>('/api/v1/publish/platforms/bind', { platform, credentials });
+export const unbindPlatform = (platform: PublishPlatform) => api.del<null>(`/api/v1/publish/platforms/${platform}`);
+
+/** `key`: one per submission of the dialog, so a resent request is answered with the same publish. */
+export const publishCreation = (body: PublishBody, key: string) => api.post<Publish>('/api/v1/publish', body, { headers: { 'idempotency-key': key } });
+export const getPublish = (id: number) => api.get<Publish>(`/api/v1/publish/${id}`);
+export const listPublishHistory = (page: number, pageSize: number, platform?: PublishPlatform) =>
+  api.get<StudioPage<Publish>>('/api/v1/publish/history', { page, page_size: pageSize, platform });
+/** Retries the failed platforms (or the one named) from the ids they already have. */
+export const retryPublish = (id: number, platform?: PublishPlatform) => api.post<Publish>(`/api/v1/publish/${id}/retry`, platform ? { platform } : {});
+/** The user posted it by hand (a share, an export, a draft published in the backend), with the post's link if known. */
+export const confirmPublished = (id: number, platform: PublishPlatform, url?: string) =>
+  api.post<Publish>(`/api/v1/publish/${id}/platforms/${platform}/confirm`, url ? { url } : {});
