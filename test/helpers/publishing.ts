@@ -44,7 +44,8 @@ export interface PublishingHarness {
   close(): Promise<void>;
 }
 
-export async function startPublishing(tier: DbTier): Promise<PublishingHarness> {
+/** `env` adds to the app's settings (e.g. PUBLIC_BASE_URL for a browser test that listens on a port). */
+export async function startPublishing(tier: DbTier, options: { env?: Record<string, string> } = {}): Promise<PublishingHarness> {
   const wechat = await startFakeWechatMp({ accounts: [{ appid: FAKE_APPID, secret: FAKE_SECRET, verified: true }] });
   const clock = fakeClock(new Date('2026-03-01T02:00:00Z'));
   const database = await tier.open();
@@ -56,6 +57,7 @@ export async function startPublishing(tier: DbTier): Promise<PublishingHarness> 
     JWT_SECRET: crypto.randomBytes(32).toString('hex'),
     PUBLISH_WECHAT_BASE_URL: wechat.baseUrl,
     PUBLISH_POLL_SECONDS: '30',
+    ...options.env,
   };
   let built = await buildTestApp(database, { clock, env });
   await built.app.ready();

@@ -123,6 +123,8 @@ export interface CredentialField {
   label: string;
   /** Shown as a password field; never answered back. */
   secret: boolean;
+  /** May be left out (an empty value counts as left out). */
+  optional?: boolean;
 }
 
 export interface PlatformAdapter {

@@ -46,7 +46,7 @@ export const PlatformView = z.object({
   account_type: z.string().nullable(),
   note: z.string(),
   bound_at: z.string().nullable(),
-  credential_fields: z.array(z.object({ name: z.string(), label: z.string(), secret: z.boolean() })),
+  credential_fields: z.array(z.object({ name: z.string(), label: z.string(), secret: z.boolean(), optional: z.boolean() })),
 });
 
 export const PublishStatus = z.enum(['scheduled', 'pending', 'publishing', 'published', 'needs_user_action', 'partial', 'failed']);

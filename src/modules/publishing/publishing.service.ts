@@ -6,22 +6,16 @@ import { AppError, badRequest, conflict, notFound } from '../../platform/errors.
 import { parseStudioTime, type Clock } from '../../platform/time.ts';
 import type { CreationService } from '../studio/creations.service.ts';
 import { PlatformError, type Platform, type PlatformAdapter } from './adapter.ts';
-import type { ContentBuilder } from './content.ts';
 import * as repo from './publishing.repo.ts';
 import type { PlatformView, PublishView } from './publishing.schema.ts';
 import type { JobRow, PublishRequestRow } from './publishing.tables.ts';
+import type { RunnerDeps } from './runner.ts';
 import { platformView, publishView } from './views.ts';
 
 // Bindings and publish requests (the studio spec's 发布 section). A request makes one job per platform; the runner
 // does the work. Here: what may be published where, by whom, and what the user sees of it.
 
-export interface PublishingDeps {
-  database: Database;
-  clock: Clock;
-  adapters: ReadonlyMap<Platform, PlatformAdapter>;
-  box: SecretBox;
-  content: ContentBuilder;
-  creations: CreationService;
+export interface PublishingDeps extends Pick<RunnerDeps, 'database' | 'clock' | 'adapters' | 'box' | 'content' | 'creations'> {
   fileUrl: (key: string) => string;
   /** Hands a job to the job runner, to run at `at` (now or the schedule). */
   enqueue: (jobId: number, at: Date) => Promise<void>;
@@ -78,7 +72,9 @@ export function createPublishingService(deps: PublishingDeps) {
   /** Checks the credentials with the platform, then keeps them sealed (replacing an earlier binding). */
   async function bind(userId: number, platform: Platform, credentials: Record<string, string>) {
     const adapter = adapterOf(platform);
-    const parsed = adapter.credentials.safeParse(credentials);
+    const optional = new Set(adapter.credentialFields.filter((f) => f.optional).map((f) => f.name));
+    const given = Object.fromEntries(Object.entries(credentials).filter(([name, value]) => !(optional.has(name) && value.trim() === '')));
+    const parsed = adapter.credentials.safeParse(given);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join('.') ?? '';

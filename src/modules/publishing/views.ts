@@ -23,7 +23,7 @@ export function platformView(adapter: PlatformAdapter, binding: BindingRow | und
     account_type: binding?.accountType ?? null,
     note: binding?.note ?? '',
     bound_at: binding ? formatStudioTime(binding.createdAt) : null,
-    credential_fields: adapter.credentialFields.map((f) => ({ ...f })),
+    credential_fields: adapter.credentialFields.map((f) => ({ name: f.name, label: f.label, secret: f.secret, optional: f.optional ?? false })),
   };
 }
 

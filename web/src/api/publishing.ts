@@ -27,6 +27,7 @@ export interface CredentialField {
   label: string;
   /** Typed into a password input and never shown again. */
   secret: boolean;
+  optional: boolean;
 }
 
 export interface PlatformAccount {

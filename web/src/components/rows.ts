@@ -1,5 +1,5 @@
 import { Grid } from 'antd';
-import type { HTMLAttributes } from 'react';
+import { useState, type HTMLAttributes } from 'react';
 
 /** `data-testid` on a table row (AntD's `onRow`), for the browser tests. */
 export const rowTestId = (id: string) => ({ 'data-testid': id }) as HTMLAttributes<HTMLElement>;
@@ -13,4 +13,27 @@ export const columnsWidth = (columns: readonly { width?: number | string }[]) =>
 /** The actions column stays in view on wide screens; on a phone a pinned column would cover most of the table. */
 export function useActionsFixed(): 'right' | undefined {
   return Grid.useBreakpoint().md ? 'right' : undefined;
+}
+
+/** Page and page size of a paged table; `reset` goes back to page 1 (a filter changed). */
+export function usePaging(initialSize = 20) {
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(initialSize);
+  return {
+    page,
+    pageSize,
+    reset: () => setPage(1),
+    /** Jumps to a page (e.g. the last one left after deletions). */
+    goTo: setPage,
+    pagination: (total: number | undefined) => ({
+      current: page,
+      pageSize,
+      total: total ?? 0,
+      showSizeChanger: true,
+      onChange: (p: number, s: number) => {
+        setPage(s === pageSize ? p : 1);
+        setPageSize(s);
+      },
+    }),
+  };
 }

@@ -198,7 +198,7 @@ export function createKuaishouAdapter(o: { baseUrl: string; fetch?: Fetch; timeo
       { name: 'app_id', label: 'App ID（快手开放平台应用）', secret: false },
       { name: 'app_secret', label: 'App Secret', secret: true },
       { name: 'access_token', label: 'Access Token（用户授权）', secret: true },
-      { name: 'refresh_token', label: 'Refresh Token（可选）', secret: true },
+      { name: 'refresh_token', label: 'Refresh Token（可选）', secret: true, optional: true },
     ],
     credentials: Credentials as unknown as z.ZodType<Record<string, string>>,
 

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { CREATION_TYPES, deleteCreation, listCreations, type Creation, type CreationType } from '../../api/studio.ts';
 import { useFormat } from '../../components/format.ts';
-import { columnsWidth, rowTestId, useActionsFixed } from '../../components/rows.ts';
+import { columnsWidth, rowTestId, useActionsFixed, usePaging } from '../../components/rows.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { CreationModal } from './Creations/CreationModal.tsx';
@@ -27,8 +27,8 @@ export default function Creations() {
   const typeParam = params.get('type');
   const type = isType(typeParam) ? typeParam : undefined;
   const openId = Number(params.get('id')) || undefined;
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(20);
+  const paging = usePaging();
+  const { page, pageSize, goTo } = paging;
   const [editing, setEditing] = useState(false);
   const [publishing, setPublishing] = useState<Creation>();
   const tools = useWritingTools();
@@ -42,8 +42,8 @@ export default function Creations() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['creator', 'creations'] });
   // Deleting the last creation of a later page leaves that page empty: step back.
   useEffect(() => {
-    if (page > 1 && list.data && list.data.items.length === 0 && list.data.total > 0) setPage(Math.ceil(list.data.total / pageSize));
-  }, [list.data, page, pageSize]);
+    if (page > 1 && list.data && list.data.items.length === 0 && list.data.total > 0) goTo(Math.ceil(list.data.total / pageSize));
+  }, [list.data, page, pageSize, goTo]);
 
   const setQuery = (next: { type?: CreationType; id?: number }) => {
     const q: Record<string, string> = {};
@@ -131,7 +131,7 @@ export default function Creations() {
           style={{ marginBottom: 16 }}
           value={type ?? 'all'}
           onChange={(v) => {
-            setPage(1);
+            paging.reset();
             setQuery({ type: v === 'all' ? undefined : (v as CreationType) });
           }}
           options={[{ value: 'all', label: t('creator.type.all') }, ...CREATION_TYPES.map((v) => ({ value: v, label: t(`creator.type.${v}`) }))]}
@@ -146,16 +146,7 @@ export default function Creations() {
           tableLayout="fixed"
           onRow={(c) => rowTestId(`creation-row-${c.id}`)}
           locale={{ emptyText: <Empty description={t('creator.creations.empty')} /> }}
-          pagination={{
-            current: page,
-            pageSize,
-            total: list.data?.total ?? 0,
-            showSizeChanger: true,
-            onChange: (p, s) => {
-              setPage(s === pageSize ? p : 1);
-              setPageSize(s);
-            },
-          }}
+          pagination={paging.pagination(list.data?.total)}
         />
       </Card>
       <CreationModal id={openId} editing={editing} onEdit={setEditing} onClose={close} onSaved={() => void refresh()} />

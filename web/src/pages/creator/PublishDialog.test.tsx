@@ -15,7 +15,7 @@ const SLOW = { timeout: 10_000 };
 
 const account = (over: Partial<PlatformAccount>): PlatformAccount => ({
   platform: 'wechat', name: '微信公众号', capability: 'api_publish', accepts: ['writing', 'image'], bound: true, account_name: 'Tollgate Daily', account_type: 'official_account',
-  note: '', bound_at: '2026-11-26T12:00:00', credential_fields: [{ name: 'app_id', label: 'AppID', secret: false }, { name: 'app_secret', label: 'AppSecret', secret: true }], ...over,
+  note: '', bound_at: '2026-11-26T12:00:00', credential_fields: [{ name: 'app_id', label: 'AppID', secret: false, optional: false }, { name: 'app_secret', label: 'AppSecret', secret: true, optional: false }], ...over,
 });
 const PLATFORM_LIST = [
   account({}),
@@ -219,7 +219,10 @@ describe('the publish dialog', () => {
     const qr = screen.getByTestId('share-qr-xiaohongshu');
     expect(qr.querySelector('svg')).toBeTruthy();
     expect(screen.getByTestId('share-link-xiaohongshu').getAttribute('href')).toBe('https://share.example/xhs/1?sig=a');
+    // What to do in the console's words, with the platform's own detail under it for English readers.
+    expect(screen.getByTestId('job-action-xiaohongshu').textContent).toContain('scan the code with the app');
     expect(screen.getByTestId('job-action-xiaohongshu').textContent).toContain('Open the share link in the Xiaohongshu app to post it');
+    expect(screen.getByTestId('job-action-toutiao').textContent).toContain('download the bundle and post it yourself');
     expect(screen.getByTestId('job-state-xiaohongshu').textContent).toBe('Waiting for you');
     expect(screen.queryByTestId('share-qr-toutiao')).toBeNull();
     expect(screen.getByTestId('download-toutiao').getAttribute('href')).toBe('/files/bundles/7.zip?sig=b');

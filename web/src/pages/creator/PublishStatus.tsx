@@ -133,12 +133,13 @@ function JobView({ publishId, job }: { publishId: number; job: PublishJob }) {
 }
 
 function UserActionView({ publishId, job, retry }: { publishId: number; job: PublishJob; retry?: ReactNode }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { dateTimeToMinute } = useFormat();
   const action = job.action as NonNullable<PublishJob['action']>;
+  // What to do, in the console's language; the platform's own detail (in English) only for English readers.
   return (
     <Space orientation="vertical" size={8} style={{ width: '100%' }} data-testid={`job-action-${job.platform}`}>
-      <Alert type="warning" showIcon title={action.message} />
+      <Alert type="warning" showIcon title={t(`creator.publish.todo.${action.kind}`)} description={locale === 'en' ? action.message : undefined} />
       {action.share_url && (
         <Space size={16} wrap align="center">
           <div data-testid={`share-qr-${job.platform}`}>

@@ -18,11 +18,15 @@ const SECRET = 'xhs-secret-0042';
 
 const account = (over: Partial<PlatformAccount>): PlatformAccount => ({
   platform: 'wechat', name: '微信公众号', capability: 'draft_only', accepts: ['writing', 'image'], bound: true, account_name: 'Tollgate Daily', account_type: 'official_account',
-  note: 'Unverified accounts can only create drafts', bound_at: '2026-11-26T12:00:00', credential_fields: [{ name: 'app_id', label: 'AppID', secret: false }, { name: 'app_secret', label: 'AppSecret', secret: true }], ...over,
+  note: 'Unverified accounts can only create drafts', bound_at: '2026-11-26T12:00:00', credential_fields: [{ name: 'app_id', label: 'AppID', secret: false, optional: false }, { name: 'app_secret', label: 'AppSecret', secret: true, optional: false }], ...over,
 });
 const XHS = account({
   platform: 'xiaohongshu', name: '小红书', capability: 'share', accepts: ['writing', 'image', 'video'], bound: false, account_name: null, account_type: null, note: '', bound_at: null,
-  credential_fields: [{ name: 'app_key', label: 'App Key', secret: false }, { name: 'app_secret', label: 'App Secret', secret: true }],
+  credential_fields: [
+    { name: 'app_key', label: 'App Key', secret: false, optional: false }, { name: 'app_secret', label: 'App Secret', secret: true, optional: false },
+    // Left empty below: an optional field is neither required nor sent blank.
+    { name: 'refresh_token', label: 'Refresh Token', secret: true, optional: true },
+  ],
 });
 const TOUTIAO = account({ platform: 'toutiao', name: '今日头条', capability: 'export', bound: false, account_name: null, note: 'Toutiao has no public publishing API', bound_at: null, credential_fields: [] });
 
@@ -66,13 +70,13 @@ afterEach(() => {
 });
 
 describe('the publishing accounts', () => {
-  it('shows what each platform can do and its note, and binds with secrets typed into password inputs that are emptied once bound', async () => {
+  it('shows what each platform can do and its note, and binds with secrets typed into password inputs (optional ones may stay empty) that are emptied once bound', async () => {
     const calls = publishingApi();
     renderPage(<Publishing />, { path: '/studio/publishing' });
     const wechat = await screen.findByTestId('account-wechat', undefined, SLOW);
     expect(wechat.textContent).toContain('Creates a draft only');
     expect(wechat.textContent).toContain('Account: Tollgate Daily');
-    expect(wechat.textContent).toContain('Unverified accounts can only create drafts');
+    expect(wechat.textContent).toContain('This account cannot publish by API');
     expect(screen.getByTestId('account-toutiao').textContent).toContain('You download and post it');
 
     const form = screen.getByTestId('bind-form-xiaohongshu');

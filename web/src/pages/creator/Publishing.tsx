@@ -14,7 +14,7 @@ import {
   type PublishPlatform,
 } from '../../api/publishing.ts';
 import { useFormat } from '../../components/format.ts';
-import { columnsWidth, rowTestId } from '../../components/rows.ts';
+import { columnsWidth, rowTestId, usePaging } from '../../components/rows.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { HISTORY_KEY, JobStateTag, PLATFORMS_KEY, PublishStatusTag, PublishStatusView, usePlatformName } from './PublishStatus.tsx';
@@ -58,6 +58,9 @@ function AccountCard({ account: a }: { account: PlatformAccount }) {
   const platformName = usePlatformName();
   const queryClient = useQueryClient();
   const [rebinding, setRebinding] = useState(false);
+  // A platform that takes no credentials (Toutiao's export) is always usable: there is nothing to rebind, and
+  // unbinding it would only be answered "not found".
+  const nothingToBind = a.bound && a.credential_fields.length === 0;
   const unbind = useMutation({
     mutationFn: () => unbindPlatform(a.platform),
     onSuccess: () => {
@@ -82,8 +85,8 @@ function AccountCard({ account: a }: { account: PlatformAccount }) {
         </Space>
         {a.bound && a.account_name && <Typography.Text>{t('creator.publishing.account', { name: a.account_name })}</Typography.Text>}
         {a.bound && a.bound_at && <Typography.Text type="secondary">{t('creator.publishing.boundAt', { at: dateTimeToMinute(a.bound_at) })}</Typography.Text>}
-        {a.note && <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }} data-testid={`account-note-${a.platform}`}>{a.note}</Typography.Paragraph>}
-        {!a.bound || rebinding ? (
+        <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }} data-testid={`account-note-${a.platform}`}>{t(`creator.publishing.note.${a.capability === 'draft_only' ? 'draft_only' : a.platform}`)}</Typography.Paragraph>
+        {nothingToBind ? null : !a.bound || rebinding ? (
           <BindForm account={a} onDone={() => setRebinding(false)} onCancel={a.bound ? () => setRebinding(false) : undefined} />
         ) : (
           <Space size={8} wrap>
@@ -113,7 +116,7 @@ function BindForm({ account: a, onDone, onCancel }: { account: PlatformAccount; 
   const [form] = Form.useForm<Record<string, string | undefined>>();
   const bind = useMutation({
     mutationFn: (v: Record<string, string | undefined>) =>
-      bindPlatform(a.platform, Object.fromEntries(a.credential_fields.map((f) => [f.name, (v[f.name] ?? '').trim()]))),
+      bindPlatform(a.platform, Object.fromEntries(a.credential_fields.map((f) => [f.name, (v[f.name] ?? '').trim()]).filter(([, value]) => value !== ''))),
     onSuccess: (next) => {
       form.resetFields();
       queryClient.setQueryData<PlatformAccount[]>(PLATFORMS_KEY, (list) => list?.map((p) => (p.platform === next.platform ? next : p)));
@@ -126,7 +129,7 @@ function BindForm({ account: a, onDone, onCancel }: { account: PlatformAccount; 
     <Form form={form} name={`bind-${a.platform}`} layout="vertical" onFinish={(v) => bind.mutate(v)} data-testid={`bind-form-${a.platform}`} style={{ width: '100%' }}>
       {a.credential_fields.length === 0 && <Typography.Paragraph type="secondary">{t('creator.publishing.noCredentials')}</Typography.Paragraph>}
       {a.credential_fields.map((f) => (
-        <Form.Item key={f.name} name={f.name} label={f.label} rules={[{ required: true, whitespace: true, message: t('creator.form.required', { label: f.label }) }]}>
+        <Form.Item key={f.name} name={f.name} label={f.label} rules={[{ required: !f.optional, whitespace: true, message: t('creator.form.required', { label: f.label }) }]}>
           {f.secret ? <Input.Password autoComplete="new-password" maxLength={4096} /> : <Input autoComplete="off" maxLength={4096} />}
         </Form.Item>
       ))}
@@ -144,8 +147,8 @@ function History() {
   const { dateTimeToMinute } = useFormat();
   const platformName = usePlatformName();
   const queryClient = useQueryClient();
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(20);
+  const paging = usePaging();
+  const { page, pageSize } = paging;
   const [platform, setPlatform] = useState<PublishPlatform>();
   const [opened, setOpened] = useState<Publish>();
   // The platforms the server offers (the accounts' query); every known one until it answers.
@@ -181,6 +184,7 @@ function History() {
   return (
     <Card
       title={t('creator.publishing.history')}
+      data-testid="publish-history"
       extra={
         <Select
           allowClear
@@ -188,7 +192,7 @@ function History() {
           placeholder={t('creator.publishing.allPlatforms')}
           value={platform}
           onChange={(v?: PublishPlatform) => {
-            setPage(1);
+            paging.reset();
             setPlatform(v);
           }}
           options={known.map((p) => ({ value: p, label: platformName(p) }))}
@@ -206,16 +210,7 @@ function History() {
         tableLayout="fixed"
         onRow={(p) => ({ ...rowTestId(`publish-row-${p.publish_id}`), onClick: () => setOpened(p), style: { cursor: 'pointer' } })}
         locale={{ emptyText: <Empty description={t('creator.publishing.empty')} /> }}
-        pagination={{
-          current: page,
-          pageSize,
-          total: list.data?.total ?? 0,
-          showSizeChanger: true,
-          onChange: (p, s) => {
-            setPage(s === pageSize ? p : 1);
-            setPageSize(s);
-          },
-        }}
+        pagination={paging.pagination(list.data?.total)}
       />
       <Modal open={opened !== undefined} title={t('creator.publishing.statusTitle')} onCancel={close} footer={null} destroyOnHidden width={640}>
         {opened && <PublishStatusView publishId={opened.publish_id} initial={opened} />}

@@ -58,26 +58,7 @@ export function CircuitTag({ circuit, testId }: { circuit?: Circuit | { state: C
   return <Tooltip title={t('op.circuit.detail', { failures: c.consecutive_failures, rate: percent(c.error_rate) })}>{tag}</Tooltip>;
 }
 
-/** Page and page size of a paged table; `reset` goes back to page 1 (a filter changed). */
-export function usePaging(initialSize = 20) {
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(initialSize);
-  return {
-    page,
-    pageSize,
-    reset: () => setPage(1),
-    pagination: (total: number | undefined) => ({
-      current: page,
-      pageSize,
-      total: total ?? 0,
-      showSizeChanger: true,
-      onChange: (p: number, s: number) => {
-        setPage(s === pageSize ? p : 1);
-        setPageSize(s);
-      },
-    }),
-  };
-}
+export { usePaging } from '../../components/rows.ts';
 
 export interface TextPrompt {
   title: string;

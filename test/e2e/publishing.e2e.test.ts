@@ -1,0 +1,156 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreationRow } from '../../src/modules/studio/studio.tables.ts';
+import { FAKE_APPID, FAKE_SECRET } from '../fakes/wechat-mp.ts';
+import { DB_TIERS } from '../helpers/database.ts';
+import { startPublishing, type Publisher, type PublishingHarness } from '../helpers/publishing.ts';
+import { freePort, hasChromium, launch, snap } from './browser.ts';
+import { PASSWORD, setSession, type Session } from './fixtures.ts';
+
+// Publishing in a real browser against the real server and a fake WeChat official-account API: the accounts page
+// shows the five platforms and binds WeChat through its form (the secret never comes back into the page), "my
+// creations" publishes a writing creation to WeChat and Toutiao with an image as cover, the dialog follows both
+// platforms as the jobs run (WeChat's post link, Toutiao's bundle to download), and the history lists the publish in
+// words, on a laptop and on a phone. Screenshots go to test-results/publishing-*.png.
+
+const CAPABILITY = { api: '通过接口直接发布', share: '需在 App 中确认发布', export: '下载后自行发布' };
+const PLATFORM_WORDS = {
+  wechat: ['微信公众号', CAPABILITY.api],
+  xiaohongshu: ['小红书', CAPABILITY.share],
+  douyin: ['抖音', CAPABILITY.share],
+  kuaishou: ['快手', CAPABILITY.api],
+  toutiao: ['今日头条', CAPABILITY.export],
+} as const;
+/** The API's enum values: none of them may reach the page as text. */
+const RAW_ENUM = /\b(needs_user_action|uploading_assets|draft_created|api_publish|draft_only|queued|submitted|publishing|published|partial|pending|scheduled|failed|wechat|toutiao)\b/;
+const LONG = { timeout: 30_000 };
+
+describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, () => {
+  let h: PublishingHarness;
+  let browser: Browser;
+  let base = '';
+  let creator: Publisher;
+  let writing: CreationRow;
+  let page: Page;
+  const contexts: BrowserContext[] = [];
+
+  /** A signed-in page in zh-CN at `viewport`, in a context of its own. */
+  async function openPage(viewport: { width: number; height: number }): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+    contexts.push(context);
+    const p = await context.newPage();
+    await setSession(p, base, await sessionOf(creator));
+    return p;
+  }
+
+  async function sessionOf(p: Publisher): Promise<Session> {
+    const me = await h.request({ method: 'GET', url: '/api/v1/auth/me', headers: p.auth });
+    const login = await h.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: me.json().data.username, password: PASSWORD } });
+    expect(login.statusCode, login.body).toBe(200);
+    return { access: login.json().data.access_token, refresh: login.json().data.refresh_token };
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    h = await startPublishing(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { PUBLIC_BASE_URL: base } });
+    // The browser reads the access token's expiry against its own clock: the server's injected clock starts there too.
+    h.clock.set(new Date());
+    await h.app().listen({ port, host: '127.0.0.1' });
+    browser = await launch();
+    creator = await h.creator();
+    writing = await h.writing(creator);
+    await h.image(creator);
+    page = await openPage({ width: 1366, height: 900 });
+  }, 120_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('shows the five platforms in words and binds WeChat through its form without the secret coming back', async () => {
+    await page.goto(`${base}/studio/publishing`);
+    for (const [platform, words] of Object.entries(PLATFORM_WORDS)) {
+      const card = page.getByTestId(`account-${platform}`);
+      await card.waitFor(LONG);
+      for (const w of words) expect(await card.innerText(), platform).toContain(w);
+    }
+    expect(await page.locator('[data-testid^=account-]:not([data-testid^=account-note-])').count()).toBe(5);
+    // Toutiao takes no credentials: nothing to bind, rebind or unbind.
+    expect(await page.getByTestId('account-toutiao').getByRole('button').count()).toBe(0);
+
+    const form = page.getByTestId('bind-form-wechat');
+    await form.getByLabel('AppID', { exact: true }).fill(FAKE_APPID);
+    await form.getByLabel('AppSecret', { exact: true }).fill(FAKE_SECRET);
+    await page.getByTestId('bind-wechat').click();
+    const wechat = page.getByTestId('account-wechat');
+    await wechat.getByTestId('rebind-wechat').waitFor(LONG);
+    expect(await wechat.innerText()).toContain('已绑定');
+    expect(await page.getByTestId('bind-form-wechat').count()).toBe(0);
+    expect(await page.content()).not.toContain(FAKE_SECRET);
+    await snap(page, 'publishing-accounts');
+    expect(await page.content()).not.toContain(FAKE_SECRET);
+  });
+
+  it('publishes a writing creation to WeChat and Toutiao from my creations and follows both platforms', async () => {
+    await page.goto(`${base}/studio/creations`);
+    await page.getByTestId(`publish-creation-${writing.id}`).click();
+    const form = page.getByTestId('publish-form');
+    await form.waitFor(LONG);
+    await form.getByTestId('publish-platform-wechat').getByRole('checkbox').check();
+    await form.getByTestId('publish-platform-toutiao').getByRole('checkbox').check();
+    const cover = form.getByTestId('publish-cover');
+    await cover.click();
+    await page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: '封面' }).click();
+    await expect.poll(() => cover.innerText(), LONG).toBe('封面');
+    await page.getByTestId('publish-submit').click();
+    await page.getByTestId('publish-view').waitFor(LONG);
+
+    // The minute's sweep: WeChat gets its material, draft and submission, Toutiao its bundle; then WeChat's poll.
+    await h.runDue();
+    h.clock.advance(31_000);
+    h.wechat.advance(31_000);
+    await h.runDue();
+
+    const wechat = page.getByTestId('job-wechat');
+    await expect.poll(() => wechat.getByTestId('job-state-wechat').innerText(), LONG).toBe('已发布');
+    expect(await wechat.getByTestId('post-link-wechat').getAttribute('href')).toMatch(/^https:\/\/mp\.weixin\.qq\.com\/s\?/);
+    const toutiao = page.getByTestId('job-toutiao');
+    await expect.poll(() => toutiao.getByTestId('job-state-toutiao').innerText(), LONG).toBe('等你处理');
+    const href = (await toutiao.getByTestId('download-toutiao').getAttribute('href')) as string;
+    expect(href).toMatch(new RegExp(`^${base}/`));
+    const bundle = await page.request.get(href);
+    expect(bundle.status()).toBe(200);
+    expect((await bundle.body()).subarray(0, 2).toString('latin1')).toBe('PK');
+    expect(h.wechat.publishes).toHaveLength(1);
+    await snap(page, 'publishing-dialog');
+  });
+
+  it('lists the publish in the history in words, with each platform’s state', async () => {
+    await page.goto(`${base}/studio/publishing`);
+    const history = page.getByTestId('publish-history');
+    const rows = history.locator('[data-testid^=publish-row-]');
+    await rows.first().waitFor(LONG);
+    expect(await rows.count()).toBe(1);
+    const row = await rows.first().innerText();
+    expect(row).toContain('春日随笔');
+    expect(row).toContain('微信公众号 · 已发布');
+    expect(row).toContain('今日头条 · 等你处理');
+    expect(await history.innerText()).not.toMatch(RAW_ENUM);
+    await snap(page, 'publishing-history');
+  });
+
+  it('fits a phone without scrolling sideways', async () => {
+    const phone = await openPage({ width: 390, height: 844 });
+    await phone.goto(`${base}/studio/publishing`);
+    await phone.getByTestId('account-wechat').waitFor(LONG);
+    await phone.locator('[data-testid^=publish-row-]').first().waitFor(LONG);
+    const widths = await phone.evaluate(() => {
+      const doc = document.scrollingElement as Element;
+      return { scroll: doc.scrollWidth, client: doc.clientWidth };
+    });
+    expect(widths.scroll, `the page is ${widths.scroll} px wide in a ${widths.client} px window`).toBeLessThanOrEqual(widths.client + 1);
+    await snap(phone, 'publishing-phone');
+  });
+});
