@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { startPublishing, type Publisher, type PublishingHarness } from '../../../test/helpers/publishing.ts';
 import { formatStudioTime } from '../../platform/time.ts';
+import { publishJobs } from './publishing.tables.ts';
 
 // Publish jobs as durable work: a scheduled publish fires at its time on an injected clock (not before), two at the
 // same minute both fire, a schedule survives a restart, and a failure injected at each step of the WeChat flow is
@@ -46,6 +48,34 @@ describe.each(DB_TIERS)('publish jobs on $name', (tier) => {
     h.clock.advance(60_000);
     await h.runDue();
     for (const id of [a, b]) expect((await view(id)).platforms[0]).toMatchObject({ state: 'needs_user_action', action: { kind: 'export' } });
+  });
+
+  it('runs one job from its pg-boss message at its time, and only once however often the message comes', async () => {
+    const id = await publish({ creation_id: (await h.writing(alice)).id, platforms: ['toutiao'], schedule_time: inMinutes(5) });
+    const [job] = await h.database.db.select({ id: publishJobs.id }).from(publishJobs).where(eq(publishJobs.requestId, id));
+    const jobId = job?.id;
+    const runJob = (h.app().tollgateJobs.find((j) => j.name === 'publish.run') as { handler: (d: object) => Promise<unknown> }).handler;
+    expect(await runJob({ jobId })).toEqual({ ran: false });
+    h.clock.advance(5 * 60_000);
+    expect(await Promise.all([runJob({ jobId }), runJob({ jobId })])).toEqual(expect.arrayContaining([{ ran: true }, { ran: false }]));
+    expect((await view(id)).platforms[0].state).toBe('needs_user_action');
+  });
+
+  it('fails a scheduled job for good when its account is unbound or its creation deleted before its time', async () => {
+    const bob = await h.creator();
+    await h.bindWechat(bob);
+    const cover = await h.image(bob);
+    const first = await h.request({ method: 'POST', url: '/api/v1/publish', headers: bob.auth, payload: { creation_id: (await h.writing(bob)).id, platforms: ['wechat'], cover_creation_id: cover.id, schedule_time: inMinutes(5) } });
+    const gone = await h.writing(bob);
+    const second = await h.request({ method: 'POST', url: '/api/v1/publish', headers: bob.auth, payload: { creation_id: gone.id, platforms: ['toutiao'], schedule_time: inMinutes(5) } });
+    expect((await h.request({ method: 'DELETE', url: '/api/v1/publish/platforms/wechat', headers: bob.auth })).statusCode).toBe(200);
+    expect((await h.request({ method: 'DELETE', url: `/api/v1/creations/${gone.id}`, headers: bob.auth })).statusCode).toBe(200);
+    h.clock.advance(5 * 60_000);
+    await h.runDue();
+    const stateOf = async (res: typeof first) =>
+      (await h.request({ method: 'GET', url: `/api/v1/publish/${res.json().data.publish_id}`, headers: bob.auth })).json().data.platforms[0];
+    expect(await stateOf(first)).toMatchObject({ state: 'failed', error: { code: 'binding_removed', retryable: false }, next_run_at: null });
+    expect(await stateOf(second)).toMatchObject({ state: 'failed', error: { code: 'creation_missing', retryable: false } });
   });
 
   it('keeps a schedule through a restart and runs what came due while the server was down', async () => {
