@@ -5,7 +5,7 @@ import { startFakeOpenAi } from '../../../test/fakes/openai-upstream.ts';
 import type { FakeUpstream } from '../../../test/fakes/upstream.ts';
 import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { startGateway, type Buyer, type GatewayHarness } from '../../../test/helpers/gateway.ts';
-import { WITHHELD_MESSAGE } from './redact.ts';
+import { WITHHELD_MESSAGE } from '../../platform/redact.ts';
 
 // Upstreams quote the key they were given — in `message`, `code`, `param`, `type` and fields of their own, in error
 // answers, in 200 answers that are error reports and inside streams. None of it may reach a client, a log line or a

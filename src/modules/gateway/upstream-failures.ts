@@ -1,7 +1,7 @@
 import { isRecord } from '../providers/json.ts';
 import type { UpstreamFailure } from '../providers/types.ts';
 import type { Verdict } from '../routing/router.ts';
-import { redactCredential } from './redact.ts';
+import { redactCredential } from '../../platform/redact.ts';
 
 // What the gateway makes of an upstream's failure: whom it blames (which circuit counts it), whether another candidate
 // is tried, and the few fields a client may see. An upstream's error body is never relayed: upstreams quote keys in

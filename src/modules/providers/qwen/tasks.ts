@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
+import { scrubSecrets } from '../../../platform/redact.ts';
 
 // DashScope's asynchronous task API, which Wanx images and Wan videos go through (compatible mode has no video, and
 // its images are not Wanx): submit with `X-DashScope-Async: enable` (without it DashScope answers 403 "current user
@@ -73,6 +74,7 @@ const ErrorBody = z.object({ code: z.string().optional(), message: z.string().op
 
 const RETRYABLE_STATUS = (status: number) => status >= 500 || status === 429 || status === 408;
 const MAX_MESSAGE = 300;
+const KEY_QUOTED = 'DashScope refused the request (details withheld: they quoted the API key).';
 
 export function createDashScopeTasks(deps: {
   /** DashScope's root, e.g. `https://dashscope.aliyuncs.com` (not the `/compatible-mode` base of chat). */
@@ -90,7 +92,7 @@ export function createDashScopeTasks(deps: {
 
   async function call<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown) {
     const key = deps.apiKey();
-    const scrub = (text: string) => scrubKey(text, key);
+    const scrub = (text: string) => scrubSecrets(text, [key], { marker: '***', withheld: KEY_QUOTED, maxLength: MAX_MESSAGE });
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
@@ -209,23 +211,3 @@ export function parseRetryAfter(value: string | string[] | undefined, now: Date)
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
-/**
- * Upstreams like to quote the key they were given. Every occurrence becomes `***`; if a distinctive four-character
- * piece of it still shows (a "key ending in 4wNc" hint), the whole text is withheld: no character of a credential
- * may leave (DESIGN.md §3).
- */
-export function scrubKey(text: string, key: string): string {
-  if (!key) return text.slice(0, MAX_MESSAGE);
-  const out = text.split(key).join('***');
-  // DashScope keys are `sk-` + 32 hex digits: the prefix is public, the pieces after it are not.
-  for (let i = key.startsWith('sk-') ? 3 : 0; i + 4 <= key.length; i += 1) {
-    const piece = key.slice(i, i + 4);
-    if (distinctive(piece) && out.includes(piece)) return 'DashScope refused the request (details withheld: they quoted the API key).';
-  }
-  return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE)}…` : out;
-}
-
-/** Mixed character classes, as random key material has; a run of plain letters or digits also occurs in words and numbers. */
-function distinctive(piece: string): boolean {
-  return [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(piece)).length >= 2;
-}

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PlatformError, type Progress, type PublishRun } from '../adapter.ts';
+import { scrubSecrets } from '../../../platform/redact.ts';
 
 // What the Douyin, Xiaohongshu and Kuaishou adapters share: a JSON call to an open platform that never lets a URL, a
 // token or a secret into an error (their tokens travel in query strings and headers, and their error texts like to
@@ -22,23 +23,13 @@ export interface JsonAnswer {
 }
 
 const MAX_MESSAGE = 300;
-const PIECE = 6;
 
 /**
  * The platform's own words, safe to show: every credential becomes `***`, and if a piece of one still shows (a "token
  * ending in …" hint, a truncated echo) the text is withheld altogether.
  */
-export function scrub(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  const known = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  for (const secret of known) out = out.split(secret).join('***');
-  for (const secret of known) {
-    for (let i = 0; i + PIECE <= secret.length; i += 1) {
-      if (out.includes(secret.slice(i, i + PIECE))) return '(details withheld: they quoted a credential)';
-    }
-  }
-  return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE)}…` : out;
-}
+export const scrub = (text: string, secrets: readonly (string | undefined)[]): string =>
+  scrubSecrets(text, secrets, { marker: '***', withheld: '(details withheld: they quoted a credential)', maxLength: MAX_MESSAGE });
 
 function transportError(err: unknown, platform: string, timedOut: boolean, stopped: boolean): PlatformError {
   if (stopped) return new PlatformError('stopped', `The run was stopped before ${platform} answered; it will be tried again.`, true);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { scrubSecrets } from '../../../platform/redact.ts';
 import { systemClock, type Clock } from '../../../platform/time.ts';
 import { PlatformError, type PublishAsset } from '../adapter.ts';
 
@@ -127,8 +128,7 @@ export function createWechatClient(deps: { baseUrl: string; fetch?: typeof fetch
 
   function refusal(answer: Answer, hide: string[]): PlatformError {
     const errcode = Number(answer.errcode);
-    let said = typeof answer.errmsg === 'string' ? answer.errmsg : '';
-    for (const secret of hide) if (secret) said = said.split(secret).join('***');
+    const said = scrubSecrets(typeof answer.errmsg === 'string' ? answer.errmsg : '', hide, { marker: '***', withheld: '(details withheld: they quoted a credential)' });
     const advice = ADVICE[errcode] ?? 'Check the official account backend, then try again.';
     return new PlatformError(String(errcode), `WeChat said "${said.slice(0, 200)}" (errcode ${errcode}). ${advice}`, RETRYABLE.has(errcode));
   }
