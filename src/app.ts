@@ -40,6 +40,8 @@ import { channelsAdminRoutes } from './modules/admin/channels-admin.routes.ts';
 import { createChannelProbe } from './modules/admin/channels-admin.probe.ts';
 import { createAuditLog } from './modules/admin/audit.service.ts';
 import { commerceModule } from './modules/commerce/commerce.module.ts';
+import { latePromotions } from './modules/commerce/promotions.ts';
+import { operationsModule } from './modules/operations/operations.module.ts';
 import { supplyModule } from './modules/supply/supply.module.ts';
 import { createLedger } from './modules/ledger/ledger.service.ts';
 import { ledgerJobs } from './modules/ledger/ledger.jobs.ts';
@@ -127,15 +129,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const ledger = createLedger({ database, clock });
   const idempotency = createIdempotency({ database, clock });
-  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency, users });
+  // Operations prices and rewards commerce's orders, and is built from commerce's wallet: bound once it exists.
+  const promotions = latePromotions();
+  const commerce = await commerceModule(app, { config: { ...config, masterKey: config.masterKey }, database, clock, ledger, audit, auth, idempotency, users, promotions });
   isMember = commerce.membership.isMember;
+  const operations = await operationsModule(app, { database, clock, ledger, auth, users, wallet: commerce.wallet, orders: commerce.orders, publicBaseUrl: config.publicBaseUrl });
+  promotions.bind(operations.promotions);
 
   const supply = await supplyModule(app, {
     config, database, clock, ledger, audit, auth, idempotency, secrets, usage, catalog, redis: deps.redis, namespace: deps.namespace ?? 'tollgate',
     passwordMatches: (userId, password) => users.passwordMatches(userId, password),
   });
 
-  await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth });
+  await app.register(authRoutes, { users, sessions, standing: commerce.membership.standing, auth, onRegistered: operations.onRegistered });
   await app.register(operatorSetupRoutes, { setup: operatorSetup, sessions, standing: commerce.membership.standing });
   await app.register(apiKeyRoutes, { apiKeys, auth });
   await app.register(legacyRoutes, { users, apiKeys, channels, usage, auth, operatorSetup });

@@ -23,6 +23,8 @@ export const API_TAGS = [
   { name: 'ppt', description: 'Studio PPT generation: a model-written outline rendered to a real .pptx.' },
   { name: 'creations', description: 'A creator’s works: writing, images, videos and PPTs, listed, edited and deleted by their owner.' },
   { name: 'publishing', description: 'Platform accounts (bound with their credentials sealed) and publishing a creation to WeChat, Xiaohongshu, Douyin, Kuaishou and Toutiao, now or on schedule, with each platform’s honest outcome.' },
+  { name: 'activities', description: 'Operations: time-boxed activities (registration gifts, membership discounts, referral bonuses, first-purchase offers), once per user.' },
+  { name: 'referral', description: 'Referral codes and links, and the rewards paid when a referred user’s first paid order completes.' },
   { name: 'model prices', description: 'The prices buyers are shown and held to, and the ceilings for supplier packages.' },
   { name: 'operators', description: 'Operator console: users, orders, channels, circuits, billing dead letters.' },
   { name: 'supply accounts', description: 'Upstream accounts a supplier mounts (contract: SupplyAccounts).' },

@@ -14,6 +14,7 @@ import { createCouponService } from './coupons.service.ts';
 import { creditRoutes } from './credit.routes.ts';
 import { createMembershipService } from './membership.service.ts';
 import { createOrderService } from './orders.service.ts';
+import type { OrderPromotions } from './promotions.ts';
 import { createNoticeHandler } from './payment-notices.service.ts';
 import { createAlipayProvider } from './payments/alipay.ts';
 import type { PaymentProvider } from './payments/provider.ts';
@@ -30,6 +31,8 @@ export async function commerceModule(
   deps: {
     config: Config & { masterKey: string }; database: Database; clock: Clock; ledger: Ledger; audit: AuditLog; auth: AuthHooks;
     idempotency: Idempotency; users: Pick<UserService, 'billingMode'>;
+    /** Activities and referrals (the operations module), bound late: see promotions.ts. */
+    promotions?: OrderPromotions;
   },
 ) {
   const { config, database, clock, ledger, audit, auth, idempotency, users } = deps;
@@ -43,7 +46,9 @@ export async function commerceModule(
   const coupons = createCouponService({ database, clock });
   const membership = createMembershipService({ database, clock, ledger });
   const wallet = createWalletService({ database, ledger, audit, billingMode: (userId, db) => users.billingMode(userId, db) });
-  const orders = createOrderService({ database, clock, ledger, coupons, membership, wallet, payments, audit, publicBaseUrl: config.publicBaseUrl, log: app.log });
+  const orders = createOrderService({
+    database, clock, ledger, coupons, membership, wallet, payments, audit, publicBaseUrl: config.publicBaseUrl, log: app.log, promotions: deps.promotions,
+  });
   const handleNotice = createNoticeHandler({ database, clock, orders, coupons, payments, log: app.log });
 
   await app.register(creditRoutes, { orders, membership, wallet, auth, idempotency });

@@ -36,6 +36,8 @@ export const orders = pgTable(
     bonusCredits: bigint('bonus_credits', { mode: 'bigint' }).notNull().default(sql`0`),
     membershipType: text('membership_type', { enum: MEMBERSHIP_TYPES }),
     couponClaimId: bigint('coupon_claim_id', { mode: 'number' }),
+    /** The operations activity that priced it (a membership discount, a first-purchase offer): see promotions.ts. */
+    activityId: bigint('activity_id', { mode: 'number' }),
     paymentUrl: text('payment_url'),
     providerTxnId: text('provider_txn_id'),
     failureReason: text('failure_reason'),

@@ -9,6 +9,7 @@ import type { MembershipService } from './membership.service.ts';
 import * as repo from './orders.repo.ts';
 import { yuanText } from './payments/provider.ts';
 import { creditsOf, MEMBERSHIP_PLANS } from './pricing.ts';
+import type { OrderPromotions } from './promotions.ts';
 import type { WalletService } from './wallet.service.ts';
 
 // Paying an order: the ledger postings, and `fulfil`, which marks a locked order paid — its coupon used once, its
@@ -38,9 +39,9 @@ export function orderDescription(order: OrderRow): string {
   return `购买${MEMBERSHIP_PLANS[order.membershipType as MembershipType].label}${bonus}`;
 }
 
-/** A recharge priced as if it had no coupon: what was paid buys credits at the list rate, nothing more. */
+/** A recharge priced as if it had no coupon (nor activity): what was paid buys credits at the list rate, nothing more. */
 const withoutCoupon = (order: OrderRow): Partial<OrderRow> => ({
-  listAmount: order.payAmount, discount: 0n, credits: order.payAmount, bonusCredits: 0n, couponClaimId: null,
+  listAmount: order.payAmount, discount: 0n, credits: order.payAmount, bonusCredits: 0n, couponClaimId: null, activityId: null,
 });
 
 export type Fulfilment =
@@ -55,9 +56,10 @@ export function createFulfilment(deps: {
   coupons: CouponService;
   membership: MembershipService;
   wallet: Pick<WalletService, 'creditTarget'>;
+  promotions: OrderPromotions;
   log: Pick<Logger, 'warn'>;
 }) {
-  const { clock, ledger, coupons, membership, wallet, log } = deps;
+  const { clock, ledger, coupons, membership, wallet, promotions, log } = deps;
 
   /** The order's coupon, used once: the order as it is to be paid, or `refundDue` when it cannot be paid as priced. */
   async function useCoupon(tx: Db, order: OrderRow): Promise<{ order: OrderRow; refundDue?: true }> {
@@ -83,7 +85,7 @@ export function createFulfilment(deps: {
     return { order: marked, refundDue: true };
   }
 
-  /** Marks a locked order paid: its coupon, one ledger transfer, the membership. */
+  /** Marks a locked order paid: its coupon, one ledger transfer, the membership, then its activity and referral effects. */
   return async function fulfil(tx: Db, order: OrderRow, providerTxnId: string): Promise<Fulfilment> {
     const { order: payable, refundDue } = await useCoupon(tx, order);
     if (refundDue) return { outcome: 'coupon_used', order: payable };
@@ -96,7 +98,9 @@ export function createFulfilment(deps: {
     );
     if (payable.kind === 'membership') await membership.extend(tx, payable.userId, payable.membershipType as MembershipType);
     const now = clock.now();
-    return { outcome: 'paid', order: await repo.update(tx, payable.id, { status: 'paid', paidAt: now, updatedAt: now, providerTxnId }) };
+    const paid = await repo.update(tx, payable.id, { status: 'paid', paidAt: now, updatedAt: now, providerTxnId });
+    await promotions.paid(tx, paid);
+    return { outcome: 'paid', order: paid };
   };
 }
 

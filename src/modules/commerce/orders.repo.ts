@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, lt } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
 import { orders, type OrderKind, type OrderRow, type OrderStatus } from './commerce.tables.ts';
 
@@ -83,4 +83,10 @@ export async function closePendingUnlessLocked(db: Db, id: number, status: Order
   const free = db.select({ id: orders.id }).from(orders).where(and(eq(orders.id, id), eq(orders.status, 'pending'))).for('update', { skipLocked: true });
   const [row] = await db.update(orders).set({ ...patch, status }).where(inArray(orders.id, free)).returning();
   return row;
+}
+
+/** Whether the user has ever paid an order (a refunded one counts: it was paid). */
+export async function hasPaidOrder(db: Db, userId: number): Promise<boolean> {
+  const [row] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.userId, userId), isNotNull(orders.paidAt))).limit(1);
+  return row !== undefined;
 }

@@ -14,6 +14,7 @@ import { createFulfilment, orderDescription } from './order-payment.ts';
 import * as repo from './orders.repo.ts';
 import type { PaymentRouter } from './payments/router.ts';
 import { MEMBERSHIP_PLANS } from './pricing.ts';
+import { NO_PROMOTIONS, type OrderPromotions } from './promotions.ts';
 import type { WalletService } from './wallet.service.ts';
 
 export const ORDER_TTL_MS = 30 * 60 * 1000;
@@ -29,6 +30,8 @@ export interface OrderDeps {
   audit: AuditLog;
   publicBaseUrl: string;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Activities and referrals (operations): offers on new orders, rewards on payment, claw-backs on refund. */
+  promotions?: OrderPromotions;
 }
 
 /** `R20260122100000123456`: kind letter, UTC+8 wall time, 6 random digits. */
@@ -39,7 +42,8 @@ export function newOrderNo(kind: OrderKind, now: Date): string {
 
 export function createOrderService(deps: OrderDeps) {
   const { database, clock, ledger, coupons, membership, payments } = deps;
-  const fulfil = createFulfilment(deps);
+  const promotions = deps.promotions ?? NO_PROMOTIONS;
+  const fulfil = createFulfilment({ ...deps, promotions });
 
   /** Six random digits per second collide now and then under load: draw again. */
   async function insertWithNo(tx: Db, o: Omit<repo.NewOrder, 'orderNo'> & { createdAt: Date }): Promise<OrderRow> {
@@ -50,7 +54,10 @@ export function createOrderService(deps: OrderDeps) {
     throw new Error('could not draw a free order number');
   }
 
-  /** Creates a pending order (reserving its coupon) in one transaction, with its idempotent response. */
+  /**
+   * Creates a pending order (reserving its activity offer and its coupon) in one transaction, with its idempotent
+   * response. An activity sets the price first; a coupon applies to that price.
+   */
   async function openOrder(
     actor: Principal,
     o: { kind: OrderKind; method: PaymentMethod; provider: string; listAmount: bigint; credits: bigint; membershipType?: MembershipType; couponCode?: string },
@@ -58,8 +65,11 @@ export function createOrderService(deps: OrderDeps) {
     then?: (tx: Db, order: OrderRow) => Promise<OrderRow>,
   ): Promise<OrderRow> {
     return database.transaction(async (tx) => {
-      const reserved = o.couponCode ? await coupons.reserve(tx, actor.userId, o.couponCode, o.listAmount) : undefined;
-      const discount = reserved?.effect.discount ?? 0n;
+      const firstOrder = !(await repo.hasPaidOrder(tx, actor.userId));
+      const offer = await promotions.offer(tx, { userId: actor.userId, kind: o.kind, listAmount: o.listAmount, firstOrder });
+      const offered = o.listAmount - (offer?.discount ?? 0n);
+      const reserved = o.couponCode ? await coupons.reserve(tx, actor.userId, o.couponCode, offered) : undefined;
+      const discount = (offer?.discount ?? 0n) + (reserved?.effect.discount ?? 0n);
       const now = clock.now();
       let order = await insertWithNo(tx, {
         userId: actor.userId,
@@ -70,14 +80,16 @@ export function createOrderService(deps: OrderDeps) {
         discount,
         payAmount: o.listAmount - discount,
         credits: o.credits,
-        bonusCredits: reserved?.effect.bonusCredits ?? 0n,
+        bonusCredits: (offer?.bonusCredits ?? 0n) + (reserved?.effect.bonusCredits ?? 0n),
         membershipType: o.membershipType ?? null,
         couponClaimId: reserved?.claimId ?? null,
+        activityId: offer?.activityId ?? null,
         createdAt: now,
         updatedAt: now,
         expiresAt: addMs(now, ORDER_TTL_MS),
       });
       if (reserved) await coupons.attachToOrder(tx, reserved.claimId, order.id);
+      if (offer) await promotions.attach(tx, offer, order);
       if (then) order = await then(tx, order);
       // Saved now, with the order: a failure from here on cannot make a retry open a second one.
       await record.save(tx, order);
@@ -176,6 +188,12 @@ export function createOrderService(deps: OrderDeps) {
 
     findByNo: (orderNo: string) => repo.findByNo(database.db, orderNo),
 
+    /** Whether the order can still be paid as it was priced: pending, before its deadline (read in `db`). */
+    async isOpen(orderNo: string, db: Db = database.db): Promise<boolean> {
+      const order = await repo.findByNo(db, orderNo);
+      return order?.status === 'pending' && order.expiresAt > clock.now();
+    },
+
     /** Expires pending orders past their deadline and gives their coupons back. */
     async expireDue(limit = 500): Promise<number> {
       const due = await repo.duePending(database.db, clock.now(), limit);
@@ -218,6 +236,7 @@ export function createOrderService(deps: OrderDeps) {
         if (order.kind === 'membership') await membership.shorten(tx, order.userId, order.membershipType as MembershipType);
         const now = clock.now();
         const refunded = await repo.update(tx, order.id, { status: 'refunded', refundedAt: now, updatedAt: now });
+        await promotions.refunded(tx, refunded);
         await deps.audit.record(tx, {
           actorUserId: actor.userId, tenantUserId: order.userId, action: 'order.refund', objectType: 'order', objectId: order.orderNo,
           before: { status: order.status }, after: { status: refunded.status }, reason, requestId,

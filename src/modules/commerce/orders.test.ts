@@ -9,7 +9,7 @@ import { newOrderNo } from './orders.service.ts';
 const order = (o: Partial<OrderRow>): OrderRow => ({
   id: 1, orderNo: 'R20260301120000000001', userId: 7, kind: 'recharge', status: 'pending', paymentMethod: 'alipay', provider: 'sandbox',
   listAmount: 10_000_000n, discount: 0n, payAmount: 10_000_000n, credits: 10_000_000n, bonusCredits: 0n, membershipType: null,
-  couponClaimId: null, paymentUrl: null, providerTxnId: null, failureReason: null, createdAt: new Date(), updatedAt: new Date(),
+  couponClaimId: null, activityId: null, paymentUrl: null, providerTxnId: null, failureReason: null, createdAt: new Date(), updatedAt: new Date(),
   expiresAt: new Date(), paidAt: null, refundedAt: null, ...o,
 });
 const byAccount = (o: OrderRow) => Object.fromEntries(paymentPostings(o).map((p) => [p.account.code, p.amount]));

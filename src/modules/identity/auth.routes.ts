@@ -6,6 +6,7 @@ import { bearerToken, principalOf, type AuthHooks } from './auth.hooks.ts';
 import {
   ChangePasswordBody, LoginBody, LoginResponse, MeResponse, RefreshResponse, RegisterBody, RegisterResponse,
 } from './auth.schema.ts';
+import type { Db } from '../../platform/db.ts';
 import type { UserRow } from './identity.tables.ts';
 import type { SessionService } from './sessions.service.ts';
 import type { StandingSource, UserService } from './users.service.ts';
@@ -15,6 +16,8 @@ export interface AuthRouteDeps {
   sessions: SessionService;
   standing: StandingSource;
   auth: AuthHooks;
+  /** Runs in the registration's transaction with the new user (operations: the referral, registration gifts). */
+  onRegistered?: (tx: Db, user: UserRow, context: { ref?: string }) => Promise<void>;
 }
 
 /** A new console session for `user`, in the login response's shape (operator setup answers with it too). */
@@ -42,7 +45,9 @@ export async function authRoutes(root: FastifyInstance, deps: AuthRouteDeps) {
   const tags = ['auth'];
 
   app.post('/api/v1/auth/register', { schema: { tags, summary: 'Create an account (buyer), with an optional referral code', body: RegisterBody, response: { 200: RegisterResponse } } }, async (req) => {
-    const user = await users.register(req.body);
+    const { ref, ...account } = req.body;
+    const { onRegistered } = deps;
+    const user = await users.register(account, onRegistered && ((tx, created) => onRegistered(tx, created, { ref })));
     const s = await standing(user.id);
     return studioOk(
       {

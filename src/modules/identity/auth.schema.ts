@@ -17,6 +17,8 @@ export const RegisterBody = z.strictObject({
   username: Username,
   email: z.email().max(254),
   password: Password,
+  /** A referrer's code (`/register?ref=…`); an unknown code registers the user without a referrer. */
+  ref: z.string().trim().max(64).optional(),
 });
 
 export const LoginBody = z.strictObject({

@@ -42,6 +42,12 @@ export async function findLiveByEmail(db: Db, email: string, o: { lock?: boolean
   return row;
 }
 
+/** The live user holding a referral code; codes are stored in upper case. */
+export async function findLiveByReferralCode(db: Db, code: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(and(live, eq(users.referralCode, code.toUpperCase())));
+  return row;
+}
+
 export async function usernameTaken(db: Db, username: string): Promise<boolean> {
   const [row] = await db
     .select({ id: users.id })

@@ -99,13 +99,25 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
       }
     },
 
-    /** Self-registration: a prepaid `user`. */
-    async register(input: { username: string; email: string; password: string }): Promise<UserRow> {
+    /**
+     * Self-registration: a prepaid `user`, and in the same transaction whatever `then` adds (operations: the
+     * referral, registration gifts).
+     */
+    async register(input: { username: string; email: string; password: string }, then?: (tx: Db, user: UserRow) => Promise<void>): Promise<UserRow> {
       if (RESERVED_USERNAMES.has(input.username.toLowerCase())) {
         throw badRequest('This username is reserved', { field: 'body.username' });
       }
-      return insertWithReferralCode(database.db, { ...input, role: 'user', billingMode: 'prepaid' });
+      // Hashed before the transaction: argon2 takes tens of milliseconds, too long to hold a connection.
+      const passwordHash = await hashPassword(input.password);
+      return database.transaction(async (tx) => {
+        const user = await insertWithReferralCode(tx, { username: input.username, email: input.email, passwordHash, role: 'user', billingMode: 'prepaid' });
+        await then?.(tx, user);
+        return user;
+      });
     },
+
+    /** The live user whose referral code this is (case-insensitive), read in `db`. */
+    findByReferralCode: (code: string, db: Db = database.db) => usersRepo.findLiveByReferralCode(db, code),
 
     /**
      * Runs `then` in one transaction with the live user locked (404 when missing), then marks the user updated:
