@@ -1,10 +1,8 @@
-import { inArray } from 'drizzle-orm';
 import { loadConfig } from '../../config.ts';
 import { openDatabase } from '../../platform/db.ts';
 import { formatCny } from '../../platform/money.ts';
 import { systemClock } from '../../platform/time.ts';
-import { chargesToReplay, readJournal } from '../metering/journal.ts';
-import { usageRecords } from '../metering/usage.tables.ts';
+import { unappliedJournal as unappliedJournalOf } from '../metering/journal-replay.ts';
 import { createLedger } from './ledger.service.ts';
 
 // `npm run ledger:check`: recompute every balance from postings and list what does not match (exit 1 on a mismatch),
@@ -20,28 +18,10 @@ try {
   const books = await ledger.check();
   const sound = books.balanceMismatches.length === 0 && books.unbalancedTransfers.length === 0;
   const openReceivables = (await ledger.openReceivables()).map((r) => ({ user_id: r.userId, account: r.code, owed_cny: formatCny(r.owed, 6) }));
-  const unappliedJournal = await unappliedCharges();
+  const j = await unappliedJournalOf(database.db, config.billing.journalDir);
+  const unappliedJournal = { segments: j.segments, charges: j.charges, cost_cny: formatCny(j.costMicros, 6), torn_segments: j.torn };
   process.stdout.write(`${JSON.stringify({ sound, ...books, openReceivables, unappliedJournal }, null, 2)}\n`);
   process.exitCode = sound ? 0 : 1;
 } finally {
   await database.close();
-}
-
-/** Journaled charges whose request has no usage record yet: count and sum, per the journal's segments. */
-async function unappliedCharges() {
-  const journal = readJournal(config.billing.journalDir);
-  const charges = chargesToReplay(journal.records);
-  const recorded = new Set<string>();
-  for (let at = 0; at < charges.length; at += 1000) {
-    const ids = charges.slice(at, at + 1000).map((c) => c.charge.requestId);
-    const rows = await database.db.select({ requestId: usageRecords.requestId }).from(usageRecords).where(inArray(usageRecords.requestId, ids));
-    for (const r of rows) recorded.add(r.requestId);
-  }
-  const missing = charges.filter((c) => !recorded.has(c.charge.requestId));
-  return {
-    segments: journal.files.length,
-    charges: missing.length,
-    cost_cny: formatCny(missing.reduce((sum, c) => sum + c.charge.cost, 0n), 6),
-    torn_segments: journal.torn,
-  };
 }
