@@ -1,7 +1,8 @@
 import {
-  ApiOutlined, AuditOutlined, BankOutlined, CloudServerOutlined, CodeOutlined, DashboardOutlined, DollarOutlined, EditOutlined, FilePptOutlined,
-  FolderOpenOutlined, GiftOutlined, HeartOutlined, KeyOutlined, LineChartOutlined, LogoutOutlined, MoonOutlined, PictureOutlined, ProfileOutlined,
-  SendOutlined, ShoppingOutlined, SunOutlined, TeamOutlined, VideoCameraOutlined, WalletOutlined,
+  ApiOutlined, AuditOutlined, BankOutlined, BarChartOutlined, CalendarOutlined, CloudServerOutlined, CodeOutlined, DashboardOutlined, DollarOutlined,
+  EditOutlined, FilePptOutlined, FolderOpenOutlined, GiftOutlined, HeartOutlined, KeyOutlined, LineChartOutlined, LogoutOutlined, MoonOutlined,
+  PictureOutlined, ProfileOutlined, RedEnvelopeOutlined, SendOutlined, ShoppingOutlined, SunOutlined, TeamOutlined, VideoCameraOutlined,
+  WalletOutlined,
 } from '@ant-design/icons';
 import { Button, Drawer, Grid, Layout, Menu, Select, Space, Switch, theme, Tooltip, Typography, type MenuProps } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
@@ -31,6 +32,7 @@ const ICONS: Record<string, ReactNode> = {
   cloud: <CloudServerOutlined />, package: <ShoppingOutlined />, money: <DollarOutlined />, team: <TeamOutlined />, api: <ApiOutlined />,
   audit: <AuditOutlined />, bank: <BankOutlined />, gift: <GiftOutlined />, orders: <ProfileOutlined />, health: <HeartOutlined />,
   write: <EditOutlined />, image: <PictureOutlined />, video: <VideoCameraOutlined />, slides: <FilePptOutlined />, creations: <FolderOpenOutlined />, publish: <SendOutlined />,
+  rewards: <RedEnvelopeOutlined />, chart: <BarChartOutlined />, activity: <CalendarOutlined />,
 };
 const GROUPS: Group[] = ['buyer', 'creator', 'supplier', 'operator'];
 

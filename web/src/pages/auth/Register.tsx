@@ -1,18 +1,33 @@
-import { Button, Form, Input, Typography } from 'antd';
+import { Alert, Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { api } from '../../api/client.ts';
 import { useSession } from '../../auth/session.tsx';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { AuthFrame } from './Login.tsx';
 
+/** A friend's referral code from the invitation link (`/register?ref=…`); the server takes up to 64 characters. */
+function useReferralCode(): string | undefined {
+  const [params] = useSearchParams();
+  const ref = params.get('ref')?.trim();
+  return ref && ref.length <= 64 ? ref : undefined;
+}
+
 export default function Register() {
-  const { register } = useSession();
+  const { login } = useSession();
   const { t } = useI18n();
   const navigate = useNavigate();
+  const ref = useReferralCode();
   const [busy, setBusy] = useState(false);
+  // The session's register() sends no referral code: the request is made here, then the session signs in as usual.
+  const register = async (username: string, email: string, password: string) => {
+    await api.post('/api/v1/auth/register', { username, email, password, ...(ref ? { ref } : {}) }, { noRefresh: true });
+    await login(username, password);
+  };
   return (
     <AuthFrame title={t('auth.create')}>
+      {ref && <Alert type="success" showIcon title={t('auth.invited')} description={t('auth.invitedHint', { code: ref })} style={{ marginBottom: 16 }} data-testid="invited" />}
       <Form
         layout="vertical"
         onFinish={async (v: { username: string; email: string; password: string }) => {
