@@ -12,6 +12,7 @@ import { seedListPages, type ListPageData } from './seed.ts';
 //   column was cut off so); at phone width by scrolling the table inside its own container, never the page;
 // - usage and supply review: an expanded row shows its details within the visible table and keeps the table within
 //   twice its container's width — or, on a phone, where the columns alone are wider than that, within its own width;
+// - a page of figures and charts (statistics) has no table: it only must not scroll sideways;
 // - the login page fits a 1366×768 screen; in dark mode the sidebar reaches the bottom of a page taller than the screen.
 // A screenshot of each page at each width goes to test-results/layout-<width>-<page>.png.
 // The wide screen runs in English (longer labels than Chinese in most columns, and the words of the bug reports), the
@@ -23,8 +24,10 @@ interface ListPage {
   role: Role;
   path: string;
   name: string;
-  /** The page's main table (default: the first table on the page). */
-  table?: string;
+  /** The page's main table (default: the first table on the page); `false` for a page of figures and charts. */
+  table?: string | false;
+  /** What shows once a page without a table has loaded. */
+  ready?: string;
   /** Headers the check must have met (guards against checking the wrong table). */
   mustShow?: RegExp;
 }
@@ -35,6 +38,7 @@ const PAGES: ListPage[] = [
   { role: 'buyer', path: '/keys', name: 'buyer-keys', mustShow: /^(Created|创建时间)$/ },
   { role: 'buyer', path: '/usage', name: 'buyer-usage' },
   { role: 'buyer', path: '/billing', name: 'buyer-billing', table: '.ant-table-wrapper:has([data-testid^="order-row-"])' },
+  { role: 'buyer', path: '/rewards', name: 'buyer-rewards', table: '.ant-table-wrapper:has([data-testid^="referral-row-"])' },
   { role: 'supplier', path: '/supply/accounts', name: 'supplier-accounts' },
   { role: 'supplier', path: '/supply/packages', name: 'supplier-packages' },
   { role: 'supplier', path: '/supply/earnings', name: 'supplier-earnings' },
@@ -43,6 +47,10 @@ const PAGES: ListPage[] = [
   { role: 'operator', path: '/admin/supply-review', name: 'operator-supply-review' },
   { role: 'operator', path: '/admin/withdrawals', name: 'operator-withdrawals' },
   { role: 'operator', path: '/admin/coupons', name: 'operator-coupons' },
+  { role: 'operator', path: '/admin/activities', name: 'operator-activities' },
+  { role: 'operator', path: '/admin/referrals', name: 'operator-referrals' },
+  // Charts draw on a canvas once the figures have loaded.
+  { role: 'operator', path: '/admin/statistics', name: 'operator-statistics', table: false, ready: 'canvas' },
   { role: 'operator', path: '/admin/orders', name: 'operator-orders' },
   { role: 'operator', path: '/admin/health', name: 'operator-health' },
 ];
@@ -105,6 +113,13 @@ describe.skipIf(!hasChromium)('the console\'s list pages at 1366 px and at phone
     });
 
     it.each(PAGES)('$name: no sideways page scroll, every header of its table readable', async (p) => {
+      if (p.table === false) {
+        await open(p.role, p.path);
+        await page.locator(p.ready as string).first().waitFor({ timeout: 10_000 });
+        await snap(page, `layout-${width.name}-${p.name}`);
+        await expectNoSidewaysScroll(p.name);
+        return;
+      }
       const table = p.table ?? FIRST_TABLE;
       await open(p.role, p.path, table);
       await snap(page, `layout-${width.name}-${p.name}`);

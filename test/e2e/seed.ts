@@ -1,16 +1,17 @@
 import crypto from 'node:crypto';
 import { expect } from 'vitest';
 import { formatStudioTime } from '../../src/platform/time.ts';
-import { registerUser } from '../helpers/actors.ts';
+import { bearer, registerUser } from '../helpers/actors.ts';
 import { createRecharge, rechargeAndPay } from '../helpers/payments.ts';
 import type { Actor, SupplyHarness } from '../helpers/supply.ts';
 import { availableRecord, verifiedSupplier, withdraw, withdrawCode, yuan } from '../helpers/withdrawals.ts';
-import { MODEL, operatorSession, sessionOf, type Session } from './fixtures.ts';
+import { MODEL, operatorSession, PASSWORD, sessionOf, type Session } from './fixtures.ts';
 
 // Rows for every list page of the console, made through the HTTP APIs the way users make them: a supplier with
 // accounts (one waiting for review), packages in several states, earnings and a withdrawal; a platform channel; a buyer
 // with keys carrying long allow-lists, paid and pending orders, and a usage log that includes a model whose id is one
-// long unbroken word and failures with their error text; coupons. The server's own requests fill the health page.
+// long unbroken word and failures with their error text; coupons; activities of each type, and friends the buyer
+// referred (one rewarded, one waiting). The server's own requests fill the health page.
 
 /**
  * A long model id (vendor/family-variant-date) with nothing to break it at. Under 100 characters once URL-encoded:
@@ -111,11 +112,46 @@ export async function seedListPages(h: SupplyHarness): Promise<ListPageData> {
     expect(res.statusCode, res.body).toBe(200);
   }
 
+  await seedOperations(h, user.auth);
+
   return {
     buyer: await sessionOf(h, user.username, user.password),
     supplier: await sessionOf(h, supplier.username as string, supplier.password as string),
     operator: await operatorSession(h),
   };
+}
+
+/**
+ * Operations rows: an activity of each type (long names and descriptions), and two friends who registered with the
+ * buyer's referral link — one has paid a first order (the buyer's reward), the other has not yet.
+ */
+async function seedOperations(h: SupplyHarness, buyerAuth: Record<string, string>): Promise<void> {
+  const at = (days: number) => formatStudioTime(new Date(Date.now() + days * 86_400_000));
+  const activities = [
+    ['Spring credit gift for every new and returning customer', 'credit_gift', { credits: 50, on: 'participate' }, -1, 30],
+    ['Membership discount for the whole summer season', 'membership_discount', { percent: 20 }, 2, 40],
+    ['Double referral rewards week (ended)', 'referral_bonus', { credits: 80 }, -10, -3],
+    ['First purchase bonus credits for new buyers', 'first_purchase', { credits: 100 }, -1, 60],
+  ] as const;
+  for (const [name, type, config, from, until] of activities) {
+    const res = await h.t.request({
+      method: 'POST', url: '/api/v1/operation/activities', headers: h.operator,
+      payload: { name, type, config, description: `${name}: shown to buyers on the rewards page while it runs, in their own language`, start_time: at(from), end_time: at(until) },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+
+  const link = await h.t.request({ method: 'POST', url: '/api/v1/operation/referral/generate', headers: buyerAuth });
+  expect(link.statusCode, link.body).toBe(200);
+  for (const [i, pays] of [[0, true], [1, false]] as const) {
+    const username = `layout_friend_${i}_${Date.now().toString(36)}`;
+    const reg = await h.t.request({
+      method: 'POST', url: '/api/v1/auth/register',
+      payload: { username, email: `${username}@example.com`, password: PASSWORD, ref: link.json().data.referral_code },
+    });
+    expect(reg.statusCode, reg.body).toBe(200);
+    if (pays) await rechargeAndPay(h.t, bearer((await sessionOf(h, username, PASSWORD)).access), 10);
+  }
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

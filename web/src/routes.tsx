@@ -40,6 +40,7 @@ export const ROUTES: PageRoute[] = [
   { path: '/admin/withdrawals', label: 'nav.withdrawals', group: 'operator', icon: 'bank', roles: ['admin'], component: page(() => import('./pages/operator/Withdrawals.tsx')) },
   { path: '/admin/coupons', label: 'nav.coupons', group: 'operator', icon: 'gift', roles: ['admin'], component: page(() => import('./pages/operator/Coupons.tsx')) },
   { path: '/admin/activities', label: 'nav.activities', group: 'operator', icon: 'activity', roles: ['admin'], component: page(() => import('./pages/operator/Activities.tsx')) },
+  { path: '/admin/referrals', label: 'nav.referrals', group: 'operator', icon: 'referral', roles: ['admin'], component: page(() => import('./pages/operator/Referrals.tsx')) },
   { path: '/admin/orders', label: 'nav.orders', group: 'operator', icon: 'orders', roles: ['admin'], component: page(() => import('./pages/operator/Orders.tsx')) },
   { path: '/admin/health', label: 'nav.health', group: 'operator', icon: 'health', roles: ['admin'], component: page(() => import('./pages/operator/Health.tsx')) },
 ];

@@ -10,6 +10,7 @@ import type { UserService } from '../identity/users.service.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
 import { activityRoutes } from './activities.routes.ts';
 import { createActivityService } from './activities.service.ts';
+import { referralAdminRoutes } from './referral-admin.routes.ts';
 import { referralRoutes } from './referral.routes.ts';
 import { createReferralService } from './referral.service.ts';
 import { statisticsRoutes } from './statistics.routes.ts';
@@ -39,6 +40,7 @@ export async function operationsModule(app: FastifyInstance, d: OperationsModule
 
   await app.register(activityRoutes, { activities, auth: d.auth, clock });
   await app.register(referralRoutes, { referral, auth: d.auth });
+  await app.register(referralAdminRoutes, { referral, auth: d.auth });
   await app.register(statisticsRoutes, { statistics: createStatisticsService({ database, clock }), auth: d.auth });
 
   const promotions: OrderPromotions = {

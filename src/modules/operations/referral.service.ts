@@ -130,6 +130,9 @@ export function createReferralService(deps: ReferralDeps) {
       return { ...page, rows: page.rows.map((r) => ({ ...r, referredName: maskName(names.get(r.referredId) ?? '') })) };
     },
 
+    /** Operators: every referral, newest first, with both users unmasked, and the rewards kept among them (µ¥). */
+    all: (filter: repo.ReferralFilter, window: { limit: number; offset: number }) => repo.pageAll(database.db, filter, window.limit, window.offset),
+
     /**
      * In the transaction that marks `order` paid: the first order the referred user pays with money decides the
      * reward (orders paid with credits bring no money). The locked referral row makes it once, however many orders

@@ -1,7 +1,7 @@
 import { api, type StudioPage } from './client.ts';
 
 // Activities, referrals and the operators' statistics. Types mirror the server's zod schemas:
-// src/modules/operations/{activities,referral,statistics}.schema.ts. Times are studio times `YYYY-MM-DDTHH:mm:ss`
+// src/modules/operations/{activities,referral,referral-admin,statistics}.schema.ts. Times are studio times `YYYY-MM-DDTHH:mm:ss`
 // meaning Beijing time (UTC+8), days `YYYY-MM-DD` (UTC+8); revenue and amounts in CNY, rewards in credits.
 
 // ---- activities ---------------------------------------------------------------------------------
@@ -118,6 +118,40 @@ export interface ReferralRecords extends StudioPage<ReferralRecord> {
 /** The user's code and link: the same every time, so asking is safe on every visit. */
 export const generateReferral = () => api.post<ReferralLink>('/api/v1/operation/referral/generate');
 export const referralRecords = (page: number, pageSize: number) => api.get<ReferralRecords>('/api/v1/operation/referral/records', { page, page_size: pageSize });
+
+/** One side of a referral, as operators see it (names in full). */
+export interface ReferralParty {
+  id: number;
+  username: string;
+  email: string | null;
+}
+
+/** A referral in the operators' list: src/modules/operations/referral-admin.schema.ts. */
+export interface AdminReferral {
+  id: number;
+  referrer: ReferralParty;
+  referred: ReferralParty;
+  status: ReferralStatus;
+  /** Credits the reward paid (or, once clawed back, took back); 0 while pending or when not rewarded. */
+  reward_amount: number;
+  /** Why no reward was paid, `code: detail` (e.g. `daily_limit: …`). */
+  reason: string | null;
+  /** The referred user's first order paid with money: the one that decided the reward. */
+  order_no: string | null;
+  /** When the referred user registered. */
+  created_at: string;
+  rewarded_at: string | null;
+  clawed_back_at: string | null;
+}
+
+export interface AdminReferralPage extends StudioPage<AdminReferral> {
+  /** Credits of the rewards paid and kept among the referrals the filters select. */
+  total_rewards: number;
+}
+
+/** Operators: every referral, newest first; `q` is a part of either user's username or email. */
+export const listReferrals = (q: { status?: ReferralStatus; q?: string; page: number; page_size: number }) =>
+  api.get<AdminReferralPage>('/api/v1/admin/referrals', q);
 
 // ---- statistics ---------------------------------------------------------------------------------
 

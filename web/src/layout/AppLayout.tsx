@@ -1,7 +1,7 @@
 import {
   ApiOutlined, AuditOutlined, BankOutlined, BarChartOutlined, CalendarOutlined, CloudServerOutlined, CodeOutlined, DashboardOutlined, DollarOutlined,
   EditOutlined, FilePptOutlined, FolderOpenOutlined, GiftOutlined, HeartOutlined, KeyOutlined, LineChartOutlined, LogoutOutlined, MoonOutlined,
-  PictureOutlined, ProfileOutlined, RedEnvelopeOutlined, SendOutlined, ShoppingOutlined, SunOutlined, TeamOutlined, VideoCameraOutlined,
+  PictureOutlined, ProfileOutlined, RedEnvelopeOutlined, SendOutlined, ShareAltOutlined, ShoppingOutlined, SunOutlined, TeamOutlined, VideoCameraOutlined,
   WalletOutlined,
 } from '@ant-design/icons';
 import { Button, Drawer, Grid, Layout, Menu, Select, Space, Switch, theme, Tooltip, Typography, type MenuProps } from 'antd';
@@ -32,7 +32,7 @@ const ICONS: Record<string, ReactNode> = {
   cloud: <CloudServerOutlined />, package: <ShoppingOutlined />, money: <DollarOutlined />, team: <TeamOutlined />, api: <ApiOutlined />,
   audit: <AuditOutlined />, bank: <BankOutlined />, gift: <GiftOutlined />, orders: <ProfileOutlined />, health: <HeartOutlined />,
   write: <EditOutlined />, image: <PictureOutlined />, video: <VideoCameraOutlined />, slides: <FilePptOutlined />, creations: <FolderOpenOutlined />, publish: <SendOutlined />,
-  rewards: <RedEnvelopeOutlined />, chart: <BarChartOutlined />, activity: <CalendarOutlined />,
+  rewards: <RedEnvelopeOutlined />, chart: <BarChartOutlined />, activity: <CalendarOutlined />, referral: <ShareAltOutlined />,
 };
 const GROUPS: Group[] = ['buyer', 'creator', 'supplier', 'operator'];
 

@@ -1,4 +1,4 @@
-// The operator pages' messages for activities and statistics, in English; operator.ts pairs them.
+// The operator pages' messages for activities, referrals and statistics, in English; operator.ts pairs them.
 export const operationsEn: Record<string, string> = {
   'op.status.ended': 'Ended',
 
@@ -63,4 +63,24 @@ export const operationsEn: Record<string, string> = {
   'op.stats.revenueChart': 'Revenue per day',
   'op.stats.revenueSeries': 'Revenue',
   'op.stats.ordersSeries': 'Paid orders',
+
+  'nav.referrals': 'Referrals',
+  'op.status.rewarded': 'Rewarded',
+  'op.status.not_rewarded': 'Not rewarded',
+  'op.status.clawed_back': 'Taken back',
+  'op.referrals.count': 'Referrals',
+  'op.referrals.totalRewards': 'Rewards paid',
+  'op.referrals.totalRewardsHint': 'Credits paid to referrers and kept, among the referrals the filters select; rewards taken back after a refund are not counted',
+  'op.referrals.search': 'Name or email of either user',
+  'op.referrals.referrer': 'Referrer',
+  'op.referrals.referred': 'Referred user',
+  'op.referrals.reward': 'Reward',
+  'op.referrals.registered': 'Signed up',
+  'op.referrals.rewardedAt': 'Rewarded',
+  'op.referrals.takenBack': 'Taken back {date}',
+  'op.referrals.order': 'Order {order}',
+  'op.referrals.empty': 'No one has signed up with a referral link yet',
+  'op.referrals.noMatch': 'No referrals match these filters',
+  'op.referrals.reason.daily_limit': 'The referrer had reached the daily limit of rewards',
+  'op.referrals.reason.other': 'No reward could be paid',
 };

@@ -1,4 +1,4 @@
-// The operator pages' messages for activities and statistics in Chinese (the default); operator.ts pairs them.
+// The operator pages' messages for activities, referrals and statistics in Chinese (the default); operator.ts pairs them.
 export const operationsZh: Record<string, string> = {
   'op.status.ended': '已结束',
 
@@ -63,4 +63,24 @@ export const operationsZh: Record<string, string> = {
   'op.stats.revenueChart': '每日收入',
   'op.stats.revenueSeries': '收入',
   'op.stats.ordersSeries': '付费订单',
+
+  'nav.referrals': '推荐记录',
+  'op.status.rewarded': '已奖励',
+  'op.status.not_rewarded': '未奖励',
+  'op.status.clawed_back': '已收回',
+  'op.referrals.count': '推荐人数',
+  'op.referrals.totalRewards': '已发奖励',
+  'op.referrals.totalRewardsHint': '筛选出的推荐中已发放且未收回的奖励积分；首单退款后收回的奖励不计入',
+  'op.referrals.search': '推荐人或被推荐人的用户名、邮箱',
+  'op.referrals.referrer': '推荐人',
+  'op.referrals.referred': '被推荐人',
+  'op.referrals.reward': '奖励',
+  'op.referrals.registered': '注册时间',
+  'op.referrals.rewardedAt': '奖励时间',
+  'op.referrals.takenBack': '{date} 已收回',
+  'op.referrals.order': '订单 {order}',
+  'op.referrals.empty': '还没有用户通过推荐链接注册',
+  'op.referrals.noMatch': '没有符合条件的推荐记录',
+  'op.referrals.reason.daily_limit': '推荐人当日奖励次数已达上限',
+  'op.referrals.reason.other': '未能发放奖励',
 };
