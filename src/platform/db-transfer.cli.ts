@@ -8,6 +8,7 @@ import { unappliedJournal } from '../modules/metering/journal-replay.ts';
 import { describeUsage, ledgerSound, type Figures } from './db-transfer.figures.ts';
 import { readDump, type DumpHeader } from './db-transfer.file.ts';
 import { LoadRefused, loadSnapshot, writeSnapshot } from './db-transfer.ts';
+import { processOutput, type CliOutput } from './cli-output.ts';
 
 // `npm run db:export | db:import | backup | restore`: the commands around db-transfer.ts. `run` is exported so tests
 // call it in-process; the npm scripts run this file with the command as its first argument.
@@ -27,16 +28,6 @@ keep nothing and exit with 1.`;
 type Command = 'db:export' | 'db:import' | 'backup' | 'restore';
 const WRITES: Command[] = ['db:export', 'backup'];
 const COMMANDS: Command[] = ['db:export', 'db:import', 'backup', 'restore'];
-
-export interface CliOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const processOutput: CliOutput = {
-  out: (line) => void process.stdout.write(`${line}\n`),
-  err: (line) => void process.stderr.write(`${line}\n`),
-};
 
 type Parsed = { help: true } | { help: false; command: Command; file: string } | { error: string };
 

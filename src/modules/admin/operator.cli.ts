@@ -7,6 +7,7 @@ import { RegisterBody } from '../identity/auth.schema.ts';
 import { createOperatorSetupService, type Appointment } from '../identity/operator-setup.service.ts';
 import { createUserService } from '../identity/users.service.ts';
 import { createAuditLog } from './audit.service.ts';
+import { processOutput, type CliOutput } from '../../platform/cli-output.ts';
 
 // `npm run operator -- --email someone@example.com [--password …]`: makes someone an operator from the server's own
 // shell, whatever state the service is in (no operator yet, a root from /1/users/init without a password, an
@@ -25,16 +26,6 @@ serves one process at a time, so stop \`npm start\` first.
                          (valid 24 hours) is printed instead: the password then stays out of your shell history.
   -h, --help             print this help
 `;
-
-export interface CliOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const processOutput: CliOutput = {
-  out: (line) => void process.stdout.write(`${line}\n`),
-  err: (line) => void process.stderr.write(`${line}\n`),
-};
 
 type Parsed = { help: true } | { help: false; email: string; password?: string } | { error: string };
 

@@ -1,13 +1,12 @@
-import { SearchOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Button, Card, Col, Empty, Input, Row, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import { Card, Col, Empty, Row, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { listReferrals, REFERRAL_STATUSES, type AdminReferral, type ReferralParty, type ReferralStatus } from '../../api/operations.ts';
 import { useFormat, wholeCredits } from '../../components/format.ts';
 import { rowTestId } from '../../components/rows.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { Filters, PageTitle, StatusFilter, usePaging } from './shared.tsx';
+import { Filters, SearchBox, PageTitle, StatusFilter, usePaging } from './shared.tsx';
 
 // Referrals across the platform: who brought whom, where each reward stands (waiting for the friend's first paid
 // order, paid, refused by the referrer's daily limit, taken back after a refund), and the credits paid out. Operators
@@ -43,7 +42,6 @@ export default function Referrals() {
   const { dateTimeToMinute } = useFormat();
   const paging = usePaging();
   const [status, setStatus] = useState<ReferralStatus | 'all'>('all');
-  const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
 
   const referrals = useQuery({
@@ -53,7 +51,7 @@ export default function Referrals() {
   });
 
   const applySearch = (text: string) => {
-    setSearch(text.trim());
+    setSearch(text);
     paging.reset();
   };
 
@@ -107,24 +105,7 @@ export default function Referrals() {
           </Col>
         </Row>
         <Filters>
-          <Space.Compact style={{ maxWidth: 420, width: '100%' }}>
-            <Input
-              allowClear
-              prefix={<SearchOutlined />}
-              placeholder={t('op.referrals.search')}
-              aria-label={t('op.referrals.search')}
-              maxLength={100}
-              value={typed}
-              onChange={(e) => {
-                setTyped(e.target.value);
-                // Clearing the field lists everyone again.
-                if (!e.target.value) applySearch('');
-              }}
-              onPressEnter={() => applySearch(typed)}
-              data-testid="referral-search"
-            />
-            <Button type="primary" onClick={() => applySearch(typed)} data-testid="referral-search-submit">{t('common.search')}</Button>
-          </Space.Compact>
+          <SearchBox placeholder={t('op.referrals.search')} onSearch={applySearch} testId="referral-search" maxWidth={420} />
           <StatusFilter
             value={status}
             statuses={REFERRAL_STATUSES}

@@ -1,6 +1,6 @@
-import { DollarOutlined, ProfileOutlined, SearchOutlined } from '@ant-design/icons';
+import { DollarOutlined, ProfileOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Empty, Input, Select, Space, Table, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Empty, Select, Space, Table, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
@@ -9,7 +9,7 @@ import { useSession } from '../../auth/session.tsx';
 import { useFormat } from '../../components/format.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { Filters, PageTitle, StatusTag, useActionsFixed, usePaging } from './shared.tsx';
+import { Filters, SearchBox, PageTitle, StatusTag, useActionsFixed, usePaging } from './shared.tsx';
 import { AdjustCreditsModal } from './Users/AdjustCreditsModal.tsx';
 import { rowTestId } from '../../components/rows.ts';
 
@@ -25,7 +25,6 @@ export default function Users() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const paging = usePaging();
-  const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
   const [role, setRole] = useState<Role>();
   const [adjusting, setAdjusting] = useState<AdminUser>();
@@ -44,7 +43,7 @@ export default function Users() {
   });
 
   const applySearch = (text: string) => {
-    setSearch(text.trim());
+    setSearch(text);
     paging.reset();
   };
 
@@ -116,24 +115,7 @@ export default function Users() {
       <PageTitle>{t('nav.users')}</PageTitle>
       <Card>
         <Filters>
-          <Space.Compact style={{ maxWidth: 360, width: '100%' }}>
-            <Input
-              allowClear
-              prefix={<SearchOutlined />}
-              placeholder={t('op.users.searchPlaceholder')}
-              aria-label={t('op.users.searchPlaceholder')}
-              maxLength={100}
-              value={typed}
-              onChange={(e) => {
-                setTyped(e.target.value);
-                // Clearing the field shows everyone again.
-                if (!e.target.value) applySearch('');
-              }}
-              onPressEnter={() => applySearch(typed)}
-              data-testid="user-search"
-            />
-            <Button type="primary" onClick={() => applySearch(typed)} data-testid="user-search-submit">{t('common.search')}</Button>
-          </Space.Compact>
+          <SearchBox placeholder={t('op.users.searchPlaceholder')} onSearch={applySearch} testId="user-search" />
           <Select
             allowClear
             placeholder={t('op.users.allRoles')}

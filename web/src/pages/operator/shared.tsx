@@ -1,4 +1,5 @@
-import { Form, Input, Modal, Segmented, Tag, Tooltip, Typography } from 'antd';
+import { SearchOutlined } from '@ant-design/icons';
+import { Button, Form, Input, Modal, Segmented, Space, Tag, Tooltip, Typography } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Circuit, CircuitState } from '../../api/operator.ts';
 import { percent } from '../../components/format.ts';
@@ -17,6 +18,35 @@ export function Filters({ children }: { children: ReactNode }) {
 }
 
 /** "All" and each status as a segmented filter; it scrolls sideways on phones rather than overflowing the card. */
+/**
+ * A search field with its button: `onSearch` gets the trimmed text on Enter or the button, and '' when the field is
+ * cleared (the whole list again).
+ */
+export function SearchBox(p: { placeholder: string; onSearch(text: string): void; testId: string; maxWidth?: number }) {
+  const { t } = useI18n();
+  const [typed, setTyped] = useState('');
+  const search = (text: string) => p.onSearch(text.trim());
+  return (
+    <Space.Compact style={{ maxWidth: p.maxWidth ?? 360, width: '100%' }}>
+      <Input
+        allowClear
+        prefix={<SearchOutlined />}
+        placeholder={p.placeholder}
+        aria-label={p.placeholder}
+        maxLength={100}
+        value={typed}
+        onChange={(e) => {
+          setTyped(e.target.value);
+          if (!e.target.value) search('');
+        }}
+        onPressEnter={() => search(typed)}
+        data-testid={p.testId}
+      />
+      <Button type="primary" onClick={() => search(typed)} data-testid={`${p.testId}-submit`}>{t('common.search')}</Button>
+    </Space.Compact>
+  );
+}
+
 export function StatusFilter<S extends string>(p: { value: S | 'all'; statuses: readonly S[]; onChange(v: S | 'all'): void; testId: string }) {
   const { t } = useI18n();
   return (
