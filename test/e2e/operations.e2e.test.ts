@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('operations in chromium', { timeout: 120_000 }, ()
     const row = page.locator('[data-testid^="activity-row-"]').filter({ hasText: name });
     await row.waitFor(LONG);
     const text = await row.innerText();
-    for (const words of ['积分赠送', '参加即送 30 积分', '正常']) expect(text).toContain(words);
+    for (const words of ['积分赠送', '参加即送 30 积分', '进行中']) expect(text).toContain(words);
     const listed = (await h.t.request({ method: 'GET', url: '/api/v1/operation/activities?status=active', headers: h.operator })).json().data.items;
     expect(listed).toMatchObject([{ name, type: 'credit_gift', config: { credits: 30, on: 'participate' }, status: 'active' }]);
     await snap(page, 'operations-activities-zh');

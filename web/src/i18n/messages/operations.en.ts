@@ -2,6 +2,9 @@
 export const operationsEn: Record<string, string> = {
   'op.status.ended': 'Ended',
 
+  'op.activities.status.active': 'Running',
+  'op.activities.status.upcoming': 'Upcoming',
+  'op.activities.status.ended': 'Ended',
   'op.activities.create': 'New activity',
   'op.activities.created': 'Activity “{name}” created',
   'op.activities.empty': 'No activities yet',

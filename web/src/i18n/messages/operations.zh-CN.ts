@@ -2,6 +2,9 @@
 export const operationsZh: Record<string, string> = {
   'op.status.ended': '已结束',
 
+  'op.activities.status.active': '进行中',
+  'op.activities.status.upcoming': '未开始',
+  'op.activities.status.ended': '已结束',
   'op.activities.create': '新建活动',
   'op.activities.created': '活动「{name}」已创建',
   'op.activities.empty': '还没有活动',

@@ -55,7 +55,7 @@ describe('Activities', () => {
     const row = await screen.findByTestId('activity-row-3');
     expect(row.textContent).toContain('Credit gift');
     expect(row.textContent).toContain('50 credits for taking part');
-    expect(row.textContent).toContain('Active');
+    expect(row.textContent).toContain('Running');
     expect(row.textContent).not.toMatch(/credit_gift|participate\b/);
 
     fireEvent.click(within(screen.getByTestId('activity-status-filter')).getByText('Upcoming'));
@@ -186,7 +186,7 @@ describe('activity messages', () => {
       ...GIFT_TRIGGERS.map((x) => `op.activities.on.${x}`),
       ...['percent', 'amount', 'credits'].flatMap((x) => [`op.activities.mode.${x}`, `op.activities.range.${x}`]),
       ...OFFER_KINDS.map((x) => `op.activities.offer.${x}`),
-      ...ACTIVITY_STATUSES.map((s) => `op.status.${s}`),
+      ...ACTIVITY_STATUSES.map((s) => `op.activities.status.${s}`),
       'nav.activities',
     ];
     for (const lang of ['zh-CN', 'en'] as const) expect(built.filter((k) => !(k in { ...common[lang], ...operator[lang] }))).toEqual([]);

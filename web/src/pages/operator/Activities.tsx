@@ -59,7 +59,7 @@ export default function Activities() {
         </Space>
       ),
     },
-    { title: t('common.status'), dataIndex: 'status', render: (s: string) => <StatusTag status={s} /> },
+    { title: t('common.status'), dataIndex: 'status', render: (s: string) => <StatusTag status={s} messages="op.activities.status" /> },
     { title: t('common.createdAt'), dataIndex: 'created_at', render: dateTime },
   ];
 
@@ -84,6 +84,7 @@ export default function Activities() {
               paging.reset();
             }}
             testId="activity-status-filter"
+            messages="op.activities.status"
           />
         </Filters>
         <Table

@@ -47,14 +47,15 @@ export function SearchBox(p: { placeholder: string; onSearch(text: string): void
   );
 }
 
-export function StatusFilter<S extends string>(p: { value: S | 'all'; statuses: readonly S[]; onChange(v: S | 'all'): void; testId: string }) {
+/** `messages`: the prefix of the statuses' message keys (`op.status` unless a page names its own). */
+export function StatusFilter<S extends string>(p: { value: S | 'all'; statuses: readonly S[]; onChange(v: S | 'all'): void; testId: string; messages?: string }) {
   const { t } = useI18n();
   return (
     <div style={{ maxWidth: '100%', overflowX: 'auto' }}>
       <Segmented
         value={p.value}
         onChange={(v) => p.onChange(v as S | 'all')}
-        options={[{ value: 'all', label: t('op.withdrawals.all') }, ...p.statuses.map((s) => ({ value: s, label: t(`op.status.${s}`) }))]}
+        options={[{ value: 'all', label: t('op.withdrawals.all') }, ...p.statuses.map((s) => ({ value: s, label: t(`${p.messages ?? 'op.status'}.${s}`) }))]}
         data-testid={p.testId}
       />
     </div>
@@ -70,9 +71,9 @@ const STATUS_COLORS: Record<string, string> = {
 };
 
 /** A status (or role) word in its colour, translated under `op.status.<status>`. */
-export function StatusTag({ status }: { status: string }) {
+export function StatusTag({ status, messages = 'op.status' }: { status: string; messages?: string }) {
   const { t } = useI18n();
-  return <Tag color={STATUS_COLORS[status] ?? 'default'}>{t(`op.status.${status}`)}</Tag>;
+  return <Tag color={STATUS_COLORS[status] ?? 'default'}>{t(`${messages}.${status}`)}</Tag>;
 }
 
 const CIRCUIT_COLORS: Record<CircuitState, string> = { closed: 'success', open: 'error', half_open: 'warning' };
