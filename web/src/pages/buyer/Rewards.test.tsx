@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACTIVITY_TYPES, OFFER_KINDS, REFERRAL_STATUSES, type Activity, type ReferralRecord } from '../../api/operations.ts';
 import { buyer } from '../../i18n/messages/buyer.ts';
 import { common } from '../../i18n/messages/common.ts';
@@ -55,11 +55,6 @@ function rewardsApi() {
 }
 
 const participations = (calls: Call[]) => calls.filter((c) => c.method === 'POST' && c.path.endsWith('/participate')).map((c) => c.path);
-
-const computedStyle = window.getComputedStyle;
-beforeEach(() => {
-  vi.spyOn(window, 'getComputedStyle').mockImplementation((el: Element) => computedStyle(el));
-});
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACTIVITY_STATUSES, ACTIVITY_TYPES, GIFT_TRIGGERS, OFFER_KINDS, type Activity } from '../../api/operations.ts';
 import { common } from '../../i18n/messages/common.ts';
 import { operator } from '../../i18n/messages/operator.ts';
@@ -24,11 +24,6 @@ function activitiesApi(answer: () => Response = () => ok({ id: 9, name: 'New', s
     return undefined;
   });
 }
-
-const computedStyle = window.getComputedStyle;
-beforeEach(() => {
-  vi.spyOn(window, 'getComputedStyle').mockImplementation((el: Element) => computedStyle(el));
-});
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REFERRAL_STATUSES, type AdminReferral } from '../../api/operations.ts';
 import { dateTime } from '../../components/format.ts';
 import { common } from '../../i18n/messages/common.ts';
@@ -31,11 +31,6 @@ function referralsApi() {
     return undefined;
   });
 }
-
-const computedStyle = window.getComputedStyle;
-beforeEach(() => {
-  vi.spyOn(window, 'getComputedStyle').mockImplementation((el: Element) => computedStyle(el));
-});
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -31,9 +31,7 @@ function statisticsApi(figures: Figures = FIGURES) {
 
 const figure = (key: keyof Figures) => screen.getByTestId(`stat-${key}`).querySelector('.ant-statistic-content')?.textContent;
 
-const computedStyle = window.getComputedStyle;
 beforeEach(() => {
-  vi.spyOn(window, 'getComputedStyle').mockImplementation((el: Element) => computedStyle(el));
   // 01:30 on 27 November in Beijing, still the 26th in UTC: the range ends on Beijing's day.
   vi.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-11-26T17:30:00Z'));
 });

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { json, ok, page, renderPage, stubApi, type Call } from '../../test/render.tsx';
 import Orders from './Orders.tsx';
 import SupplyReview from './SupplyReview.tsx';
@@ -11,13 +11,6 @@ import Withdrawals from './Withdrawals.tsx';
 const supplyList = (data: unknown[]) => json({ request_id: 'req_1', data, pagination: { page: 1, page_size: 20, total: data.length } });
 
 const posts = (calls: Call[], path: string) => calls.filter((c) => c.method !== 'GET' && c.url.pathname === path);
-
-// jsdom cannot style pseudo-elements (rc-component measures the scrollbar's when a modal locks scrolling): ask for
-// the element's own style instead of printing "Not implemented" for every dialog.
-const computedStyle = window.getComputedStyle;
-beforeEach(() => {
-  vi.spyOn(window, 'getComputedStyle').mockImplementation((el: Element) => computedStyle(el));
-});
 
 afterEach(() => {
   vi.unstubAllGlobals();
