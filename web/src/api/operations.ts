@@ -25,20 +25,6 @@ export interface ActivityConfig {
   amount?: number;
 }
 
-export interface Activity {
-  id: number;
-  name: string;
-  type: ActivityType;
-  description: string;
-  config: ActivityConfig;
-  start_time: string;
-  end_time: string;
-  status: ActivityStatus;
-  /** Whether the caller has taken part. */
-  participated: boolean;
-  created_at: string;
-}
-
 export interface ActivityInput {
   name: string;
   type: ActivityType;
@@ -47,6 +33,14 @@ export interface ActivityInput {
   /** `YYYY-MM-DDTHH:mm:ss`, UTC+8. */
   start_time: string;
   end_time: string;
+}
+
+export interface Activity extends ActivityInput {
+  id: number;
+  status: ActivityStatus;
+  /** Whether the caller has taken part. */
+  participated: boolean;
+  created_at: string;
 }
 
 export interface Participation {
