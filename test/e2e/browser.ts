@@ -40,9 +40,14 @@ export function freePort(): Promise<number> {
 export async function snap(page: Page, name: string): Promise<string> {
   mkdirSync(RESULTS, { recursive: true });
   await page.waitForLoadState('networkidle');
-  // Spinners done, and no dialog still fading out over the page.
+  // Spinners done (a lazily loaded page shows one until its code arrives, slow on a loaded CI machine), some text on
+  // the page, and no dialog still fading out over it. The checks below say what was missing if this runs out.
   await page
-    .waitForFunction(() => document.querySelectorAll('.ant-spin-spinning, .ant-modal-mask, .ant-zoom-leave').length === 0, undefined, { timeout: 10_000 })
+    .waitForFunction(
+      () => document.querySelectorAll('.ant-spin-spinning, .ant-modal-mask, .ant-zoom-leave').length === 0 && document.body.innerText.trim().length > 20,
+      undefined,
+      { timeout: 30_000 },
+    )
     .catch(() => undefined);
   const file = path.join(RESULTS, `${name}.png`);
   const png = await page.screenshot({ path: file, fullPage: true });
