@@ -4,6 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPgliteDataDir } from '../../test/helpers/database.ts';
 import { DB_TIERS } from '../../test/helpers/database.ts';
 import { ACCOUNTS } from '../modules/ledger/accounts.ts';
 import { createLedger } from '../modules/ledger/ledger.service.ts';
@@ -22,7 +23,8 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-db-transfer-file-')
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 let seq = 0;
 const newFile = () => path.join(root, `dump-${seq++}.gz`);
-const newDataDir = () => path.join(root, `data-${seq++}`);
+// Each starts with the migrated database a first boot would create (an initdb and every migration cost ~5 s).
+const newDataDir = () => seedPgliteDataDir(path.join(root, `data-${seq++}`));
 
 const BIG = 9_007_199_254_740_993n;
 
@@ -91,7 +93,7 @@ describe('a file that is not what was written', () => {
 
   it('refuses a changed row by its checksum, before touching the target', async () => {
     const changed = tamper((line) => (line.includes('"platform:revenue"') ? line.replace(`"${revenue}"`, `"${revenue + 1n}"`) : line));
-    const dataDir = newDataDir();
+    const dataDir = path.join(root, 'never-created');
     const res = await cli({ DATA_DIR: dataDir }, 'restore', '--from', changed);
     expect(res.code).toBe(1);
     expect(res.err).toContain('is damaged or was changed after it was written: the rows of public.ledger_accounts do not match their checksum');

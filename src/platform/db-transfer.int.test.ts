@@ -6,6 +6,7 @@ import path from 'node:path';
 import { count, sql, sum } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPgliteDataDir } from '../../test/helpers/database.ts';
 import { startFakeOpenAi } from '../../test/fakes/openai-upstream.ts';
 import { startGateway } from '../../test/helpers/gateway.ts';
 import { rechargeAndPay, SANDBOX_ENV } from '../../test/helpers/payments.ts';
@@ -34,8 +35,9 @@ const PRICE = { provider: 'openai', input_price: 0, output_price: 1000 }; // 100
 
 let seq = 0;
 const newFile = () => path.join(root, `dump-${seq++}.gz`);
-const newDataDir = () => path.join(root, `data-${seq++}`);
-const sourceDir = path.join(root, 'source');
+// Each starts with the migrated database a first boot would create (an initdb and every migration cost ~5 s).
+const newDataDir = () => seedPgliteDataDir(path.join(root, `data-${seq++}`));
+const sourceDir = seedPgliteDataDir(path.join(root, 'source'));
 
 const createdDatabases: string[] = [];
 /** A new, empty PostgreSQL database on the test server (as test/helpers/database.ts makes them); its URL. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DB_TIERS } from '../../test/helpers/database.ts';
 import { acquireDataDirLock, afterCommit, openDatabase } from './db.ts';
 
 const dirs: string[] = [];
@@ -102,8 +103,11 @@ describe('openDatabase on a PGlite data directory', () => {
 });
 
 describe('afterCommit', () => {
+  // The run's migrated PGlite image (test/global-setup.ts): a fresh in-memory database costs an initdb and every migration.
+  const openMemory = () => DB_TIERS[0]!.open();
+
   it('runs a hook once its transaction commits, before transaction() returns, and never after a rollback', async () => {
-    const database = await openDatabase({ memory: true });
+    const database = await openMemory();
     try {
       const heard: string[] = [];
       const result = await database.transaction(async (tx) => {
@@ -127,7 +131,7 @@ describe('afterCommit', () => {
   });
 
   it('keeps the commit when a hook fails, and reports the failure as a process warning', async () => {
-    const database = await openDatabase({ memory: true });
+    const database = await openMemory();
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const result = await database.transaction(async (tx) => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { seedPgliteDataDir } from './database.ts';
 
 // A real `src/main.ts` process, as `npm start` runs it: spawned with tsx on embedded PGlite in a temporary DATA_DIR,
 // health-checked over HTTP, stopped by a signal. Suites that need the process boundary (boot, crash, restart) use it.
@@ -50,10 +51,12 @@ export function useServerProcesses(prefix = 'tollgate-main-') {
   });
 
   return {
-    tempDataDir(): string {
+    /** A new DATA_DIR; `migrated` starts it with the migrated database a first boot would create (for suites about later boots). */
+    tempDataDir({ migrated = false } = {}): string {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
       dirs.push(dir);
-      return path.join(dir, 'data');
+      const dataDir = path.join(dir, 'data');
+      return migrated ? seedPgliteDataDir(dataDir) : dataDir;
     },
 
     /** Spawns `node --import tsx <script>` in the repository root (default: the service itself). */

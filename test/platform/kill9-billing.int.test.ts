@@ -156,7 +156,7 @@ describe.each(['journal', 'database'] as const)('kill -9 under load with BILLING
 
   beforeAll(async () => {
     const env = {
-      DATA_DIR: tempDataDir(),
+      DATA_DIR: tempDataDir({ migrated: true }),
       BILLING_DURABILITY: durability,
       MASTER_KEY: crypto.randomBytes(32).toString('hex'),
       JWT_SECRET: crypto.randomBytes(32).toString('hex'),

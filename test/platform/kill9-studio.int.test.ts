@@ -30,7 +30,7 @@ describe('kill -9 between a studio generation’s hold and its settle', { timeou
   afterAll(() => dashscope?.close());
 
   it('returns the held credits at the next boot past the hold’s TTL, once, with clean books', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDataDir({ migrated: true });
     const env = {
       DATA_DIR: dataDir, ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password, ALLOW_PRIVATE_UPSTREAMS: 'true',
       STUDIO_HOLD_TTL_SECONDS: String(TTL_SECONDS), LOG_FORMAT: 'json', JOBS_ENABLED: 'false',

@@ -36,7 +36,8 @@ describe('npm start (src/main.ts)', () => {
   }, 120_000);
 
   it('keeps its data across a restart and refuses a second process on the same DATA_DIR, naming the holder pid', async () => {
-    const dataDir = tempDataDir();
+    // The first boot of an empty DATA_DIR is the test above's: this one starts from the database it leaves.
+    const dataDir = tempDataDir({ migrated: true });
     const first = await startTollgate({ DATA_DIR: dataDir });
     await waitHealthy(first, Date.now());
     expect((await init(first)).status).toBe(200);
@@ -88,7 +89,7 @@ describe('npm start (src/main.ts)', () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
-    const dataDir = tempDataDir();
+    const dataDir = tempDataDir({ migrated: true });
     try {
       const t = await startTollgate({ DATA_DIR: dataDir, PORT: String(port) });
       const { code } = await t.exited;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedPgliteDataDir } from '../../../test/helpers/database.ts';
 import { openDatabase } from '../../platform/db.ts';
 import { systemClock } from '../../platform/time.ts';
 import { encodeRecord } from '../metering/journal.ts';
@@ -19,7 +20,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run ledger:check', () => {
   it('reports the books sound, every open receivable with its user and amount, and the charges the journal still owes the database', async () => {
-    const dataDir = path.join(dir, 'data');
+    const dataDir = seedPgliteDataDir(path.join(dir, 'data'));
     const database = await openDatabase({ dataDir });
     try {
       const ledger = createLedger({ database, clock: systemClock });
