@@ -18,6 +18,7 @@ import { createAuthHooks } from './modules/identity/auth.hooks.ts';
 import { authRoutes } from './modules/identity/auth.routes.ts';
 import { operatorSetupRoutes } from './modules/identity/operator-setup.routes.ts';
 import { createOperatorSetupService, type OperatorSetupService } from './modules/identity/operator-setup.service.ts';
+import { createPasswords } from './modules/identity/passwords.ts';
 import { createSessionService } from './modules/identity/sessions.service.ts';
 import { createTokenIssuer } from './modules/identity/tokens.ts';
 import { createUserService, usernameFromEmail, type UserService } from './modules/identity/users.service.ts';
@@ -110,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const secrets = createSecretBox([config.masterKey]);
   const tokens = createTokenIssuer({ secret: config.jwtSecret, clock });
-  const users = createUserService({ database, clock });
+  const users = createUserService({ database, clock, passwords: createPasswords({ memoryKib: config.passwordHashMemoryKib }) });
   const operatorSetup = createOperatorSetupService({ database, clock, users, publicBaseUrl: config.publicBaseUrl });
   const sessions = createSessionService({ database, clock, tokens, rotation: config.refreshTokenRotation });
   const apiKeys = createApiKeyService({ database, clock });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, startupWarnings } from './config.ts';
+import { ConfigError, loadConfig, OWASP_MEMORY_KIB, startupWarnings } from './config.ts';
 
 const KEY = 'ab'.repeat(32);
 const SECRET = 'j'.repeat(40);
@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       paymentProviders: ['sandbox'],
       smsProvider: 'sandbox',
       refreshTokenRotation: false,
+      passwordHashMemoryKib: 19_456,
       rateLimits: { authPerMin: 10, queryPerMin: 100, otherPerMin: 60, aiNonMemberPerHour: 20 },
       providerBaseUrls: {},
       publicBaseUrl: 'http://localhost:8080',
@@ -151,6 +152,24 @@ describe('loadConfig', () => {
 
     it('refuses a value that is not a flag', () => {
       expect(configError({ DEMO_UPSTREAM: 'maybe' }).message).toContain('DEMO_UPSTREAM');
+    });
+  });
+
+  describe('the argon2 memory per password hash (PASSWORD_HASH_MEMORY_KIB)', () => {
+    const production = { NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET };
+
+    it('is OWASP’s minimum by default, may be raised anywhere, and lowered only outside production', () => {
+      expect(loadConfig({}).passwordHashMemoryKib).toBe(OWASP_MEMORY_KIB);
+      expect(loadConfig({ ...production, PASSWORD_HASH_MEMORY_KIB: '65536' }).passwordHashMemoryKib).toBe(65_536);
+      expect(loadConfig({ NODE_ENV: 'test', PASSWORD_HASH_MEMORY_KIB: '1024' }).passwordHashMemoryKib).toBe(1024);
+      expect(configError({ ...production, PASSWORD_HASH_MEMORY_KIB: '1024' }).message).toContain(
+        `PASSWORD_HASH_MEMORY_KIB: at least ${OWASP_MEMORY_KIB} (OWASP's minimum for argon2id) when NODE_ENV=production`,
+      );
+    });
+
+    it('refuses what argon2 cannot take', () => {
+      expect(configError({ PASSWORD_HASH_MEMORY_KIB: '8' }).message).toContain('PASSWORD_HASH_MEMORY_KIB');
+      expect(configError({ PASSWORD_HASH_MEMORY_KIB: '1e6' }).message).toContain('PASSWORD_HASH_MEMORY_KIB: must be a whole number');
     });
   });
 

@@ -15,6 +15,9 @@ const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transfor
 const decimalNumber = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal number').transform(Number);
 const positiveInt = wholeNumber.pipe(z.number().int().positive());
 
+/** OWASP's minimum memory for argon2id with 2 passes (KiB): PASSWORD_HASH_MEMORY_KIB's default and production floor. */
+export const OWASP_MEMORY_KIB = 19_456;
+
 const hexKey = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)');
@@ -38,6 +41,8 @@ const EnvSchema = z.object({
   PAYMENT_PROVIDERS: z.string().optional(),
   SMS_PROVIDER: z.enum(['sandbox']).default('sandbox'),
   REFRESH_TOKEN_ROTATION: bool.default(false),
+  /** argon2id memory per password hash; OWASP's minimum is the default and the floor in production. */
+  PASSWORD_HASH_MEMORY_KIB: wholeNumber.pipe(z.number().int().min(64)).default(OWASP_MEMORY_KIB),
   RATE_LIMIT_AUTH_PER_MIN: positiveInt.default(10),
   RATE_LIMIT_QUERY_PER_MIN: positiveInt.default(100),
   RATE_LIMIT_OTHER_PER_MIN: positiveInt.default(60),
@@ -109,6 +114,7 @@ export interface PaymentConfig {
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
+  passwordHashMemoryKib: number;
   port: number;
   host: string;
   dataDir: string;
@@ -226,6 +232,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The providers post their notices to PUBLIC_BASE_URL; WeChat accepts only a public https address.
     problems.push(`  PUBLIC_BASE_URL: must be the public https:// address when PAYMENT_PROVIDERS includes ${realProviders.join(', ')}`);
   }
+  if (e.NODE_ENV === 'production' && e.PASSWORD_HASH_MEMORY_KIB < OWASP_MEMORY_KIB) {
+    problems.push(`  PASSWORD_HASH_MEMORY_KIB: at least ${OWASP_MEMORY_KIB} (OWASP's minimum for argon2id) when NODE_ENV=production`);
+  }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === undefined) problems.push('  TRUST_PROXY: must be true, false, a hop count or a list of addresses');
   problems.push(...fileConfigProblems(e));
@@ -247,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     paymentProviders,
     smsProvider: e.SMS_PROVIDER,
     refreshTokenRotation: e.REFRESH_TOKEN_ROTATION,
+    passwordHashMemoryKib: e.PASSWORD_HASH_MEMORY_KIB,
     rateLimits: {
       authPerMin: e.RATE_LIMIT_AUTH_PER_MIN,
       queryPerMin: e.RATE_LIMIT_QUERY_PER_MIN,

@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '../../platform/db.ts';
 import { systemClock } from '../../platform/time.ts';
 import { RegisterBody } from '../identity/auth.schema.ts';
 import { createOperatorSetupService, type Appointment } from '../identity/operator-setup.service.ts';
+import { createPasswords } from '../identity/passwords.ts';
 import { createUserService } from '../identity/users.service.ts';
 import { createAuditLog } from './audit.service.ts';
 import { processOutput, type CliOutput } from '../../platform/cli-output.ts';
@@ -79,7 +80,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   try {
     const config = loadConfig(env);
     database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
-    const users = createUserService({ database, clock: systemClock });
+    const users = createUserService({ database, clock: systemClock, passwords: createPasswords({ memoryKib: config.passwordHashMemoryKib }) });
     const setup = createOperatorSetupService({ database, clock: systemClock, users, publicBaseUrl: config.publicBaseUrl });
     const audit = createAuditLog();
     const appointment = await setup.appoint({ email: parsed.email, password: parsed.password }, (tx, before, after) =>

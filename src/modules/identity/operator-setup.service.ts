@@ -5,7 +5,6 @@ import { AppError, badRequest, conflict } from '../../platform/errors.ts';
 import { addMs, type Clock } from '../../platform/time.ts';
 import type { UserRow } from './identity.tables.ts';
 import * as linksRepo from './operator-setup.repo.ts';
-import { hashPassword } from './passwords.ts';
 import * as sessionsRepo from './sessions.repo.ts';
 import * as usersRepo from './users.repo.ts';
 import { usernameFromEmail, type UserService } from './users.service.ts';
@@ -117,7 +116,7 @@ export function createOperatorSetupService(deps: { database: Database; clock: Cl
       if (input.username !== undefined && !view.createsOperator) {
         throw badRequest('A username can be chosen only when the link creates the first operator', { field: 'body.username' });
       }
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await users.hashPassword(input.password);
       const now = clock.now();
       return database.transaction(async (tx) => {
         const link = await linksRepo.lockLink(tx, tokenHash);
@@ -141,7 +140,7 @@ export function createOperatorSetupService(deps: { database: Database; clock: Cl
       input: { email: string; password?: string },
       onPromoted: (tx: Db, before: UserRow, after: UserRow) => Promise<void>,
     ): Promise<Appointment> {
-      const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+      const passwordHash = input.password === undefined ? undefined : await users.hashPassword(input.password);
       const now = clock.now();
       return database.transaction(async (tx) => {
         const found = await usersRepo.findLiveByEmail(tx, input.email, { lock: true });

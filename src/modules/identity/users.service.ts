@@ -5,7 +5,7 @@ import { randomString } from '../../platform/crypto.ts';
 import type { Principal } from '../../platform/principal.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { BillingMode, UserRole, UserRow } from './identity.tables.ts';
-import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import { createPasswords, type Passwords } from './passwords.ts';
 import * as usersRepo from './users.repo.ts';
 import * as sessionsRepo from './sessions.repo.ts';
 
@@ -37,12 +37,13 @@ export interface NewUser {
 /** The username an operator known by email gets: the address's local part, or `admin` when nothing usable is left. */
 export const usernameFromEmail = (email: string) => email.split('@')[0]?.replace(/[^\p{L}\p{N}_.-]/gu, '').slice(0, 32) || 'admin';
 
-export function createUserService(deps: { database: Database; clock: Clock }) {
+export function createUserService(deps: { database: Database; clock: Clock; passwords?: Passwords }) {
   const { database, clock } = deps;
+  const passwords = deps.passwords ?? createPasswords();
 
   async function insertWithReferralCode(db: Db, u: NewUser): Promise<UserRow> {
     const { password, ...fields } = u;
-    const passwordHash = u.passwordHash ?? (password === undefined ? null : await hashPassword(password));
+    const passwordHash = u.passwordHash ?? (password === undefined ? null : await passwords.hash(password));
     for (let attempt = 0; ; attempt++) {
       try {
         // A savepoint per attempt: on PostgreSQL a failed insert aborts the enclosing transaction, so a retry
@@ -77,6 +78,9 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
   }
 
   return {
+    /** An argon2id hash at the service's cost, for a password set outside this service (an operator's setup link). */
+    hashPassword: (password: string) => passwords.hash(password),
+
     /**
      * The platform's own buyer of capacity: the studio's model calls are charged to it (its receivable is what the
      * platform owes upstreams for them). It cannot sign in (no password), is postpaid without a limit, and its name is
@@ -108,7 +112,7 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
         throw badRequest('This username is reserved', { field: 'body.username' });
       }
       // Hashed before the transaction: argon2 takes tens of milliseconds, too long to hold a connection.
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await passwords.hash(input.password);
       return database.transaction(async (tx) => {
         const user = await insertWithReferralCode(tx, { username: input.username, email: input.email, passwordHash, role: 'user', billingMode: 'prepaid' });
         await then?.(tx, user);
@@ -191,10 +195,10 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
     async verifyCredentials(login: string, password: string): Promise<UserRow> {
       const user = await usersRepo.findLiveByLogin(database.db, login);
       if (!user?.passwordHash) {
-        await burnPasswordCheck(password);
+        await passwords.burnCheck(password);
         throw unauthenticated('Invalid username or password');
       }
-      if (!(await verifyPassword(user.passwordHash, password))) throw unauthenticated('Invalid username or password');
+      if (!(await passwords.verify(user.passwordHash, password))) throw unauthenticated('Invalid username or password');
       if (user.status !== 'active') throw new AppError('FORBIDDEN', 'This account is disabled');
       return user;
     },
@@ -202,16 +206,16 @@ export function createUserService(deps: { database: Database; clock: Clock }) {
     /** Whether `password` is the live user's password (a second factor for sensitive changes); false without one. */
     async passwordMatches(userId: number, password: string): Promise<boolean> {
       const user = await usersRepo.findLiveById(database.db, userId);
-      return user?.passwordHash ? verifyPassword(user.passwordHash, password) : false;
+      return user?.passwordHash ? passwords.verify(user.passwordHash, password) : false;
     },
 
     /** Changes the password and signs out every other session of the user. */
     async changePassword(actor: Principal, oldPassword: string, newPassword: string): Promise<void> {
       const user = await usersRepo.findLiveById(database.db, actor.userId);
-      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, oldPassword))) {
+      if (!user?.passwordHash || !(await passwords.verify(user.passwordHash, oldPassword))) {
         throw badRequest('Current password is wrong', { field: 'body.old_password' });
       }
-      const newHash = await hashPassword(newPassword);
+      const newHash = await passwords.hash(newPassword);
       const now = clock.now();
       await database.transaction(async (tx) => {
         await usersRepo.setPasswordHash(tx, user.id, newHash, now);
