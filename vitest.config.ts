@@ -11,6 +11,9 @@ const WEB_MODULE_MOCKS = fs
   .filter((file) => file.endsWith('.test.tsx') && fs.readFileSync(path.join('web/src', file), 'utf8').includes('vi.mock('))
   .map((file) => path.posix.join('web/src', file.split(path.sep).join('/')));
 
+// What both component-test projects share.
+const webTests = { environment: 'jsdom', setupFiles: ['web/src/test-setup.ts'], testTimeout: 30_000 };
+
 // Three projects: the service (Node; unit and integration suites, the browser suite in test/e2e) and the web console's
 // component tests (jsdom), those that mock a module apart.
 export default defineConfig({
@@ -43,27 +46,16 @@ export default defineConfig({
       {
         plugins: [react()],
         test: {
+          ...webTests,
           name: 'web',
           include: ['web/src/**/*.test.tsx'],
           exclude: WEB_MODULE_MOCKS,
-          environment: 'jsdom',
-          setupFiles: ['web/src/test-setup.ts'],
-          testTimeout: 30_000,
           // One jsdom and one module graph per worker, not per file: every file would otherwise load React and Ant
           // Design again (52 of the project's 92 s).
           isolate: false,
         },
       },
-      {
-        plugins: [react()],
-        test: {
-          name: 'web-mocks',
-          include: WEB_MODULE_MOCKS,
-          environment: 'jsdom',
-          setupFiles: ['web/src/test-setup.ts'],
-          testTimeout: 30_000,
-        },
-      },
+      { plugins: [react()], test: { ...webTests, name: 'web-mocks', include: WEB_MODULE_MOCKS } },
     ],
   },
 });

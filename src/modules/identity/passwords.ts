@@ -1,9 +1,9 @@
 import { hash, verify } from '@node-rs/argon2';
 import { OWASP_MEMORY_KIB } from '../../config.ts';
 
-// argon2id, one pass count and parallelism, the memory cost configurable: the default, 19 MiB with 2 passes, is OWASP's
-// recommended minimum and the floor in production (config.ts). The test suites run with less, as Django's own
-// documentation advises for tests: every hash a registration or login makes cost ~20 ms of CPU at the default.
+// argon2id with 2 passes and 1 lane; the memory is configurable (PASSWORD_HASH_MEMORY_KIB). The default, 19 MiB, is
+// OWASP's recommended minimum and the floor in production (config.ts). The test apps use 1 MiB: at the default every
+// hash a registration or login makes costs ~20 ms of CPU.
 
 export interface Passwords {
   hash(password: string): Promise<string>;
