@@ -1,5 +1,5 @@
 import { Grid } from 'antd';
-import { useState, type HTMLAttributes } from 'react';
+import { useState, type Dispatch, type HTMLAttributes, type SetStateAction } from 'react';
 
 /** `data-testid` on a table row (AntD's `onRow`), for the browser tests. */
 export const rowTestId = (id: string) => ({ 'data-testid': id }) as HTMLAttributes<HTMLElement>;
@@ -23,6 +23,13 @@ export function usePaging(initialSize = 20) {
     page,
     pageSize,
     reset: () => setPage(1),
+    /** A filter's change handler: sets the filter and goes back to page 1. */
+    resetting:
+      <T>(set: Dispatch<SetStateAction<T>>) =>
+      (value: T) => {
+        set(value);
+        setPage(1);
+      },
     /** Jumps to a page (e.g. the last one left after deletions). */
     goTo: setPage,
     pagination: (total: number | undefined) => ({

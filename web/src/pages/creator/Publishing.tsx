@@ -191,10 +191,7 @@ function History() {
           style={{ width: 170 }}
           placeholder={t('creator.publishing.allPlatforms')}
           value={platform}
-          onChange={(v?: PublishPlatform) => {
-            paging.reset();
-            setPlatform(v);
-          }}
+          onChange={paging.resetting(setPlatform)}
           options={known.map((p) => ({ value: p, label: platformName(p) }))}
           data-testid="history-platform"
         />

@@ -79,10 +79,7 @@ export default function Activities() {
           <StatusFilter
             value={status}
             statuses={ACTIVITY_STATUSES}
-            onChange={(v) => {
-              setStatus(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setStatus)}
             testId="activity-status-filter"
             messages="op.activities.status"
           />

@@ -87,10 +87,7 @@ export default function Coupons() {
           <StatusFilter
             value={status}
             statuses={COUPON_FILTERS}
-            onChange={(v) => {
-              setStatus(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setStatus)}
             testId="coupon-status-filter"
           />
         </Filters>

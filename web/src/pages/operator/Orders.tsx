@@ -119,10 +119,7 @@ export default function Orders() {
             aria-label={t('common.status')}
             style={{ width: 150 }}
             value={status}
-            onChange={(v?: OrderStatus) => {
-              setStatus(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setStatus)}
             options={ORDER_STATUSES.map((s) => ({ value: s, label: t(`op.status.${s}`) }))}
             data-testid="order-status-filter"
           />
@@ -132,10 +129,7 @@ export default function Orders() {
             aria-label={t('op.orders.kind')}
             style={{ width: 150 }}
             value={kind}
-            onChange={(v?: OrderKind) => {
-              setKind(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setKind)}
             options={ORDER_KINDS.map((k) => ({ value: k, label: t(`op.orders.kind.${k}`) }))}
             data-testid="order-kind-filter"
           />

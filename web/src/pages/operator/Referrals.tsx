@@ -50,10 +50,7 @@ export default function Referrals() {
     placeholderData: keepPreviousData,
   });
 
-  const applySearch = (text: string) => {
-    setSearch(text);
-    paging.reset();
-  };
+  const applySearch = paging.resetting(setSearch);
 
   const columns: ColumnsType<AdminReferral> = [
     { title: t('op.referrals.referrer'), key: 'referrer', render: (_, r) => <Party user={r.referrer} /> },
@@ -109,10 +106,7 @@ export default function Referrals() {
           <StatusFilter
             value={status}
             statuses={REFERRAL_STATUSES}
-            onChange={(v) => {
-              setStatus(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setStatus)}
             testId="referral-status-filter"
           />
         </Filters>

@@ -42,10 +42,7 @@ export default function Users() {
     },
   });
 
-  const applySearch = (text: string) => {
-    setSearch(text);
-    paging.reset();
-  };
+  const applySearch = paging.resetting(setSearch);
 
   const confirmRole = (user: AdminUser, next: Role) =>
     modal.confirm({
@@ -122,10 +119,7 @@ export default function Users() {
             aria-label={t('op.users.role')}
             style={{ width: 160 }}
             value={role}
-            onChange={(v?: Role) => {
-              setRole(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setRole)}
             options={ROLES.map((x) => ({ value: x, label: t(`op.status.${x}`) }))}
             data-testid="user-role-filter"
           />

@@ -131,10 +131,7 @@ export default function Withdrawals() {
           <StatusFilter
             value={status}
             statuses={SETTLEMENT_STATUSES}
-            onChange={(v) => {
-              setStatus(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setStatus)}
             testId="settlement-status-filter"
           />
         </Filters>

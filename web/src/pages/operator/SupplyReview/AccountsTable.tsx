@@ -114,10 +114,7 @@ export function AccountsTable({ queue, onDecide }: { queue: boolean; onDecide(ac
             aria-label={t('common.status')}
             style={{ width: 160 }}
             value={status}
-            onChange={(v?: AccountStatus) => {
-              setStatus(v);
-              paging.reset();
-            }}
+            onChange={paging.resetting(setStatus)}
             options={ACCOUNT_STATUSES.map((s) => ({ value: s, label: t(`op.status.${s}`) }))}
             data-testid="account-status-filter"
           />
