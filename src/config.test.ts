@@ -169,6 +169,8 @@ describe('loadConfig', () => {
 
     it('refuses what argon2 cannot take', () => {
       expect(configError({ PASSWORD_HASH_MEMORY_KIB: '8' }).message).toContain('PASSWORD_HASH_MEMORY_KIB');
+      expect(configError({ PASSWORD_HASH_MEMORY_KIB: '99999999999' }).message).toContain('PASSWORD_HASH_MEMORY_KIB');
+      expect(loadConfig({ PASSWORD_HASH_MEMORY_KIB: String(4 * 1024 * 1024) }).passwordHashMemoryKib).toBe(4_194_304);
       expect(configError({ PASSWORD_HASH_MEMORY_KIB: '1e6' }).message).toContain('PASSWORD_HASH_MEMORY_KIB: must be a whole number');
     });
   });

@@ -41,8 +41,9 @@ const EnvSchema = z.object({
   PAYMENT_PROVIDERS: z.string().optional(),
   SMS_PROVIDER: z.enum(['sandbox']).default('sandbox'),
   REFRESH_TOKEN_ROTATION: bool.default(false),
-  /** argon2id memory per password hash; OWASP's minimum is the default and the floor in production. */
-  PASSWORD_HASH_MEMORY_KIB: wholeNumber.pipe(z.number().int().min(64)).default(OWASP_MEMORY_KIB),
+  /** argon2id memory per password hash; OWASP's minimum is the default and the floor in production. At most 4 GiB:
+   * more would make every registration and login fail to allocate instead of refusing the setting at start. */
+  PASSWORD_HASH_MEMORY_KIB: wholeNumber.pipe(z.number().int().min(64).max(4 * 1024 * 1024)).default(OWASP_MEMORY_KIB),
   RATE_LIMIT_AUTH_PER_MIN: positiveInt.default(10),
   RATE_LIMIT_QUERY_PER_MIN: positiveInt.default(100),
   RATE_LIMIT_OTHER_PER_MIN: positiveInt.default(60),
