@@ -18,6 +18,7 @@ import type { ChargeItem } from '../modules/metering/charges.ts';
 import { encodeRecord } from '../modules/metering/journal.ts';
 import { usageRecords } from '../modules/metering/usage.tables.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './db.ts';
+import { readCatalog, tablesWithRows } from './db-transfer.catalog.ts';
 import { run } from './db-transfer.cli.ts';
 import { readDump, readDumpHeader } from './db-transfer.file.ts';
 import { systemClock } from './time.ts';
@@ -124,21 +125,36 @@ beforeAll(async () => {
   expect(source.check).toEqual({ balanceMismatches: [], unbalancedTransfers: [] });
 }, 120_000);
 
-describe('npm run db:export and db:import', () => {
-  const exported = path.join(root, 'export.gz');
-
-  it('refuses to export while a process holds DATA_DIR, naming it and saying what to do', async () => {
-    const holder = await openDatabase({ dataDir: sourceDir });
+// db:export, backup and restore open DATA_DIR alike (db-transfer.cli.ts open()): the embedded database serves one
+// process, so each refuses a directory another one holds, names the holder and writes nothing.
+describe('a DATA_DIR the running service holds', () => {
+  it.each([
+    ['db:export', '--out'],
+    ['backup', '--out'],
+    ['restore', '--from'],
+  ] as const)('refuses %s, naming the holder and saying what to do', async (command, option) => {
+    // restore needs a good file and an empty target: only the lock may stand in its way.
+    const restoring = command === 'restore';
+    const file = newFile();
+    if (restoring) expect((await cli({ DATA_DIR: sourceDir }, 'backup', '--out', file)).code).toBe(0);
+    const dataDir = restoring ? newDataDir() : sourceDir;
+    const holder = await openDatabase({ dataDir });
     try {
-      const res = await cli({ DATA_DIR: sourceDir }, 'db:export', '--out', exported);
+      const res = await cli({ DATA_DIR: dataDir }, command, option, file);
       expect(res.code).toBe(1);
-      expect(res.err).toContain(`is in use by the running Tollgate (pid ${process.pid})`);
+      expect(res.err).toContain(`${command}: ${path.resolve(dataDir)} is in use by the running Tollgate (pid ${process.pid})`);
       expect(res.err).toContain(`kill -TERM ${process.pid}`);
-      expect(fs.existsSync(exported)).toBe(false);
+      expect(res.err).toContain(`run ${command} again`);
+      if (restoring) expect(await tablesWithRows(holder.db, (await readCatalog(holder.db)).tables)).toEqual([]);
+      else expect(fs.existsSync(file)).toBe(false);
     } finally {
       await holder.close();
     }
   }, 60_000);
+});
+
+describe('npm run db:export and db:import', () => {
+  const exported = path.join(root, 'export.gz');
 
   it('writes the embedded database to one file, with the source figures in its header', async () => {
     const res = await cli({ DATA_DIR: sourceDir, ...(serverUrl ? { DATABASE_URL: serverUrl } : {}) }, 'db:export', '--out', exported);

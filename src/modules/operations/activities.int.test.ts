@@ -185,35 +185,7 @@ describe.each(DB_TIERS)('activities on $name', (tier) => {
       for (const u of users.slice(0, 3)) expect((await standing(t, u.auth)).credit_balance).toBe(7);
     });
 
-    it('answers 40010 in the studio envelope one second before the start (UTC+8), and pays from the start on', async () => {
-      // 12:10:00 in UTC+8 is 04:10:00 UTC: read as UTC it would still be hours away.
-      const start = new Date(clock.now().getTime() + 10 * MINUTE);
-      const id = await activity({ start_time: formatStudioTime(start), end_time: at(60 * MINUTE) });
-      clock.set(new Date(start.getTime() - SECOND));
-      const user = await registerUser(t);
-      const early = await participate(id, user.auth);
-      expect(early.statusCode).toBe(400);
-      expect(early.json()).toEqual({ code: 40010, message: '活动尚未开始', data: null });
-      expect((await list('status=upcoming&page_size=100', user.auth)).json().data.items.map((a: { id: number }) => a.id)).toContain(id);
-      expect((await standing(t, user.auth)).credit_balance).toBe(0);
-
-      clock.set(start);
-      expect((await participate(id, user.auth)).statusCode).toBe(200);
-      expect((await standing(t, user.auth)).credit_balance).toBe(100);
-    });
-
-    it('pays at the end time itself, and answers 40010 one second after it', async () => {
-      const end = new Date(clock.now().getTime() + 5 * MINUTE);
-      const id = await activity({ config: { credits: 3 }, end_time: formatStudioTime(end) });
-      const [a, b] = await Promise.all([registerUser(t), registerUser(t)]);
-      clock.set(end);
-      expect((await participate(id, (a as User).auth)).statusCode).toBe(200);
-      clock.set(new Date(end.getTime() + SECOND));
-      const late = await participate(id, (b as User).auth);
-      expect(late.json()).toEqual({ code: 40010, message: '活动已结束', data: null });
-      expect((await standing(t, (b as User).auth)).credit_balance).toBe(0);
-      expect((await list('status=ended&page_size=100', (b as User).auth)).json().data.items.map((x: { id: number }) => x.id)).toContain(id);
-    });
+    // The window's edges in Beijing time, for every activity type: activity-windows.int.test.ts.
 
     it('refuses what cannot be joined: automatic activities and registration gifts 400, unknown 404, no session 401', async () => {
       const user = await registerUser(t);
@@ -267,6 +239,27 @@ describe.each(DB_TIERS)('activities on $name', (tier) => {
       expect((await buyMembership(t, user2, 'monthly', 'alipay')).json().data).toMatchObject({ amount: 9.9, discount: 0 });
     });
 
+    // The issue: a membership discount "applies to membership orders in its window" — all of them, unlike the
+    // once-per-user gifts and first-purchase offers. The participation row stays one per user.
+    it('discounts every membership order a user pays in its window, not only the first; one participation row names the first', async () => {
+      const id = await activity({ type: 'membership_discount', config: { amount: 3 } });
+      const user = await registerUser(t);
+      const buy = async () => (await buyMembership(t, user.auth, 'monthly', 'alipay')).json().data;
+      const first = await buy();
+      await payOrder(t, first.order_id);
+      const more = await Promise.all([buy(), buy(), buy()]);
+      await Promise.all(more.map((o) => payOrder(t, o.order_id)));
+      for (const o of [first, ...more]) {
+        expect(o).toMatchObject({ amount: 6.9, original_amount: 9.9, discount: 3 });
+        expect((await orderRow(o.order_id))?.activityId).toBe(id);
+        expect(await postingsOf('membership', o.order_id)).toEqual({ 'clearing:sandbox': -6_900_000n, 'platform:promo_expense': -3_000_000n, 'platform:revenue': 9_900_000n });
+      }
+      const parts = await t.database.db.select().from(activityParticipations).where(eq(activityParticipations.activityId, id));
+      expect(parts).toMatchObject([{ userId: user.id, status: 'completed', orderNo: first.order_id, reward: 0n }]);
+      expect((await list('status=active&page_size=100', user.auth)).json().data.items.find((a: { id: number }) => a.id === id).participated).toBe(true);
+      await advance(11 * MINUTE);
+    });
+
     it('gives a first-purchase bonus on the first order only, paid with the order from promo expense', async () => {
       const id = await activity({ type: 'first_purchase', config: { credits: 20 } });
       const user = await registerUser(t);
@@ -274,10 +267,15 @@ describe.each(DB_TIERS)('activities on $name', (tier) => {
       expect(first).toMatchObject({ amount: 10, credits: 120, bonus_credits: 20 });
       await payOrder(t, first.order_id);
       expect((await standing(t, user.auth)).credit_balance).toBe(120);
+      // One transfer: the ¥10 paid buys 100 credits, promo expense gives the 20 bonus credits (¥2) beside them.
+      expect(await postingsOf('recharge', first.order_id)).toEqual({
+        'clearing:sandbox': -10_000_000n, 'platform:promo_expense': -2_000_000n, [`user:${user.id}:wallet`]: 12_000_000n,
+      });
       const second = await createRecharge(t, user.auth, 10);
       expect(second).toMatchObject({ credits: 100, bonus_credits: 0 });
       await payOrder(t, second.order_id);
       expect((await standing(t, user.auth)).credit_balance).toBe(220);
+      expect(await postingsOf('recharge', second.order_id)).toEqual({ 'clearing:sandbox': -10_000_000n, [`user:${user.id}:wallet`]: 10_000_000n });
       const parts = await t.database.db.select().from(activityParticipations).where(eq(activityParticipations.activityId, id));
       expect(parts).toMatchObject([{ userId: user.id, status: 'completed', orderNo: first.order_id, reward: 2_000_000n }]);
       await advance(11 * MINUTE);

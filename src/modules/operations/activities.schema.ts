@@ -74,7 +74,7 @@ export const ActivityView = z.object({
   start_time: z.string(),
   end_time: z.string(),
   status: z.enum(ACTIVITY_STATUSES),
-  /** Whether the caller has taken part. */
+  /** Whether the caller has taken part (a membership discount: paid a membership order with it; it still prices the next). */
   participated: z.boolean(),
   created_at: z.string(),
 });

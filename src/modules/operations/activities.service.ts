@@ -65,7 +65,10 @@ export function createActivityService(deps: ActivityDeps) {
   }
 
   const promotions: Pick<OrderPromotions, 'offer' | 'attach'> & { paid(tx: Db, order: OrderRow): Promise<void> } = {
-    /** The activity worth most to this order; a first-purchase offer only while the user has never paid an order. */
+    /**
+     * The activity worth most to this order: a live membership discount for every membership order (it is not once per
+     * user), a first-purchase offer only while the user has never paid an order.
+     */
     async offer(tx, o): Promise<OrderOffer | undefined> {
       const types: ActivityType[] = [...(o.kind === 'membership' ? ['membership_discount' as const] : []), ...(o.firstOrder ? ['first_purchase' as const] : [])];
       if (types.length === 0) return undefined;
@@ -82,18 +85,21 @@ export function createActivityService(deps: ActivityDeps) {
 
     attach: (tx, offer, order) => repo.attachReservation(tx, offer.activityId, order.userId, order.orderNo),
 
-    /** The order's activity is used: a first-purchase hold completes; a membership discount records the user's part. */
+    /**
+     * The order's activity is used. A first-purchase hold completes. A membership discount goes on pricing the user's
+     * membership orders; its participation row only says the user has taken part, naming the first order paid with it.
+     */
     async paid(tx, order) {
       if (order.activityId === null) return;
       const now = clock.now();
       if (await repo.completeReservation(tx, order.activityId, order.userId, order.orderNo, order.bonusCredits, now)) return;
       const activity = await repo.findActivity(tx, order.activityId);
-      if (activity?.type === 'first_purchase') {
-        // Paid after its deadline, when a newer order had taken the offer over: the payer paid this price, so it stands.
-        log.warn({ orderNo: order.orderNo, activityId: order.activityId }, 'a late payment used a first-purchase offer another order holds');
+      if (activity?.type === 'membership_discount') {
+        await repo.insertParticipation(tx, { activityId: activity.id, userId: order.userId, status: 'completed', orderNo: order.orderNo, createdAt: now, completedAt: now });
         return;
       }
-      await repo.insertParticipation(tx, { activityId: order.activityId, userId: order.userId, status: 'completed', reward: order.bonusCredits, createdAt: now, completedAt: now });
+      // Paid after its deadline, when a newer order had taken the offer over: the payer paid this price, so it stands.
+      log.warn({ orderNo: order.orderNo, activityId: order.activityId }, 'a late payment used a first-purchase offer another order holds');
     },
   };
 

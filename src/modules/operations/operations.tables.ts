@@ -39,12 +39,17 @@ export const activities = pgTable(
 
 /**
  * reserved  — a first-purchase offer held by a pending order (`order_no`), not yet paid
- * completed — the user took part: a gift paid, or a first purchase paid
+ * completed — the user took part: a gift paid, a first purchase paid, or a first membership order paid with a discount
  */
 export const PARTICIPATION_STATUSES = ['reserved', 'completed'] as const;
 export type ParticipationStatus = (typeof PARTICIPATION_STATUSES)[number];
 
-/** A user's part in an activity: once per user, however many requests arrive at once (the unique index). */
+/**
+ * A user's part in an activity: once per user, however many requests arrive at once (the unique index). What a gift or a
+ * first-purchase offer gives, it gives once. A membership discount differs (issue 17: it "applies to membership orders
+ * in its window"): it prices every one of them, so its row records only that the user took part, and each discounted
+ * order carries `orders.activity_id`.
+ */
 export const activityParticipations = pgTable(
   'activity_participations',
   {
@@ -52,7 +57,7 @@ export const activityParticipations = pgTable(
     activityId: bigint('activity_id', { mode: 'number' }).notNull().references(() => activities.id),
     userId: bigint('user_id', { mode: 'number' }).notNull().references(() => users.id),
     status: text('status', { enum: PARTICIPATION_STATUSES }).notNull(),
-    /** The order a first-purchase offer went to. */
+    /** The order a first-purchase offer went to; for a membership discount, the first membership order paid with it. */
     orderNo: text('order_no'),
     /** Credits given, µ¥ (a gift; a first purchase's bonus rides on its order). */
     reward: bigint('reward', { mode: 'bigint' }).notNull().default(sql`0`),
@@ -64,11 +69,11 @@ export const activityParticipations = pgTable(
 
 /**
  * pending      — registered with the referrer's code; waiting for the first order paid with money
- * rewarded     — that order paid the referrer `reward`
+ * completed    — that order paid the referrer `reward` (the studio spec's word for a paid referral)
  * not_rewarded — that order came when no reward could be paid (`reason`, e.g. the referrer's daily limit)
  * clawed_back  — that order was refunded, and the reward taken back
  */
-export const REFERRAL_STATUSES = ['pending', 'rewarded', 'not_rewarded', 'clawed_back'] as const;
+export const REFERRAL_STATUSES = ['pending', 'completed', 'not_rewarded', 'clawed_back'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /** Who brought whom: one row per referred user, written when they register with a code. */
@@ -94,6 +99,8 @@ export const referrals = pgTable(
     uniqueIndex('referrals_referred_uq').on(t.referredId),
     index('referrals_referrer_idx').on(t.referrerId, t.id),
     check('referrals_not_self_ck', sql`${t.referrerId} <> ${t.referredId}`),
+    // The words the API answers with, and no other: migration 0015 converted the rows 0014 stored under an older name.
+    check('referrals_status_ck', sql`${t.status} IN (${sql.raw(REFERRAL_STATUSES.map((s) => `'${s}'`).join(', '))})`),
   ],
 );
 

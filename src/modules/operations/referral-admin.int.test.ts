@@ -9,8 +9,8 @@ import { formatStudioTime } from '../../platform/time.ts';
 // users named in full, filtered by status and by a part of either user's name or email, paged, and the rewards
 // paid — the same 50 credits (or a live referral_bonus activity's) that referral.int.test.ts pays. Operators only.
 //
-// One history, made through the HTTP API in beforeAll: alice_<tag> refers fox (rewarded 50) and elk (rewarded 50,
-// then refunded: clawed back); bob<tag> refers owl (pending) and cat (rewarded 80 under a referral_bonus activity).
+// One history, made through the HTTP API in beforeAll: alice_<tag> refers fox (completed: 50) and elk (completed: 50,
+// then refunded: clawed back); bob<tag> refers owl (pending) and cat (completed: 80 under a referral_bonus activity).
 
 const OPERATOR = { ADMIN_EMAIL: 'referral-admin@example.com', ADMIN_PASSWORD: 'operator pass 1' };
 const json = { 'content-type': 'application/json' };
@@ -91,14 +91,14 @@ describe.each(DB_TIERS)('operators’ referral records on $name', (tier) => {
     expect(ids(data)).toEqual([friends.elk.id, friends.cat.id, friends.owl.id, friends.fox.id]);
     const [elk, cat, owl, fox] = data.items;
     expect(fox).toEqual({
-      id: expect.any(Number), referrer: person(alice), referred: person(friends.fox), status: 'rewarded', reward_amount: 50, reason: null,
+      id: expect.any(Number), referrer: person(alice), referred: person(friends.fox), status: 'completed', reward_amount: 50, reason: null,
       order_no: expect.stringMatching(/^R\d+$/), created_at: at.fox, rewarded_at: at.foxPaid, clawed_back_at: null,
     });
     expect(owl).toEqual({
       id: expect.any(Number), referrer: person(bob), referred: person(friends.owl), status: 'pending', reward_amount: 0, reason: null,
       order_no: null, created_at: at.owl, rewarded_at: null, clawed_back_at: null,
     });
-    expect(cat).toMatchObject({ referrer: person(bob), referred: person(friends.cat), status: 'rewarded', reward_amount: 80 });
+    expect(cat).toMatchObject({ referrer: person(bob), referred: person(friends.cat), status: 'completed', reward_amount: 80 });
     expect(elk).toMatchObject({ referrer: person(alice), status: 'clawed_back', reward_amount: 50, created_at: at.elk, clawed_back_at: at.elkRefunded });
     expect(data.items.map((r: { id: number }) => r.id)).toEqual([...data.items.map((r: { id: number }) => r.id)].sort((a, b) => b - a));
     expect(JSON.stringify(data)).not.toMatch(/password|\*\*\*/i);
@@ -115,13 +115,16 @@ describe.each(DB_TIERS)('operators’ referral records on $name', (tier) => {
   });
 
   it('filters by status, the total counting only the rewards the filter selects', async () => {
-    expect(await page('status=rewarded')).toMatchObject({ total: 2, total_rewards: 130, items: [{ referred: { id: friends.cat.id } }, { referred: { id: friends.fox.id } }] });
+    expect(await page('status=completed')).toMatchObject({ total: 2, total_rewards: 130, items: [{ referred: { id: friends.cat.id } }, { referred: { id: friends.fox.id } }] });
     expect(await page('status=pending')).toMatchObject({ total: 1, total_rewards: 0, items: [{ referred: { id: friends.owl.id }, reward_amount: 0 }] });
     expect(await page('status=clawed_back')).toMatchObject({ total: 1, total_rewards: 0, items: [{ referred: { id: friends.elk.id }, reward_amount: 50 }] });
     expect(await page('status=not_rewarded')).toEqual({ total: 0, page: 1, page_size: 20, total_rewards: 0, items: [] });
-    const bad = await list('status=paid');
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toMatchObject({ code: 400, data: null });
+    // `rewarded`, the stored name before migration 0015, is no status any more.
+    for (const word of ['paid', 'rewarded']) {
+      const bad = await list(`status=${word}`);
+      expect(bad.statusCode, word).toBe(400);
+      expect(bad.json(), word).toMatchObject({ code: 400, data: null });
+    }
   });
 
   it('finds a part of either user’s username or email, case-insensitively, with the status filter too', async () => {
@@ -130,7 +133,7 @@ describe.each(DB_TIERS)('operators’ referral records on $name', (tier) => {
     expect(byReferrer.total_rewards).toBe(50);
     expect(ids(await page(`q=${encodeURIComponent(`OWL${tag}`)}`))).toEqual([friends.owl.id]);
     expect(ids(await page(`q=${encodeURIComponent(`cat${tag}@Example.COM`)}`))).toEqual([friends.cat.id]);
-    expect(ids(await page(`q=${encodeURIComponent(`bob${tag}`)}&status=rewarded`))).toEqual([friends.cat.id]);
+    expect(ids(await page(`q=${encodeURIComponent(`bob${tag}`)}&status=completed`))).toEqual([friends.cat.id]);
     expect(await page('q=nobody-here')).toMatchObject({ total: 0, total_rewards: 0, items: [] });
   });
 

@@ -16,7 +16,7 @@ export const AdminReferral = z.object({
   id: z.number().int(),
   referrer: ReferralParty,
   referred: ReferralParty,
-  /** As in a referrer's records: pending, rewarded, not_rewarded (see `reason`), clawed_back. */
+  /** As in a referrer's records: pending, completed (the reward paid), not_rewarded (see `reason`), clawed_back. */
   status: z.enum(REFERRAL_STATUSES),
   /** Credits the reward paid (or, once clawed back, took back); 0 while pending or when not rewarded. */
   reward_amount: z.number(),

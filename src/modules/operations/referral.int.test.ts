@@ -124,7 +124,7 @@ describe.each(DB_TIERS)('referral on $name', (tier) => {
     const first = await rechargeAndPay(t, friend.auth, 10);
     expect(await credits(referrer.auth)).toBe(50);
     const referral = await referralOf(friend.id);
-    expect(referral).toMatchObject({ status: 'rewarded', reward: 5_000_000n, orderNo: first.order_id, activityId: null, rewardedAt: clock.now() });
+    expect(referral).toMatchObject({ status: 'completed', reward: 5_000_000n, orderNo: first.order_id, activityId: null, rewardedAt: clock.now() });
     expect(await postingsOf('bonus', `referral:${referral?.id}`)).toEqual(expect.arrayContaining([
       ['platform:promo_expense', -5_000_000n], [`user:${referrer.id}:wallet`, 5_000_000n],
     ]));
@@ -133,8 +133,8 @@ describe.each(DB_TIERS)('referral on $name', (tier) => {
 
     await rechargeAndPay(t, friend.auth, 20);
     expect(await credits(referrer.auth)).toBe(50);
-    expect(await referralOf(friend.id)).toMatchObject({ status: 'rewarded', orderNo: first.order_id });
-    expect(await records(referrer.auth)).toMatchObject({ total: 1, total_rewards: 50, items: [{ status: 'rewarded', reward_amount: 50, rewarded_at: formatStudioTime(clock.now()) }] });
+    expect(await referralOf(friend.id)).toMatchObject({ status: 'completed', orderNo: first.order_id });
+    expect(await records(referrer.auth)).toMatchObject({ total: 1, total_rewards: 50, items: [{ status: 'completed', reward_amount: 50, rewarded_at: formatStudioTime(clock.now()) }] });
   });
 
   it('rewards once when 50 first orders of one friend are paid at once, with every notice sent twice', async () => {
@@ -146,7 +146,7 @@ describe.each(DB_TIERS)('referral on $name', (tier) => {
     expect(await credits(friend.auth)).toBe(500);
     expect(await credits(referrer.auth)).toBe(50);
     const referral = await referralOf(friend.id);
-    expect(referral?.status).toBe('rewarded');
+    expect(referral?.status).toBe('completed');
     expect(orders).toContain(referral?.orderNo);
     expect(await postingsOf('bonus', `referral:${referral?.id}`)).toHaveLength(2);
   });
@@ -161,7 +161,7 @@ describe.each(DB_TIERS)('referral on $name', (tier) => {
     expect(created.statusCode).toBe(200);
     await rechargeAndPay(t, friend.auth, 10);
     expect(await credits(referrer.auth)).toBe(80);
-    expect(await referralOf(friend.id)).toMatchObject({ status: 'rewarded', reward: 8_000_000n, activityId: created.json().data.id });
+    expect(await referralOf(friend.id)).toMatchObject({ status: 'completed', reward: 8_000_000n, activityId: created.json().data.id });
 
     clock.advance(5 * MINUTE + SECOND);
     const later = await pair();
@@ -183,7 +183,7 @@ describe.each(DB_TIERS)('referral on $name', (tier) => {
     expect(list.total_rewards).toBe(1000);
     const refused = list.items.filter((r: { status: string }) => r.status === 'not_rewarded');
     expect(refused).toEqual([expect.objectContaining({ reward_amount: 0, reason: expect.stringContaining('daily_limit'), rewarded_at: null })]);
-    expect(list.items.filter((r: { status: string }) => r.status === 'rewarded')).toHaveLength(20);
+    expect(list.items.filter((r: { status: string }) => r.status === 'completed')).toHaveLength(20);
 
     // Midnight in UTC+8 (16:00 UTC) starts the referrer's next day.
     clock.set(new Date('2026-03-01T15:59:59Z'));
@@ -193,7 +193,7 @@ describe.each(DB_TIERS)('referral on $name', (tier) => {
     await payOrder(t, late.order_id);
     const auth = await login(u.username, u.password);
     expect(await credits(auth)).toBe(21 * 50);
-    expect(await referralOf((spare as Account).id)).toMatchObject({ status: 'rewarded' });
+    expect(await referralOf((spare as Account).id)).toMatchObject({ status: 'completed' });
   });
 
   it('keeps to the limit on the day itself: a friend whose first order is paid at 23:59:59 UTC+8 after 20 rewards gets none', async () => {

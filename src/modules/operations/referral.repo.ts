@@ -39,7 +39,7 @@ export async function countReward(db: Db, referrerId: number, day: string, limit
 }
 
 /** Credits (µ¥) of the rewards paid and kept (a clawed-back reward is not). */
-const keptRewards = sql<string>`COALESCE(SUM(${referrals.reward}) FILTER (WHERE ${referrals.status} = 'rewarded'), 0)`;
+const keptRewards = sql<string>`COALESCE(SUM(${referrals.reward}) FILTER (WHERE ${referrals.status} = 'completed'), 0)`;
 
 /** The referrer's referrals, newest first, and the credits (µ¥) their rewards paid and kept. */
 export async function pageOfReferrer(db: Db, referrerId: number, limit: number, offset: number) {

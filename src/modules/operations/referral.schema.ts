@@ -9,8 +9,9 @@ export const ReferralRecord = z.object({
   /** The referred user's name, masked (`us***3`). */
   referred_user: z.string(),
   /**
-   * pending: waiting for the friend's first order paid with money; rewarded; not_rewarded (see `reason`, e.g. the
-   * daily limit); clawed_back: that order was refunded and the reward taken back.
+   * pending: waiting for the friend's first order paid with money; completed: that order paid the reward (the spec's
+   * example); not_rewarded (see `reason`, e.g. the daily limit); clawed_back: that order was refunded and the reward
+   * taken back.
    */
   status: z.enum(REFERRAL_STATUSES),
   /** Credits the reward paid (or, once clawed back, took back); 0 while pending. */

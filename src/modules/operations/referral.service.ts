@@ -147,7 +147,7 @@ export function createReferralService(deps: ReferralDeps) {
       const reward = bonus?.reward ?? defaultReward;
       const decided = { orderNo: order.orderNo, activityId: bonus?.activityId ?? null };
       if (await payReward(tx, referral, reward, beijingDay(now))) {
-        await repo.update(tx, referral.id, { ...decided, status: 'rewarded', reward, rewardedAt: now });
+        await repo.update(tx, referral.id, { ...decided, status: 'completed', reward, rewardedAt: now });
         return;
       }
       await repo.update(tx, referral.id, { ...decided, status: 'not_rewarded', reason: `daily_limit: the referrer had ${dailyLimit} rewards on ${beijingDay(now)}` });
@@ -157,7 +157,7 @@ export function createReferralService(deps: ReferralDeps) {
     /** In the transaction that refunds `order`: when it was the rewarded first order, the reward goes back. */
     async clawBack(tx: Db, order: OrderRow): Promise<void> {
       const referral = await repo.lockByReferred(tx, order.userId);
-      if (!referral || referral.status !== 'rewarded' || referral.orderNo !== order.orderNo) return;
+      if (!referral || referral.status !== 'completed' || referral.orderNo !== order.orderNo) return;
       await takeBack(tx, referral);
       await repo.update(tx, referral.id, { status: 'clawed_back', clawedBackAt: clock.now() });
       log.warn({ referralId: referral.id, orderNo: order.orderNo }, 'referral reward clawed back: the first order was refunded');

@@ -1,19 +1,13 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser } from '../../../test/helpers/actors.ts';
-import { buildTestApp, fakeClock, type TestApp } from '../../../test/helpers/app.ts';
-import { DB_TIERS, type DbTier } from '../../../test/helpers/database.ts';
+import { fakeClock, startTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { DB_TIERS } from '../../../test/helpers/database.ts';
 import { payOrder, SANDBOX_ENV } from '../../../test/helpers/payments.ts';
-import { parseStudioTime, type Clock } from '../../platform/time.ts';
-import { createApiKeyService } from '../identity/api-keys.service.ts';
-import { createAuthHooks } from '../identity/auth.hooks.ts';
+import { parseStudioTime } from '../../platform/time.ts';
 import { users } from '../identity/identity.tables.ts';
-import { createSessionService } from '../identity/sessions.service.ts';
-import { createTokenIssuer } from '../identity/tokens.ts';
 import { createUserService } from '../identity/users.service.ts';
 import { ledgerAccounts, ledgerPostings } from '../ledger/ledger.tables.ts';
-import { statisticsRoutes } from './statistics.routes.ts';
-import { createStatisticsService } from './statistics.service.ts';
 
 // GET /api/v1/operation/statistics against a seeded history whose figures are worked out by hand below. Every time
 // is UTC+8. Orders go through the real flows (sandbox payments, operator refunds, coupons, memberships) on a fake
@@ -44,27 +38,6 @@ const at = (beijing: string) => parseStudioTime(beijing) as Date;
 
 type Headers = Record<string, string>;
 type Person = { id: number; username: string; password: string };
-
-/** The app with the statistics routes, registered here until app.ts wires the operations module (and not twice after). */
-async function startApp(tier: DbTier, clock: Clock): Promise<TestApp> {
-  const database = await tier.open();
-  const { app, config, logs } = await buildTestApp(database, { env: { ...SANDBOX_ENV, ...OPERATOR }, clock });
-  if (!app.hasRoute({ method: 'GET', url: URL })) {
-    const tokens = createTokenIssuer({ secret: config.jwtSecret as string, clock });
-    const sessions = createSessionService({ database, clock, tokens, rotation: config.refreshTokenRotation });
-    const auth = createAuthHooks({ sessions, apiKeys: createApiKeyService({ database, clock }) });
-    await app.register(statisticsRoutes, { statistics: createStatisticsService({ database, clock }), auth });
-  }
-  await app.ready();
-  return {
-    app, database, config, logs, responses: [],
-    request: (opts) => app.inject(opts),
-    async close() {
-      await app.close();
-      await database.close();
-    },
-  };
-}
 
 describe.each(DB_TIERS)('operator statistics on $name', (tier) => {
   const clock = fakeClock(at('2026-01-15T10:00:00'));
@@ -118,7 +91,7 @@ describe.each(DB_TIERS)('operator statistics on $name', (tier) => {
   }
 
   beforeAll(async () => {
-    t = await startApp(tier, clock);
+    t = await startTestApp(tier, { clock, env: { ...SANDBOX_ENV, ...OPERATOR } });
     const registered: Record<string, string> = {
       A: '2026-03-05T10:00:00', B: '2026-03-10T09:00:00', C: '2026-03-11T08:00:00', D: '2026-03-12T23:59:59', E: '2026-03-13T00:00:00',
       F: '2026-02-01T10:00:00', G: '2026-03-10T10:00:00', H: '2026-03-02T10:00:00', I: '2026-03-01T12:00:00', J: '2026-03-03T10:00:00',

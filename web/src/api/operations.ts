@@ -81,7 +81,8 @@ export function offerKind(a: Pick<Activity, 'type' | 'config'>): OfferKind {
 
 // ---- referral -----------------------------------------------------------------------------------
 
-export const REFERRAL_STATUSES = ['pending', 'rewarded', 'not_rewarded', 'clawed_back'] as const;
+/** `completed`: the friend's first order paid the reward (the studio spec's word; the console says "Rewarded"). */
+export const REFERRAL_STATUSES = ['pending', 'completed', 'not_rewarded', 'clawed_back'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 export interface ReferralLink {

@@ -68,9 +68,11 @@ export const operationsEn: Record<string, string> = {
   'op.stats.ordersSeries': 'Paid orders',
 
   'nav.referrals': 'Referrals',
-  'op.status.rewarded': 'Rewarded',
-  'op.status.not_rewarded': 'Not rewarded',
-  'op.status.clawed_back': 'Taken back',
+  // A referral's own words: `completed` reads "Rewarded", which says what completed it.
+  'op.referrals.status.pending': 'Pending',
+  'op.referrals.status.completed': 'Rewarded',
+  'op.referrals.status.not_rewarded': 'Not rewarded',
+  'op.referrals.status.clawed_back': 'Taken back',
   'op.referrals.count': 'Referrals',
   'op.referrals.totalRewards': 'Rewards paid',
   'op.referrals.totalRewardsHint': 'Credits paid to referrers and kept, among the referrals the filters select; rewards taken back after a refund are not counted',

@@ -68,9 +68,11 @@ export const operationsZh: Record<string, string> = {
   'op.stats.ordersSeries': '付费订单',
 
   'nav.referrals': '推荐记录',
-  'op.status.rewarded': '已奖励',
-  'op.status.not_rewarded': '未奖励',
-  'op.status.clawed_back': '已收回',
+  // A referral's own words: `completed` reads 已奖励, which says what completed it.
+  'op.referrals.status.pending': '待首单',
+  'op.referrals.status.completed': '已奖励',
+  'op.referrals.status.not_rewarded': '未奖励',
+  'op.referrals.status.clawed_back': '已收回',
   'op.referrals.count': '推荐人数',
   'op.referrals.totalRewards': '已发奖励',
   'op.referrals.totalRewardsHint': '筛选出的推荐中已发放且未收回的奖励积分；首单退款后收回的奖励不计入',

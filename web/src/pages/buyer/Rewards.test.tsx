@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACTIVITY_TYPES, OFFER_KINDS, REFERRAL_STATUSES, type Activity, type ReferralRecord } from '../../api/operations.ts';
+import { dateTime } from '../../components/format.ts';
 import { buyer } from '../../i18n/messages/buyer.ts';
 import { common } from '../../i18n/messages/common.ts';
 import { json, ok, page, renderPage, stubApi, type Call } from '../../test/render.tsx';
@@ -17,7 +18,7 @@ const record = (over: Partial<ReferralRecord>): ReferralRecord => ({
 });
 const RECORDS = [
   record({ id: 1 }),
-  record({ id: 2, referred_user: 'bo***b', status: 'rewarded', reward_amount: 50, rewarded_at: '2026-11-21T09:00:00' }),
+  record({ id: 2, referred_user: 'bo***b', status: 'completed', reward_amount: 50, rewarded_at: '2026-11-21T09:00:00' }),
   record({ id: 3, referred_user: 'ca***l', status: 'not_rewarded', reason: 'daily_limit: the referrer had 10 rewards on 2026-11-22' }),
   record({ id: 4, referred_user: 'da***n', status: 'clawed_back', reward_amount: 50, rewarded_at: '2026-11-23T09:00:00' }),
 ];
@@ -86,11 +87,12 @@ describe('the rewards page', () => {
     expect(row(1)).toContain('Rewarded when your friend pays their first order');
     expect(row(2)).toContain('Rewarded');
     expect(row(2)).toContain('+50');
+    expect(row(2)).toContain(`Credited ${dateTime('2026-11-21T09:00:00', 'en', 'minute')}`);
     expect(row(3)).toContain('Not rewarded');
     expect(row(3)).toContain('You had reached the daily limit of referral rewards that day');
     expect(row(4)).toContain('Taken back');
     const table = screen.getByTestId('referral-row-1').closest('table')?.textContent ?? '';
-    expect(table).not.toMatch(/pending|not_rewarded|clawed_back|daily_limit/);
+    expect(table).not.toMatch(/pending|completed|not_rewarded|clawed_back|daily_limit/);
   }, 20_000);
 
   it('shows what each activity on now gives, and the referral bonus on the invitation', async () => {
@@ -132,12 +134,16 @@ describe('the rewards page', () => {
 describe('rewards messages', () => {
   it('name every status, type, offer and how it applies in both languages', () => {
     const built = [
-      ...REFERRAL_STATUSES.flatMap((s) => [`buyer.rewards.status.${s}`, ...(s === 'rewarded' ? [] : [`buyer.rewards.note.${s}`])]),
-      'buyer.rewards.note.rewarded', 'buyer.rewards.reason.daily_limit',
+      ...REFERRAL_STATUSES.flatMap((s) => [`buyer.rewards.status.${s}`, `buyer.rewards.note.${s}`]),
+      'buyer.rewards.reason.daily_limit',
       ...ACTIVITY_TYPES.map((x) => `buyer.rewards.type.${x}`),
       ...OFFER_KINDS.flatMap((k) => [`buyer.rewards.offer.${k}`, `buyer.rewards.how.${k}`]),
       'nav.rewards',
     ];
-    for (const lang of ['zh-CN', 'en'] as const) expect(built.filter((k) => !(k in { ...common[lang], ...buyer[lang] }))).toEqual([]);
+    for (const lang of ['zh-CN', 'en'] as const) {
+      expect(built.filter((k) => !(k in { ...common[lang], ...buyer[lang] }))).toEqual([]);
+      // The referral statuses are the server's four: none is left for the name it used before `completed`.
+      expect(Object.keys(buyer[lang]).filter((k) => k.endsWith('.rewarded'))).toEqual([]);
+    }
   });
 });

@@ -13,7 +13,7 @@ import Referrals from './Referrals.tsx';
 
 const party = (id: number, username: string) => ({ id, username, email: `${username}@example.com` });
 const REWARDED: AdminReferral = {
-  id: 12, referrer: party(3, 'alice_ops'), referred: party(7, 'fox_friend'), status: 'rewarded', reward_amount: 50, reason: null,
+  id: 12, referrer: party(3, 'alice_ops'), referred: party(7, 'fox_friend'), status: 'completed', reward_amount: 50, reason: null,
   order_no: 'R20260301120000000001', created_at: '2026-03-01T12:00:00', rewarded_at: '2026-03-01T12:30:00', clawed_back_at: null,
 };
 const LIMITED: AdminReferral = {
@@ -47,7 +47,8 @@ describe('Referrals', () => {
     for (const text of ['alice_ops', 'alice_ops@example.com', 'fox_friend', 'fox_friend@example.com', 'Rewarded', '+50 credits', minute('2026-03-01T12:00:00'), minute('2026-03-01T12:30:00')]) {
       expect(row.textContent).toContain(text);
     }
-    expect(row.textContent).not.toMatch(/rewarded\b|2026-03-01T/);
+    // The words, never the wire's: `completed` reads "Rewarded".
+    expect(row.textContent).not.toMatch(/completed|rewarded\b|2026-03-01T/);
     fireEvent.mouseEnter(screen.getByTestId('referral-order-12'));
     expect(await screen.findByText('Order R20260301120000000001')).toBeTruthy();
     expect(screen.getByTestId('referral-row-11').textContent).toContain('Not rewarded');
@@ -77,6 +78,8 @@ describe('Referrals', () => {
     await screen.findByTestId('referral-row-12');
     expect(lastQuery(calls)?.toString()).toBe('page=1&page_size=20');
 
+    fireEvent.click(within(screen.getByTestId('referral-status-filter')).getByText('Rewarded'));
+    await waitFor(() => expect(lastQuery(calls)?.get('status')).toBe('completed'));
     fireEvent.click(within(screen.getByTestId('referral-status-filter')).getByText('Taken back'));
     await waitFor(() => expect(lastQuery(calls)?.get('status')).toBe('clawed_back'));
 
@@ -101,8 +104,14 @@ describe('Referrals', () => {
 
 describe('referral messages', () => {
   it('name every status and reason, and the menu entry, in both languages', () => {
-    const built = [...REFERRAL_STATUSES.map((s) => `op.status.${s}`), 'op.referrals.reason.daily_limit', 'op.referrals.reason.other', 'nav.referrals'];
-    for (const lang of ['zh-CN', 'en'] as const) expect(built.filter((k) => !(k in { ...common[lang], ...operator[lang] }))).toEqual([]);
+    expect(REFERRAL_STATUSES).toEqual(['pending', 'completed', 'not_rewarded', 'clawed_back']);
+    const built = [...REFERRAL_STATUSES.map((s) => `op.referrals.status.${s}`), 'op.referrals.reason.daily_limit', 'op.referrals.reason.other', 'nav.referrals'];
+    for (const lang of ['zh-CN', 'en'] as const) {
+      expect(built.filter((k) => !(k in { ...common[lang], ...operator[lang] }))).toEqual([]);
+      // No label is left for the name the server used before it spoke the spec's `completed`.
+      expect(Object.keys(operator[lang]).filter((k) => k.endsWith('.rewarded'))).toEqual([]);
+      expect(operator[lang]['op.referrals.status.completed']).toBe(lang === 'en' ? 'Rewarded' : '已奖励');
+    }
   });
 
   it('are on the operators’ menu, next to activities', () => {

@@ -15,7 +15,7 @@ import { Filters, SearchBox, PageTitle, StatusFilter, usePaging } from './shared
 /** Amounts and times read as one piece: a narrow column scrolls the table rather than break "+50 credits" in two. */
 const NO_WRAP = { whiteSpace: 'nowrap' } as const;
 
-const STATUS_COLORS: Record<ReferralStatus, string> = { pending: 'processing', rewarded: 'success', not_rewarded: 'warning', clawed_back: 'purple' };
+const STATUS_COLORS: Record<ReferralStatus, string> = { pending: 'processing', completed: 'success', not_rewarded: 'warning', clawed_back: 'purple' };
 
 /** The reasons the server writes as `code: detail`; others read as a plain "no reward could be paid". */
 const KNOWN_REASONS = ['daily_limit'];
@@ -31,7 +31,7 @@ function Party({ user }: { user: ReferralParty }) {
 
 function ReferralStatusTag({ referral }: { referral: AdminReferral }) {
   const { t } = useI18n();
-  const tag = <Tag color={STATUS_COLORS[referral.status]}>{t(`op.status.${referral.status}`)}</Tag>;
+  const tag = <Tag color={STATUS_COLORS[referral.status]}>{t(`op.referrals.status.${referral.status}`)}</Tag>;
   if (referral.status !== 'not_rewarded') return tag;
   const code = referral.reason?.split(':')[0]?.trim() ?? '';
   return <Tooltip title={t(KNOWN_REASONS.includes(code) ? `op.referrals.reason.${code}` : 'op.referrals.reason.other')}>{tag}</Tooltip>;
@@ -63,7 +63,7 @@ export default function Referrals() {
       render: (n: number, r) => {
         const amount = t('common.credits', { credits: wholeCredits(n) });
         const shown =
-          r.status === 'rewarded' ? <Typography.Text strong style={NO_WRAP}>{`+${amount}`}</Typography.Text>
+          r.status === 'completed' ? <Typography.Text strong style={NO_WRAP}>{`+${amount}`}</Typography.Text>
           : r.status === 'clawed_back' ? <Typography.Text delete type="secondary" style={NO_WRAP}>{amount}</Typography.Text>
           : '—';
         // The order that decided the reward, on hover: a 21-character number would take a column of its own.
@@ -106,6 +106,7 @@ export default function Referrals() {
           <StatusFilter
             value={status}
             statuses={REFERRAL_STATUSES}
+            messages="op.referrals.status"
             onChange={paging.resetting(setStatus)}
             testId="referral-status-filter"
           />

@@ -10,7 +10,7 @@ import { CopyButton } from '../shared.tsx';
 // My referral link (asked for on the first visit: the server answers with the same code every time), what my
 // referrals have earned, and each referred friend with where their reward stands.
 
-const STATUS_COLORS: Record<ReferralStatus, string> = { pending: 'processing', rewarded: 'success', not_rewarded: 'default', clawed_back: 'warning' };
+const STATUS_COLORS: Record<ReferralStatus, string> = { pending: 'processing', completed: 'success', not_rewarded: 'default', clawed_back: 'warning' };
 
 /** The reasons the server writes as `code: detail`; an unknown one reads as a plain "not rewarded". */
 const KNOWN_REASONS = ['daily_limit'];
@@ -20,7 +20,7 @@ function useNote() {
   const { t } = useI18n();
   const { dateTimeToMinute } = useFormat();
   return (r: ReferralRecord) => {
-    if (r.status === 'rewarded') return t('buyer.rewards.note.rewarded', { date: dateTimeToMinute(r.rewarded_at) });
+    if (r.status === 'completed') return t('buyer.rewards.note.completed', { date: dateTimeToMinute(r.rewarded_at) });
     if (r.status !== 'not_rewarded') return t(`buyer.rewards.note.${r.status}`);
     const code = r.reason?.split(':')[0]?.trim() ?? '';
     return t(KNOWN_REASONS.includes(code) ? `buyer.rewards.reason.${code}` : 'buyer.rewards.note.not_rewarded');
@@ -53,7 +53,7 @@ export function ReferralCard({ bonus }: { bonus?: number }) {
       dataIndex: 'reward_amount',
       width: 110,
       align: 'right',
-      render: (n: number, r) => (r.status === 'rewarded' ? `+${wholeCredits(n)}` : r.status === 'clawed_back' ? <Typography.Text delete>{wholeCredits(n)}</Typography.Text> : '—'),
+      render: (n: number, r) => (r.status === 'completed' ? `+${wholeCredits(n)}` : r.status === 'clawed_back' ? <Typography.Text delete>{wholeCredits(n)}</Typography.Text> : '—'),
     },
     { title: t('buyer.rewards.note'), key: 'note', width: 240, render: (_, r) => <Typography.Text type="secondary">{note(r)}</Typography.Text> },
   ];
