@@ -45,6 +45,15 @@ describe.skipIf(!hasChromium)('the creator studio in chromium', { timeout: 120_0
     await s?.close();
   });
 
+  /** The result a generation page shows; its error message (what the server answered) when it shows one instead. */
+  async function generated(on: Page, testId: string) {
+    const result = on.getByTestId(testId);
+    const error = on.getByTestId('generation-error');
+    await result.or(error).first().waitFor({ timeout: 60_000 });
+    if (await error.isVisible()) throw new Error(`the page shows a generation error instead of ${testId}: ${await error.innerText()}`);
+    return result;
+  }
+
   async function creatorName(): Promise<string> {
     const me = await s.t.request({ method: 'GET', url: '/api/v1/auth/me', headers: creator.auth });
     return me.json().data.username;
@@ -68,7 +77,7 @@ describe.skipIf(!hasChromium)('the creator studio in chromium', { timeout: 120_0
     await page.goto(`${base}/studio/image`);
     await page.getByTestId('image-form').locator('textarea').fill('一只可爱的猫咪在花园里玩耍');
     await page.getByTestId('generate').click();
-    const img = page.getByTestId('image-result').locator('img').or(page.locator('img[data-testid=image-result]'));
+    const img = (await generated(page, 'image-result')).locator('img').or(page.locator('img[data-testid=image-result]'));
     await img.first().waitFor({ timeout: 30_000 });
     const src = await img.first().getAttribute('src');
     expect(src).toMatch(new RegExp(`^${base}/files/images/`));
@@ -81,9 +90,7 @@ describe.skipIf(!hasChromium)('the creator studio in chromium', { timeout: 120_0
     await page.goto(`${base}/studio/ppt`);
     await page.getByTestId('ppt-form').locator('input').first().fill('产品发布会');
     await page.getByTestId('generate').click();
-    const link = page.getByTestId('ppt-download');
-    // The outline, the deck and its upload run on the server after the click: slow on a loaded CI machine (30 s ran out once).
-    await link.waitFor({ timeout: 90_000 });
+    const link = await generated(page, 'ppt-download');
     const res = await fetch(String(await link.getAttribute('href')));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('presentationml');
@@ -94,7 +101,7 @@ describe.skipIf(!hasChromium)('the creator studio in chromium', { timeout: 120_0
     await page.goto(`${base}/studio/video`);
     await page.getByTestId('video-form').locator('textarea').fill('城市夜景延时摄影');
     await page.getByTestId('generate').click();
-    await page.getByTestId('video-progress').waitFor({ timeout: 30_000 });
+    await generated(page, 'video-progress');
     await snap(page, 'studio-video-progress');
     const taskId = new URL(page.url()).searchParams.get('task') as string;
     const poll = s.t.app.tollgateJobs.find((j) => j.name === 'studio.video.poll');
