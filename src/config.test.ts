@@ -184,6 +184,28 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...production, PUBLIC_BASE_URL: 'https://pay.example.com' }).publicBaseUrl).toBe('https://pay.example.com');
   });
 
+  describe('the Kuaishou app users authorise (KUAISHOU_APP_ID, KUAISHOU_APP_SECRET)', () => {
+    const app = { KUAISHOU_APP_ID: 'ks700000000000000001', KUAISHOU_APP_SECRET: 'kuaishou-app-secret-0042' };
+
+    it('is unset by default, and read when both are given', () => {
+      expect(loadConfig({}).kuaishouApp).toBeUndefined();
+      expect(loadConfig(app).kuaishouApp).toEqual({ appId: 'ks700000000000000001', appSecret: 'kuaishou-app-secret-0042' });
+    });
+
+    it('refuses one without the other, without echoing the secret', () => {
+      expect(configError({ KUAISHOU_APP_ID: app.KUAISHOU_APP_ID }).message).toMatch(/KUAISHOU_APP_ID and KUAISHOU_APP_SECRET must be set together/);
+      const err = configError({ KUAISHOU_APP_SECRET: app.KUAISHOU_APP_SECRET });
+      expect(err.message).toMatch(/must be set together/);
+      expect(err.message).not.toContain(app.KUAISHOU_APP_SECRET);
+    });
+
+    it('needs PUBLIC_BASE_URL in production, where Kuaishou sends users back to', () => {
+      const production = { NODE_ENV: 'production', MASTER_KEY: KEY, JWT_SECRET: SECRET, PAYMENT_PROVIDERS: '', ...app };
+      expect(configError(production).message).toMatch(/PUBLIC_BASE_URL: required when KUAISHOU_APP_ID is set/);
+      expect(loadConfig({ ...production, PUBLIC_BASE_URL: 'https://tollgate.example.com' }).kuaishouApp?.appId).toBe(app.KUAISHOU_APP_ID);
+    });
+  });
+
   it.each([
     ['false', false],
     ['true', true],

@@ -67,6 +67,9 @@ const EnvSchema = z.object({
   WECHATPAY_PLATFORM_PUBLIC_KEY: z.string().min(1).optional(),
   WECHATPAY_PLATFORM_SERIAL: z.string().min(1).optional(),
   WECHATPAY_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.mch.weixin.qq.com'),
+  /** The operator's Kuaishou open-platform app, for users to bind Kuaishou by its OAuth authorisation. */
+  KUAISHOU_APP_ID: z.string().trim().min(1).optional(),
+  KUAISHOU_APP_SECRET: z.string().trim().min(1).optional(),
   GATEWAY_MAX_TRIES: positiveInt.pipe(z.number().max(10)).default(3),
   GATEWAY_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   GATEWAY_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(60_000),
@@ -145,6 +148,8 @@ export interface Config {
   files: FileConfig;
   studio: StudioConfig;
   publishing: PublishingConfig;
+  /** Set: users bind Kuaishou by authorising this app (`…/kuaishou/authorize`); unset: only the manual bind. */
+  kuaishouApp?: { appId: string; appSecret: string };
 }
 
 export interface StudioConfig {
@@ -233,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The providers post their notices to PUBLIC_BASE_URL; WeChat accepts only a public https address.
     problems.push(`  PUBLIC_BASE_URL: must be the public https:// address when PAYMENT_PROVIDERS includes ${realProviders.join(', ')}`);
   }
+  problems.push(...kuaishouAppProblems(e));
   if (e.NODE_ENV === 'production' && e.PASSWORD_HASH_MEMORY_KIB < OWASP_MEMORY_KIB) {
     problems.push(`  PASSWORD_HASH_MEMORY_KIB: at least ${OWASP_MEMORY_KIB} (OWASP's minimum for argon2id) when NODE_ENV=production`);
   }
@@ -272,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     payments: paymentConfig(e, paymentProviders),
     files: fileConfig(e),
     publishing: publishingConfig(e),
+    kuaishouApp: e.KUAISHOU_APP_ID && e.KUAISHOU_APP_SECRET ? { appId: e.KUAISHOU_APP_ID, appSecret: e.KUAISHOU_APP_SECRET } : undefined,
     studio: { holdTtlSeconds: e.STUDIO_HOLD_TTL_SECONDS, heartbeatMs: e.STUDIO_HEARTBEAT_MS, videoPollSeconds: e.STUDIO_VIDEO_POLL_SECONDS, videoTimeoutSeconds: e.STUDIO_VIDEO_TIMEOUT_SECONDS },
     billing: { durability: e.BILLING_DURABILITY, sync: e.BILLING_SYNC, journalDir: path.join(e.DATA_DIR, 'journal'), writeBehindMs: e.BILLING_WRITE_BEHIND_MS },
     gateway: {
@@ -284,6 +291,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       demoUpstream: e.DEMO_UPSTREAM ?? e.NODE_ENV !== 'production',
     },
   };
+}
+
+function kuaishouAppProblems(e: Env): string[] {
+  if ((e.KUAISHOU_APP_ID === undefined) !== (e.KUAISHOU_APP_SECRET === undefined)) {
+    return ['  KUAISHOU_APP_ID and KUAISHOU_APP_SECRET must be set together (the Kuaishou open-platform app users authorise)'];
+  }
+  // Kuaishou sends the user back to PUBLIC_BASE_URL's callback, which must be the address registered with the app.
+  if (e.KUAISHOU_APP_ID !== undefined && e.NODE_ENV === 'production' && e.PUBLIC_BASE_URL === undefined) {
+    return ['  PUBLIC_BASE_URL: required when KUAISHOU_APP_ID is set (Kuaishou redirects to PUBLIC_BASE_URL/api/v1/publish/platforms/kuaishou/callback)'];
+  }
+  return [];
 }
 
 // PEM keys in one-line environment variables arrive with literal `\n`s.

@@ -26,6 +26,8 @@ describe('redactUrl', () => {
     ['/x?token=t1&access_token=t2&refresh_token=t3', '/x?token=[Redacted]&access_token=[Redacted]&refresh_token=[Redacted]'],
     ['/x?PASSWORD=hunter2#frag', '/x?PASSWORD=[Redacted]#frag'],
     ['/x?apikey=1&secret=2', '/x?apikey=[Redacted]&secret=[Redacted]'],
+    ['/cb?code=ab12&state=s1', '/cb?code=[Redacted]&state=s1'],
+    ['/x?app_secret=1&client_secret=2&zipcode=3', '/x?app_secret=[Redacted]&client_secret=[Redacted]&zipcode=3'],
     ['/x?monkey=banana', '/x?monkey=banana'],
     ['/x/key=not-a-query', '/x/key=not-a-query'],
   ])('%s → %s', (url, expected) => {

@@ -17,7 +17,8 @@ const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
 ];
 
-const SENSITIVE_QUERY = /([?&](?:key|api_key|apikey|token|access_token|refresh_token|password|secret)=)[^&#]*/gi;
+// `code` is an OAuth authorisation code (a platform's callback): single-use, but a bearer of the account until spent.
+const SENSITIVE_QUERY = /([?&](?:key|api_key|apikey|token|access_token|refresh_token|password|secret|app_secret|client_secret|code)=)[^&#]*/gi;
 
 /** A URL as it may be logged: credential-looking query values replaced. */
 export const redactUrl = (url: string) => url.replace(SENSITIVE_QUERY, '$1[Redacted]');

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreationRow } from '../../src/modules/studio/studio.tables.ts';
+import { startFakeDouyin, type FakeDouyin } from '../fakes/douyin.ts';
 import { FAKE_APPID, FAKE_SECRET } from '../fakes/wechat-mp.ts';
 import { DB_TIERS } from '../helpers/database.ts';
 import { startPublishing, type Publisher, type PublishingHarness } from '../helpers/publishing.ts';
@@ -11,7 +12,8 @@ import { PASSWORD, setSession, type Session } from './fixtures.ts';
 // shows the five platforms and binds WeChat through its form (the secret never comes back into the page), "my
 // creations" publishes a writing creation to WeChat and Toutiao with an image as cover, the dialog follows both
 // platforms as the jobs run (WeChat's post link, Toutiao's bundle to download), and the history lists the publish in
-// words, on a laptop and on a phone. Screenshots go to test-results/publishing-*.png.
+// words, on a laptop and on a phone. A Douyin share waits for the user with its QR code; the history and the accounts'
+// account types read in English too. Screenshots go to test-results/publishing-*.png.
 
 const CAPABILITY = { api: '通过接口直接发布', share: '需在 App 中确认发布', export: '下载后自行发布' };
 const PLATFORM_WORDS = {
@@ -24,6 +26,7 @@ const PLATFORM_WORDS = {
 /** The API's enum values: none of them may reach the page as text. */
 const RAW_ENUM = /\b(needs_user_action|uploading_assets|draft_created|api_publish|draft_only|queued|submitted|publishing|published|partial|pending|scheduled|failed|wechat|toutiao)\b/;
 const LONG = { timeout: 30_000 };
+const DOUYIN_APP = { client_key: 'e2e-douyin-client', client_secret: 'e2e-douyin-secret-0042' };
 
 describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, () => {
   let h: PublishingHarness;
@@ -32,14 +35,15 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   let creator: Publisher;
   let writing: CreationRow;
   let page: Page;
+  let douyin: FakeDouyin;
   const contexts: BrowserContext[] = [];
 
-  /** A signed-in page in zh-CN at `viewport`, in a context of its own. */
-  async function openPage(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  /** A signed-in page in `locale` at `viewport`, in a context of its own. */
+  async function openPage(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale });
     contexts.push(context);
     const p = await context.newPage();
-    await setSession(p, base, await sessionOf(creator));
+    await setSession(p, base, await sessionOf(creator), locale);
     return p;
   }
 
@@ -53,7 +57,8 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    h = await startPublishing(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { PUBLIC_BASE_URL: base } });
+    douyin = await startFakeDouyin({ apps: { [DOUYIN_APP.client_key]: DOUYIN_APP.client_secret } });
+    h = await startPublishing(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { PUBLIC_BASE_URL: base, PUBLISH_DOUYIN_BASE_URL: douyin.url } });
     // The browser reads the access token's expiry against its own clock: the server's injected clock starts there too.
     h.clock.set(new Date());
     await h.app().listen({ port, host: '127.0.0.1' });
@@ -67,6 +72,7 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     await h?.close();
+    await douyin?.close();
   });
 
   it('shows the five platforms in words and binds WeChat through its form without the secret coming back', async () => {
@@ -139,6 +145,50 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     expect(row).toContain('今日头条 · 等你处理');
     expect(await history.innerText()).not.toMatch(RAW_ENUM);
     await snap(page, 'publishing-history');
+  });
+
+  it('shows a Douyin share as a QR code in the status, encoding a share the Douyin app accepts', async () => {
+    const bind = await h.request({ method: 'POST', url: '/api/v1/publish/platforms/bind', headers: creator.auth, payload: { platform: 'douyin', credentials: DOUYIN_APP } });
+    expect(bind.statusCode, bind.body).toBe(200);
+    const image = await h.image(creator);
+    const res = await h.request({ method: 'POST', url: '/api/v1/publish', headers: creator.auth, payload: { creation_id: image.id, platforms: ['douyin'] } });
+    expect(res.statusCode, res.body).toBe(200);
+    const id = res.json().data.publish_id as number;
+    await h.runDue();
+
+    await page.goto(`${base}/studio/publishing`);
+    await page.getByTestId(`publish-row-${id}`).click();
+    const job = page.getByTestId('job-douyin');
+    await job.waitFor(LONG);
+    expect(await job.getByTestId('job-state-douyin').innerText()).toBe('等你处理');
+    const qr = job.getByTestId('share-qr-douyin').locator('svg, canvas');
+    await qr.first().waitFor(LONG);
+    const box = await qr.first().boundingBox();
+    expect(box?.width, 'the QR code is drawn at a scannable size').toBeGreaterThan(100);
+    const link = (await job.getByTestId('share-link-douyin').getAttribute('href')) as string;
+    expect(douyin.openShare(link)).toMatchObject({ ok: true });
+    expect(await job.innerText()).toContain('尚未发布：请用 App 扫码');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('publish-view').waitFor({ state: 'detached', ...LONG });
+  });
+
+  it('reads in English: the history in words and each account type with what it can do', async () => {
+    const en = await openPage({ width: 1366, height: 900 }, 'en');
+    await en.goto(`${base}/studio/publishing`);
+    const history = en.getByTestId('publish-history');
+    const rows = history.locator('[data-testid^=publish-row-]');
+    await expect.poll(() => rows.count(), LONG).toBe(2);
+    const text = await history.innerText();
+    for (const words of ['WeChat Official Account · Published', 'Toutiao · Waiting for you', 'Douyin · Waiting for you', 'Creation', 'Platforms']) expect(text).toContain(words);
+    // Only the creations' own titles stay Chinese.
+    expect(text.replace(/春日随笔|封面/g, '')).not.toMatch(/[\u4e00-\u9fff]/);
+    expect(text).not.toMatch(RAW_ENUM);
+    const verified = en.getByTestId('kind-wechat-verified_official_account');
+    expect(await verified.innerText()).toContain('Verified service or subscription account');
+    expect(await verified.innerText()).toContain('Your account');
+    expect(await en.getByTestId('kind-wechat-unverified_official_account').innerText()).toContain('Creates a draft only');
+    expect(await en.getByTestId('kinds-douyin').innerText()).toContain('Any account');
+    await snap(en, 'publishing-history-en');
   });
 
   it('fits a phone without scrolling sideways', async () => {

@@ -13,9 +13,15 @@ import { listenLocal } from './upstream.ts';
 //   GET  /openapi/photo/info?photo_id            → {video_info}
 //   GET  /oauth2/refresh_token?app_id&app_secret&refresh_token&grant_type=refresh_token → a new pair; the old refresh
 //        token stops working, as Kuaishou's documentation says.
+//   GET  /oauth2/authorize?app_id&scope&response_type=code&ua&redirect_uri&state → the user's consent page, answered
+//        at once as `consent` says: 302 to redirect_uri with `code` (single-use, 2 minutes) and `state`, or with the
+//        state alone (declined).
+//   GET  /oauth2/access_token?app_id&app_secret&code&grant_type=authorization_code → {access_token, expires_in,
+//        refresh_token, refresh_token_expires_in, open_id, scopes}
 // Codes: 100200102 unknown token (its error_msg quotes the token, as leaky upstreams do), 100200108 expired token,
-// 100200101 wrong app, 100200113 spent refresh token, 120001 no such photo, 120002 video not (fully) uploaded,
-// 100400 bad parameters. Raw bodies are kept as bytes: the video a test uploads is the video the fake holds.
+// 100200101 wrong app, 100200103 wrong response_type, 100200104 wrong grant_type, 100200105 unknown or spent code,
+// 100200113 spent refresh token, 120001 no such photo, 120002 video not (fully) uploaded, 100400 bad parameters.
+// Raw bodies are kept as bytes: the video a test uploads is the video the fake holds.
 
 type Fault = number | 'drop';
 type Answer = Record<string, unknown>;
@@ -48,10 +54,15 @@ export interface FakeKuaishou {
   failNext(path: string, fault: Fault): void;
   /** Videos published from now on stay `pending` for this many info polls. */
   pendingPolls: number;
+  /** What the user does on the authorise page: approve (granting `scopes`, default: what was asked) or decline. */
+  consent: { approve: boolean; scopes?: string[] };
+  /** Authorisation codes issued by the authorise page, in order (what the browser carried back). */
+  codes: string[];
   close(): Promise<void>;
 }
 
 const token = (prefix: string) => `${prefix}${randomBytes(18).toString('base64url')}`;
+const CODE_TTL_MS = 2 * 60_000;
 const refusal = (result: number, error_msg: string): Answer => ({ result, error_msg });
 
 export async function startFakeKuaishou(): Promise<FakeKuaishou> {
@@ -59,6 +70,7 @@ export async function startFakeKuaishou(): Promise<FakeKuaishou> {
   const access = new Map<string, { expired: boolean }>();
   const refresh = new Set<string>();
   const uploads = new Map<string, Upload>();
+  const codes = new Map<string, { scopes: string[]; until: number }>();
   const faults = new Map<string, Fault[]>();
   let host = '';
 
@@ -68,6 +80,8 @@ export async function startFakeKuaishou(): Promise<FakeKuaishou> {
     requests: [] as { method: string; path: string }[],
     photos: [] as FakePhoto[],
     pendingPolls: 0,
+    consent: { approve: true } as FakeKuaishou['consent'],
+    codes: [] as string[],
     grant() {
       const pair = { access_token: token('ChFvYXV0aC5hY2Nlc3NUb2tlbh'), refresh_token: token('ChJvYXV0aC5yZWZyZXNoVG9rZW4') };
       access.set(pair.access_token, { expired: false });
@@ -142,8 +156,37 @@ export async function startFakeKuaishou(): Promise<FakeKuaishou> {
     return { result: 1, ...pair, expires_in: 172800, refresh_token_expires_in: 15552000, scopes: ['user_info', 'user_video_publish'] };
   }
 
+  /** The consent page: a redirect back to the app, or a refusal of the request itself as JSON. */
+  function consentPage(q: URLSearchParams): { redirect: string } | Answer {
+    if (q.get('app_id') !== app.app_id) return refusal(100200101, 'invalid client');
+    if (q.get('response_type') !== 'code') return refusal(100200103, 'unsupported response_type');
+    const back = URL.canParse(q.get('redirect_uri') ?? '') ? new URL(q.get('redirect_uri') as string) : undefined;
+    if (!back || !/^https?:$/.test(back.protocol)) return refusal(100200100, 'invalid redirect_uri');
+    const asked = (q.get('scope') ?? '').split(',').filter(Boolean);
+    if (fake.consent.approve) {
+      const code = token('');
+      codes.set(code, { scopes: fake.consent.scopes ?? asked, until: Date.now() + CODE_TTL_MS });
+      fake.codes.push(code);
+      back.searchParams.set('code', code);
+    }
+    if (q.has('state')) back.searchParams.set('state', q.get('state') as string);
+    return { redirect: back.toString() };
+  }
+
+  function exchange(q: URLSearchParams): Answer {
+    if (q.get('app_id') !== app.app_id || q.get('app_secret') !== app.app_secret) return refusal(100200101, 'invalid client');
+    if (q.get('grant_type') !== 'authorization_code') return refusal(100200104, 'unsupported grant_type');
+    const code = q.get('code') ?? '';
+    const issued = codes.get(code);
+    codes.delete(code);
+    if (!issued || issued.until < Date.now()) return { ...refusal(100200105, `code ${code} is invalid`), error: 'invalid_grant' };
+    const pair = fake.grant();
+    return { result: 1, ...pair, expires_in: 172800, refresh_token_expires_in: 15552000, open_id: `f${randomBytes(8).toString('hex')}`, scopes: issued.scopes };
+  }
+
   async function route(method: string, path: string, q: URLSearchParams, headers: http.IncomingHttpHeaders, raw: Buffer): Promise<Answer> {
     if (method === 'GET' && path === '/oauth2/refresh_token') return renew(q);
+    if (method === 'GET' && path === '/oauth2/access_token') return exchange(q);
     if (method === 'POST' && path === '/api/upload') {
       const upload = uploads.get(q.get('upload_token') ?? '');
       if (!upload) return refusal(100400, 'invalid upload_token');
@@ -181,6 +224,12 @@ export async function startFakeKuaishou(): Promise<FakeKuaishou> {
       fake.requests.push({ method, path: url.pathname });
       const fault = faults.get(url.pathname)?.shift();
       if (typeof fault === 'number') return send(res, refusal(fault, 'injected failure'));
+      if (method === 'GET' && url.pathname === '/oauth2/authorize') {
+        const page = consentPage(url.searchParams);
+        if (typeof page.redirect !== 'string') return send(res, page, 400);
+        res.writeHead(302, { location: page.redirect });
+        return void res.end();
+      }
       route(method, url.pathname, url.searchParams, req.headers, Buffer.concat(chunks))
         .then((answer) => (fault === 'drop' ? res.socket?.destroy() : send(res, answer)))
         .catch((err: Error) => send(res, refusal(100200500, `fake crashed: ${err.message}`), 500));

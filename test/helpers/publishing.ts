@@ -6,6 +6,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Database } from '../../src/platform/db.ts';
 import { createFileStore, fileKey } from '../../src/platform/files.ts';
+import { startJobs, type JobRunner } from '../../src/platform/jobs.ts';
 import { createCreationService } from '../../src/modules/studio/creations.service.ts';
 import type { CreationRow } from '../../src/modules/studio/studio.tables.ts';
 import { FAKE_APPID, FAKE_SECRET, startFakeWechatMp, type FakeWechatMp } from '../fakes/wechat-mp.ts';
@@ -41,6 +42,8 @@ export interface PublishingHarness {
   runDue(): Promise<unknown>;
   /** Stops the app (not the database) and starts a new one on the same data and keys. */
   restart(): Promise<void>;
+  /** A restart that then starts the job runner main.ts starts (pg-boss on the same database), attached to the app. */
+  boot(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,12 @@ export async function startPublishing(tier: DbTier, options: { env?: Record<stri
   const files = createFileStore(built.config.files);
   const creations = createCreationService({ database, clock, fileUrl: (key) => key });
   const responses: string[] = [];
+  let jobs: JobRunner | undefined;
+  async function stop() {
+    await jobs?.stop();
+    jobs = undefined;
+    await built.app.close();
+  }
 
   const h: PublishingHarness = {
     wechat, clock, database, responses,
@@ -93,12 +102,17 @@ export async function startPublishing(tier: DbTier, options: { env?: Record<stri
     },
     runDue: () => (built.app.tollgateJobs.find((j) => j.name === 'publish.due') as { handler: (d: object) => Promise<unknown> }).handler({}),
     async restart() {
-      await built.app.close();
+      await stop();
       built = await buildTestApp(database, { clock, env });
       await built.app.ready();
     },
+    async boot() {
+      await h.restart();
+      jobs = await startJobs({ database, log: built.app.log }, built.app.tollgateJobs);
+      built.app.tollgateJobQueue.attach(jobs);
+    },
     async close() {
-      await built.app.close();
+      await stop();
       await database.close();
       await wechat.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -116,6 +116,8 @@ export interface BindingCheck {
   capability: Capability;
   /** One sentence for the user about what this account can do. */
   note: string;
+  /** Credentials the platform renewed while checking (an OAuth refresh retires the old pair): stored instead of the given ones. */
+  renewed?: Record<string, string>;
 }
 
 export interface CredentialField {

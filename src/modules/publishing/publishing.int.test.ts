@@ -41,6 +41,20 @@ describe.each(DB_TIERS)('publishing routes on $name', (tier) => {
     expect(platforms[0]?.credential_fields).toEqual([expect.objectContaining({ name: 'app_id', secret: false }), expect.objectContaining({ name: 'app_secret', secret: true })]);
   });
 
+  it('states per platform and account type what is possible, and which type a bound account is', async () => {
+    const platforms = (await get(alice, '/api/v1/publish/platforms')) as Json[];
+    const types = Object.fromEntries(platforms.map((p) => [p.platform, p.account_types.map((t: Json) => [t.type, t.capability, t.applies])]));
+    expect(types).toEqual({
+      wechat: [['verified_official_account', 'api_publish', false], ['unverified_official_account', 'draft_only', false]],
+      xiaohongshu: [['any_account', 'share', false]],
+      douyin: [['any_account', 'share', false]],
+      kuaishou: [['authorised_account', 'api_publish', false]],
+      // Nothing to bind: every account gets the export.
+      toutiao: [['any_account', 'export', true]],
+    });
+    for (const p of platforms) for (const t of p.account_types) expect(t.label).toMatch(/账号|服务号/);
+  });
+
   it('refuses credentials the platform refuses with 40009, and malformed ones with 400, binding nothing', async () => {
     const bob = await h.creator();
     const wrong = await h.request({
@@ -62,6 +76,7 @@ describe.each(DB_TIERS)('publishing routes on $name', (tier) => {
     await h.bindWechat(alice);
     const wechat = ((await get(alice, '/api/v1/publish/platforms')) as Json[])[0] as Json;
     expect(wechat).toMatchObject({ platform: 'wechat', bound: true, account_type: 'official_account', capability: 'api_publish' });
+    expect(wechat.account_types.filter((t: Json) => t.applies).map((t: Json) => t.type)).toEqual(['verified_official_account']);
     expect(wechat.note).toMatch(/draft/i);
     const [row] = await h.database.db.select().from(publishBindings).where(eq(publishBindings.userId, alice.id));
     expect(row?.credentials).not.toContain(FAKE_SECRET);
@@ -124,6 +139,13 @@ describe.each(DB_TIERS)('publishing routes on $name', (tier) => {
       const view = await get(alice, `/api/v1/publish/${id}`);
       expect(view).toMatchObject({ status: 'needs_user_action', platforms: [{ state: 'needs_user_action', error: null, action: { kind: 'publish_in_backend' } }] });
       expect(view.platforms[0].platform_ids.draft_media_id).toEqual(expect.any(String));
+      // WeChat has shown what this account is: the platforms list says so from now on.
+      const wechat = ((await get(alice, '/api/v1/publish/platforms')) as Json[]).find((p) => p.platform === 'wechat') as Json;
+      expect(wechat).toMatchObject({ bound: true, capability: 'draft_only' });
+      expect(wechat.account_types).toEqual([
+        expect.objectContaining({ type: 'verified_official_account', capability: 'api_publish', applies: false }),
+        expect.objectContaining({ type: 'unverified_official_account', capability: 'draft_only', applies: true }),
+      ]);
 
       const confirmed = await h.request({
         method: 'POST', url: `/api/v1/publish/${id}/platforms/wechat/confirm`, headers: alice.auth, payload: { url: 'https://mp.weixin.qq.com/s/abc' },

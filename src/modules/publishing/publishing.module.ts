@@ -13,6 +13,7 @@ import { createToutiaoAdapter } from './adapters/toutiao.ts';
 import { createWechatAdapter } from './adapters/wechat.ts';
 import { createXiaohongshuAdapter } from './adapters/xiaohongshu.ts';
 import { createContentBuilder } from './content.ts';
+import { kuaishouOAuthPlugin } from './kuaishou-oauth.routes.ts';
 import { publishingRoutes } from './publishing.routes.ts';
 import { createPublishingService } from './publishing.service.ts';
 import { createPublishRunner } from './runner.ts';
@@ -36,7 +37,7 @@ export function publishingAdapters(config: Config, mediaUrl: (key: string, until
     createWechatAdapter({ baseUrl: urls.wechat, pollSeconds: config.publishing.pollSeconds }),
     createXiaohongshuAdapter({ baseUrl: urls.xiaohongshu }),
     createDouyinAdapter({ baseUrl: urls.douyin, mediaUrl }),
-    createKuaishouAdapter({ baseUrl: urls.kuaishou }),
+    createKuaishouAdapter({ baseUrl: urls.kuaishou, app: config.kuaishouApp }),
     createToutiaoAdapter(),
   ];
   return new Map(list.map((a) => [a.platform, a]));
@@ -57,6 +58,7 @@ export async function publishingModule(app: FastifyInstance, d: PublishingModule
     },
   });
   await app.register(publishingRoutes, { publishing, auth: d.auth });
+  await kuaishouOAuthPlugin(app, { config: d.config, clock, publishing, auth: d.auth });
 
   const jobs: JobDefinition<object>[] = [
     { name: 'publish.run', handler: async (data) => ({ ran: await runner.runJob(Number((data as { jobId?: unknown }).jobId)) }) },

@@ -35,11 +35,23 @@ export const HistoryQuery = PageQuery.extend({ platform: Platform.optional() });
 export const RetryBody = z.strictObject({ platform: Platform.optional() }).optional();
 export const ConfirmBody = z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2000).optional() }).optional();
 
+export const AccountTypeView = z.object({
+  /** e.g. `verified_official_account`, `unverified_official_account`, `authorised_account`, `any_account`. */
+  type: z.string(),
+  /** The kind of account in Chinese, as users know it. */
+  label: z.string(),
+  capability: z.enum(CAPABILITIES),
+  /** The bound account counts as this kind: the platform's usual case until it says otherwise (WeChat: 48001 → unverified). */
+  applies: z.boolean(),
+});
+
 export const PlatformView = z.object({
   platform: Platform,
   name: z.string(),
   /** What this account (or, unbound, this platform) allows: API publish, a draft only, a share to confirm, an export. */
   capability: z.enum(CAPABILITIES),
+  /** What each kind of account can do on this platform, and which kind the bound account is. */
+  account_types: z.array(AccountTypeView),
   accepts: z.array(z.enum(CREATION_TYPES)),
   bound: z.boolean(),
   account_name: z.string().nullable(),

@@ -91,7 +91,7 @@ export function createPublishingService(deps: PublishingDeps) {
     }
     const now = clock.now();
     return repo.replaceBinding(db, {
-      userId, platform, credentials: box.encrypt(JSON.stringify(parsed.data)),
+      userId, platform, credentials: box.encrypt(JSON.stringify({ ...parsed.data, ...check.renewed })),
       accountName: check.accountName, accountType: check.accountType, capability: check.capability, note: check.note, createdAt: now, updatedAt: now,
     });
   }
@@ -106,10 +106,7 @@ export function createPublishingService(deps: PublishingDeps) {
   return {
     async platforms(userId: number): Promise<z.infer<typeof PlatformView>[]> {
       const bindings = await repo.liveBindings(db, userId);
-      return [...adapters.values()].map((a) => {
-        const binding = bindings.find((b) => b.platform === a.platform);
-        return { ...platformView(a, binding), bound: binding !== undefined || a.credentialFields.length === 0 };
-      });
+      return [...adapters.values()].map((a) => platformView(a, bindings.find((b) => b.platform === a.platform)));
     },
 
     bind: async (userId: number, platform: Platform, credentials: Record<string, string>): Promise<z.infer<typeof PlatformView>> =>

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { formatStudioTime } from '../../platform/time.ts';
-import type { Platform, PlatformAdapter } from './adapter.ts';
+import type { Capability, Platform, PlatformAdapter } from './adapter.ts';
 import { AUTO_ATTEMPTS } from './publishing.repo.ts';
-import type { JobView, PlatformView, PublishStatus, PublishView } from './publishing.schema.ts';
+import type { AccountTypeView, JobView, PlatformView, PublishStatus, PublishView } from './publishing.schema.ts';
 import { ACTIVE_STATES, type BindingRow, type JobRow, type PublishRequestRow } from './publishing.tables.ts';
 
 // Rows → the publishing API's views. Only ids leave the job's stored progress: markers, share signatures and the
@@ -12,13 +12,39 @@ const ACTIVE = new Set<string>(ACTIVE_STATES);
 const willRetry = (j: JobRow) => j.state === 'failed' && j.retryable && j.attempts < AUTO_ATTEMPTS;
 const isLive = (j: JobRow) => ACTIVE.has(j.state) || willRetry(j);
 
+/**
+ * What each kind of account can do on each platform. A binding starts as the platform's usual case and learns its own
+ * from the platform: WeChat answers freepublish/submit with 48001 for an unverified account, and the runner then
+ * records `draft_only` on the binding — the type whose capability the binding holds is the one that applies to it.
+ */
+const ACCOUNT_TYPES: Record<Platform, readonly { type: string; label: string; capability: Capability }[]> = {
+  wechat: [
+    { type: 'verified_official_account', label: '已认证的服务号或订阅号', capability: 'api_publish' },
+    { type: 'unverified_official_account', label: '未认证的服务号或订阅号', capability: 'draft_only' },
+  ],
+  // Both publish only what the user confirms in the app, whatever the account.
+  xiaohongshu: [{ type: 'any_account', label: '任意账号', capability: 'share' }],
+  douyin: [{ type: 'any_account', label: '任意账号', capability: 'share' }],
+  kuaishou: [{ type: 'authorised_account', label: '通过开放平台授权的账号', capability: 'api_publish' }],
+  // No public publishing API: every account gets the export bundle.
+  toutiao: [{ type: 'any_account', label: '任意账号', capability: 'export' }],
+};
+
+function accountTypes(platform: Platform, usable: Capability | undefined): z.infer<typeof AccountTypeView>[] {
+  return ACCOUNT_TYPES[platform].map((t) => ({ ...t, applies: t.capability === usable }));
+}
+
 export function platformView(adapter: PlatformAdapter, binding: BindingRow | undefined): z.infer<typeof PlatformView> {
+  // A platform that takes no credentials (an export) is usable without a binding step.
+  const bound = binding !== undefined || adapter.credentialFields.length === 0;
+  const capability = binding?.capability ?? adapter.capability;
   return {
     platform: adapter.platform,
     name: adapter.label,
-    capability: binding?.capability ?? adapter.capability,
+    capability,
+    account_types: accountTypes(adapter.platform, bound ? capability : undefined),
     accepts: [...adapter.accepts],
-    bound: binding !== undefined,
+    bound,
     account_name: binding?.accountName ?? null,
     account_type: binding?.accountType ?? null,
     note: binding?.note ?? '',

@@ -30,11 +30,24 @@ export interface CredentialField {
   optional: boolean;
 }
 
+/** The kinds of account the server names (`account_types[].type`); another kind is shown by its server label. */
+export const ACCOUNT_TYPE_NAMES = ['verified_official_account', 'unverified_official_account', 'authorised_account', 'any_account'] as const;
+
+/** A kind of account on a platform and what it can do; `applies` marks the kind the bound account counts as. */
+export interface AccountType {
+  type: string;
+  /** The kind in Chinese, as the server gives it. */
+  label: string;
+  capability: Capability;
+  applies: boolean;
+}
+
 export interface PlatformAccount {
   platform: PublishPlatform;
   /** The platform's Chinese name, as the server gives it. */
   name: string;
   capability: Capability;
+  account_types: AccountType[];
   accepts: CreationType[];
   bound: boolean;
   account_name: string | null;
@@ -97,6 +110,46 @@ export interface PublishBody {
   /** `YYYY-MM-DDTHH:mm:ss` in Beijing time (UTC+8); absent: now. */
   schedule_time?: string;
   cover_creation_id?: number;
+}
+
+/**
+ * The failures the console explains in its own words: a job's `error.code` → the explanation's name. Numeric codes
+ * are the platform's own (WeChat's errcode, Kuaishou's result, Douyin's error_code) and mean different things on
+ * different platforms, so they are listed per platform; `any` holds the codes Tollgate itself gives on every platform.
+ */
+const FAILURE_REASONS: Record<PublishPlatform | 'any', Record<string, string>> = {
+  any: {
+    timeout: 'unreachable', network: 'unreachable', unreachable: 'unreachable', stopped: 'unreachable',
+    creation_missing: 'creation_missing', binding_removed: 'binding_removed', platform_unavailable: 'platform_unavailable',
+    credentials: 'bind_again', invalid_response: 'invalid_response', unsupported_content: 'unsupported_content',
+  },
+  wechat: {
+    publish_status_2: 'wechat_original', publish_status_3: 'wechat_publish_failed', publish_status_4: 'wechat_review_rejected',
+    publish_status_5: 'wechat_deleted', publish_status_6: 'wechat_blocked',
+    48001: 'wechat_not_verified', 40001: 'wechat_credentials', 40013: 'wechat_credentials', 40125: 'wechat_credentials', 40164: 'wechat_ip_whitelist',
+    40005: 'image_type', cover_image_type: 'image_type', body_image_type: 'image_type', 40006: 'image_damaged',
+    40009: 'image_too_large', cover_image_size: 'image_too_large', body_image_size: 'image_too_large',
+    40007: 'wechat_media_gone', 45009: 'quota', 45011: 'busy', '-1': 'busy',
+    53503: 'wechat_in_backend', 53504: 'wechat_in_backend', 53505: 'wechat_in_backend',
+    no_cover: 'no_cover', content_too_long: 'content_too_long',
+  },
+  kuaishou: {
+    100200100: 'platform_error', 100200101: 'app_refused', 100200106: 'kuaishou_permission', 100200500: 'busy', 100400: 'kuaishou_details',
+    100200102: 'bind_again', 100200108: 'bind_again', 100200109: 'bind_again', 100200110: 'bind_again', 100200111: 'bind_again', 100200113: 'bind_again',
+    120001: 'kuaishou_gone', 120002: 'kuaishou_incomplete', 120003: 'kuaishou_rejected',
+  },
+  douyin: { 10002: 'app_refused', 10003: 'app_refused', 10013: 'app_refused', 2100004: 'busy', '-1': 'busy' },
+  xiaohongshu: { token_refused: 'app_refused' },
+  toutiao: {},
+};
+
+/** Every explanation the console may show for a failure (each needs words in both languages). */
+export const FAILURE_REASON_NAMES = [...new Set([...Object.values(FAILURE_REASONS).flatMap((m) => Object.values(m)), 'platform_error'])];
+
+/** The explanation for a failed job's code, or undefined when the console does not know the code. */
+export function failureReason(platform: PublishPlatform, code: string): string | undefined {
+  if (/^http_\d+$/.test(code)) return 'platform_error';
+  return FAILURE_REASONS[platform][code] ?? FAILURE_REASONS.any[code];
 }
 
 /**

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeKuaishou, type FakeKuaishou } from '../../../../test/fakes/kuaishou.ts';
 import { PlatformError, type Outcome, type Progress, type PublishAsset, type PublishContent, type PublishRun } from '../adapter.ts';
 import { memoryJob as sharedMemoryJob } from '../../../../test/helpers/publish-run.ts';
-import { createKuaishouAdapter } from './kuaishou.ts';
+import { createKuaishouAdapter, kuaishouEndpoint } from './kuaishou.ts';
+import { kuaishouTokens } from './kuaishou-token.ts';
 
 const JPG = Buffer.from('ffd8ffe000104a4649460001', 'hex');
 const MP4 = Buffer.concat([Buffer.from('000000186674797069736f6d', 'hex'), Buffer.from('a clip of the sea at dusk')]);
@@ -51,10 +52,22 @@ describe('Kuaishou binding', () => {
     expect(err.message).not.toContain('ChFvYXV0aC5hY2Nlc3NUb2tlbhNotGranted000');
   });
 
-  it('renews an expired token once with the refresh token', async () => {
+  it('renews an expired token once with the refresh token, and answers the renewed pair for the binding to keep', async () => {
     fake.expire(creds.access_token!);
-    expect(await kuaishou().verify(creds)).toMatchObject({ accountName: '快手测试号' });
+    const check = await kuaishou().verify(creds);
+    expect(check).toMatchObject({ accountName: '快手测试号' });
     expect(calls('/oauth2/refresh_token')).toBe(1);
+    // Kuaishou retires the refresh token it renewed with: a binding that kept the given pair would fail at its next renewal.
+    expect(check.renewed?.access_token).toBeTruthy();
+    expect(check.renewed?.refresh_token).toBeTruthy();
+    expect(check.renewed?.refresh_token).not.toBe(creds.refresh_token);
+    fake.expire(check.renewed!.access_token!);
+    expect(await kuaishou().verify({ ...creds, ...check.renewed })).toMatchObject({ accountName: '快手测试号' });
+    expect(calls('/oauth2/refresh_token')).toBe(2);
+  });
+
+  it('answers no renewed credentials when the given token still works', async () => {
+    expect((await kuaishou().verify(creds)).renewed).toBeUndefined();
   });
 
   it('asks to bind again when an expired token cannot be renewed', async () => {
@@ -175,5 +188,49 @@ describe('Kuaishou publishing', () => {
     expect(ks.refuse(clip())).toBeNull();
     expect(ks.refuse(clip({ type: 'writing', video: undefined }))).toMatch(/videos only/);
     expect(ks.refuse(clip({ cover: undefined }))).toMatch(/needs a cover image/);
+  });
+});
+
+describe('Kuaishou bindings made by authorising the server\'s app', () => {
+  const app = () => ({ appId: fake.app.app_id, appSecret: fake.app.app_secret });
+  const operatorKuaishou = () => createKuaishouAdapter({ baseUrl: fake.url, app: app() });
+  const tokensOnly = () => ({ ...fake.grant(), open_id: 'f0042' });
+
+  it('takes tokens without an app, and app_id only with app_secret', () => {
+    const { credentials } = kuaishou();
+    expect(credentials.safeParse(tokensOnly()).success).toBe(true);
+    expect(credentials.safeParse({ ...tokensOnly(), app_id: fake.app.app_id }).success).toBe(false);
+  });
+
+  it('verifies, renews and publishes with the operator\'s app, whose secret is never stored in the binding', async () => {
+    const granted = tokensOnly();
+    expect(await operatorKuaishou().verify(granted)).toMatchObject({ accountName: '快手测试号' });
+    fake.expire(granted.access_token);
+    const job = memoryJob(granted);
+    expect((await operatorKuaishou().run(job.run())).kind).toBe('published');
+    expect(calls('/oauth2/refresh_token')).toBe(1);
+    expect(Object.keys(job.credentials).sort()).toEqual(['access_token', 'open_id', 'refresh_token']);
+    expect(JSON.stringify(job.credentials)).not.toContain(fake.app.app_secret);
+  });
+
+  it('asks to bind again with one\'s own app when the server\'s app is no longer set up', async () => {
+    const err = await refusal(kuaishou().verify(tokensOnly()));
+    expect(err).toMatchObject({ code: 'credentials', retryable: false });
+    expect(err.message).toMatch(/no longer set up/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('exchanges an authorisation code once, and reports a spent one without quoting it', async () => {
+    const endpoint = kuaishouEndpoint({ baseUrl: fake.url });
+    const consent = await fetch(`${fake.url}/oauth2/authorize?app_id=${fake.app.app_id}&scope=user_info,user_video_publish&response_type=code&redirect_uri=https://tollgate.test/cb&state=s1`, { redirect: 'manual' });
+    const back = new URL(consent.headers.get('location') ?? '');
+    const code = back.searchParams.get('code') as string;
+    expect(back.searchParams.get('state')).toBe('s1');
+    const first = await kuaishouTokens(endpoint, app(), { grant_type: 'authorization_code', code });
+    expect(first).toMatchObject({ ok: true, tokens: { expires_in: 172800, scopes: ['user_info', 'user_video_publish'] } });
+    expect(await kuaishou().verify({ ...creds, access_token: (first as { tokens: { access_token: string } }).tokens.access_token })).toMatchObject({ accountName: '快手测试号' });
+    const again = await kuaishouTokens(endpoint, app(), { grant_type: 'authorization_code', code });
+    expect(again).toMatchObject({ ok: false, result: 100200105 });
+    expect(JSON.stringify(again)).not.toContain(code);
   });
 });

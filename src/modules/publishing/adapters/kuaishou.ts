@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PlatformError, type BindingCheck, type Outcome, type PlatformAdapter, type PublishAsset, type PublishContent } from '../adapter.ts';
 import { extensionOf } from './bundle.ts';
-import { callJson, type Fetch, scrub, textOf, trackProgress, type TrackedProgress } from './open-platform.ts';
+import { BUSY, kuaishouCall, type KuaishouApp, type KuaishouEndpoint, kuaishouTokens, OK } from './kuaishou-token.ts';
+import { type Fetch, textOf, trackProgress, type TrackedProgress } from './open-platform.ts';
 
 // 快手 by its open platform (open.kuaishou.com, 内容管理 → 创建视频), for a user who authorised the app with the
 // user_video_publish scope: POST /openapi/photo/start_upload → {upload_token, endpoint}; the video to
@@ -16,6 +17,10 @@ import { callJson, type Fetch, scrub, textOf, trackProgress, type TrackedProgres
 //
 // A refresh hands out a new refresh token and retires the old one: the new pair is stored in the binding at once
 // (`updateCredentials`), so the next expiry can be renewed again.
+//
+// A binding holds the app its tokens belong to (app_id, app_secret: the manual bind, the user's own app), or only the
+// tokens (the OAuth authorisation, kuaishou-oauth.ts): those belong to the operator's app (KUAISHOU_APP_ID), whose
+// secret stays in the configuration and is read at each run, so rotating it needs no binding changed.
 
 const ACCEPTS = ['video'] as const;
 const TIMEOUT_MS = 20_000;
@@ -24,10 +29,7 @@ const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const PENDING_RETRY_SECONDS = 60;
 
-const OK = 1;
 const TOKEN_EXPIRED = 100200108;
-/** 服务内部错误: the only code worth trying again as it is. */
-const BUSY = new Set([100200500]);
 /** The user's authorisation is gone (invalid token, cancelled, expired, never given, refresh token expired). */
 const BIND_AGAIN = new Set([100200102, 100200109, 100200110, 100200111, 100200113]);
 const ADVICE: Record<number, string> = {
@@ -42,20 +44,26 @@ const ADVICE: Record<number, string> = {
   120003: 'Kuaishou could not publish the video (it may break its content rules): check the video, then publish again.',
 };
 
-const Credentials = z.strictObject({
-  app_id: z.string().trim().min(1),
-  app_secret: z.string().trim().min(1),
-  access_token: z.string().trim().min(1),
-  refresh_token: z.string().trim().min(1).optional(),
-});
-type Credentials = z.infer<typeof Credentials>;
+const Credentials = z
+  .strictObject({
+    app_id: z.string().trim().min(1).optional(),
+    app_secret: z.string().trim().min(1).optional(),
+    access_token: z.string().trim().min(1),
+    refresh_token: z.string().trim().min(1).optional(),
+    /** The Kuaishou user who authorised (the OAuth flow records it). */
+    open_id: z.string().trim().min(1).optional(),
+  })
+  .refine((c) => (c.app_id === undefined) === (c.app_secret === undefined), { message: 'app_id and app_secret go together', path: ['app_secret'] });
 
-const Result = z.looseObject({ result: z.coerce.number(), error_msg: z.string().optional() });
+interface Credentials {
+  app: KuaishouApp;
+  access_token: string;
+  refresh_token?: string;
+}
 const StartAnswer = z.object({ upload_token: z.string().min(1), endpoint: z.string().min(1) });
 const VideoInfo = z.object({ photo_id: z.coerce.string().min(1), play_url: z.string().optional(), pending: z.boolean().optional() });
 const VideoAnswer = z.object({ video_info: VideoInfo });
 const UserAnswer = z.object({ user_info: z.object({ name: z.string().optional() }) });
-const RefreshAnswer = z.object({ access_token: z.string().min(1), refresh_token: z.string().optional() });
 
 type Query = Record<string, string>;
 
@@ -65,10 +73,15 @@ function refuse(content: PublishContent): string | null {
   return null;
 }
 
-function credentialsOf(raw: Record<string, string>): Credentials {
+function credentialsOf(raw: Record<string, string>, operatorApp: KuaishouApp | undefined): Credentials {
   const parsed = Credentials.safeParse(raw);
   if (!parsed.success) throw new PlatformError('credentials', 'The saved Kuaishou authorisation is incomplete: bind Kuaishou again.', false);
-  return parsed.data;
+  const c = parsed.data;
+  const app = c.app_id && c.app_secret ? { appId: c.app_id, appSecret: c.app_secret } : operatorApp;
+  if (!app) {
+    throw new PlatformError('credentials', 'This Kuaishou authorisation was given to the server\'s Kuaishou app, which is no longer set up: bind Kuaishou with your own app\'s credentials.', false);
+  }
+  return { app, access_token: c.access_token, ...(c.refresh_token ? { refresh_token: c.refresh_token } : {}) };
 }
 
 function kuaishouError(result: number, said: string): PlatformError {
@@ -80,43 +93,31 @@ function kuaishouError(result: number, said: string): PlatformError {
 
 /** Calls for one binding; a refreshed access token replaces the stored one for the rest of this run. */
 function kuaishouSession(
-  o: { root: string; fetchFn: Fetch; timeoutMs: number },
+  o: KuaishouEndpoint,
   c: Credentials,
   signal?: AbortSignal,
   onRenewed?: (patch: Record<string, string>) => Promise<void>,
 ) {
   let accessToken = c.access_token;
   let refreshed = false;
-  const secrets = () => [c.app_secret, c.access_token, c.refresh_token, accessToken];
-
-  async function send(url: string, init: RequestInit, timeoutMs = o.timeoutMs) {
-    const { status, body } = await callJson(o.fetchFn, url, init, { platform: 'Kuaishou', secrets: secrets(), timeoutMs, signal });
-    const parsed = Result.safeParse(body);
-    if (!parsed.success) {
-      const retryable = status >= 500;
-      throw new PlatformError(`http_${status}`, `Kuaishou answered HTTP ${status} without a result${retryable ? '; it will be tried again' : ''}.`, retryable);
-    }
-    return { result: parsed.data.result, said: scrub(parsed.data.error_msg ?? 'no message', secrets()), body };
-  }
+  const secrets = () => [c.app.appSecret, c.access_token, c.refresh_token, accessToken];
+  const send = (url: string, init: RequestInit, timeoutMs = o.timeoutMs) => kuaishouCall(o, url, init, { secrets: secrets(), signal, timeoutMs });
 
   async function refresh(): Promise<void> {
     if (!c.refresh_token) throw kuaishouError(TOKEN_EXPIRED, 'access_token expired');
     refreshed = true;
-    const query = new URLSearchParams({ app_id: c.app_id, app_secret: c.app_secret, refresh_token: c.refresh_token, grant_type: 'refresh_token' });
-    const a = await send(`${o.root}/oauth2/refresh_token?${query}`, { method: 'GET' });
-    if (a.result !== OK) {
+    const a = await kuaishouTokens(o, c.app, { grant_type: 'refresh_token', refresh_token: c.refresh_token }, signal);
+    if (!a.ok) {
       throw new PlatformError(String(a.result), `Kuaishou would not renew the expired authorisation (${a.result}: ${a.said}). Bind Kuaishou again.`, BUSY.has(a.result));
     }
-    const renewed = RefreshAnswer.safeParse(a.body);
-    if (!renewed.success) throw new PlatformError('invalid_response', 'Kuaishou renewed the authorisation without a new access token. Bind Kuaishou again.', false);
-    accessToken = renewed.data.access_token;
-    await onRenewed?.({ access_token: accessToken, ...(renewed.data.refresh_token ? { refresh_token: renewed.data.refresh_token } : {}) });
+    accessToken = a.tokens.access_token;
+    await onRenewed?.({ access_token: accessToken, ...(a.tokens.refresh_token ? { refresh_token: a.tokens.refresh_token } : {}) });
   }
 
   /** An open-API call with the user's token; an expired token is refreshed once and the call made again. */
   async function api<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, extra: Query = {}, body?: () => BodyInit): Promise<T> {
     for (;;) {
-      const query = new URLSearchParams({ app_id: c.app_id, access_token: accessToken, ...extra });
+      const query = new URLSearchParams({ app_id: c.app.appId, access_token: accessToken, ...extra });
       const a = await send(`${o.root}${path}?${query}`, { method, body: body?.(), headers: { accept: 'application/json' } });
       if (a.result === TOKEN_EXPIRED && !refreshed) {
         await refresh();
@@ -185,8 +186,14 @@ async function publish(s: Session, t: TrackedProgress, content: PublishContent, 
   return outcomeOf(answer.video_info);
 }
 
-export function createKuaishouAdapter(o: { baseUrl: string; fetch?: Fetch; timeoutMs?: number; chunkBytes?: number }): PlatformAdapter {
-  const deps = { root: o.baseUrl.replace(/\/+$/, ''), fetchFn: o.fetch ?? fetch, timeoutMs: o.timeoutMs ?? TIMEOUT_MS };
+/** The open platform at `baseUrl` (open.kuaishou.com, or a fake in tests). */
+export function kuaishouEndpoint(o: { baseUrl: string; fetch?: Fetch; timeoutMs?: number }): KuaishouEndpoint {
+  return { root: o.baseUrl.replace(/\/+$/, ''), fetchFn: o.fetch ?? fetch, timeoutMs: o.timeoutMs ?? TIMEOUT_MS };
+}
+
+/** `app` is the operator's app (KUAISHOU_APP_ID), for bindings made by authorising it (they hold tokens only). */
+export function createKuaishouAdapter(o: { baseUrl: string; app?: KuaishouApp; fetch?: Fetch; timeoutMs?: number; chunkBytes?: number }): PlatformAdapter {
+  const deps = kuaishouEndpoint(o);
   const chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
 
   return {
@@ -203,20 +210,24 @@ export function createKuaishouAdapter(o: { baseUrl: string; fetch?: Fetch; timeo
     credentials: Credentials as unknown as z.ZodType<Record<string, string>>,
 
     async verify(credentials, signal): Promise<BindingCheck> {
-      const s = kuaishouSession(deps, credentialsOf(credentials), signal);
+      let renewed: Record<string, string> | undefined;
+      const s = kuaishouSession(deps, credentialsOf(credentials, o.app), signal, async (patch) => {
+        renewed = { ...renewed, ...patch };
+      });
       const { user_info } = await s.api('GET', '/openapi/user_info', UserAnswer);
       return {
         accountName: user_info.name ?? null,
         accountType: 'creator',
         capability: 'api_publish',
         note: 'Tollgate publishes videos to this Kuaishou account through the open platform (it needs the user_video_publish permission).',
+        ...(renewed ? { renewed } : {}),
       };
     },
 
     refuse,
 
     async run(r) {
-      const s = kuaishouSession(deps, credentialsOf(r.credentials), r.signal, r.updateCredentials);
+      const s = kuaishouSession(deps, credentialsOf(r.credentials, o.app), r.signal, r.updateCredentials);
       const t = trackProgress(r);
       const { progress } = t;
 

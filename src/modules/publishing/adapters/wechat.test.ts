@@ -49,6 +49,8 @@ const adapter = () => createWechatAdapter({ baseUrl: fake.baseUrl, pollSeconds: 
 const client = () => createWechatClient({ baseUrl: fake.baseUrl, clock: clock() });
 const cred = { appId: FAKE_APPID, appSecret: FAKE_SECRET };
 const tokenFetches = () => fake.calls.filter((c) => c.path === '/cgi-bin/stable_token');
+/** Each stable_token request's force_refresh, in order. */
+const forced = () => tokenFetches().map((c) => (c.body as { force_refresh?: boolean }).force_refresh ?? false);
 
 /** One run object over a stored progress that its saves change in place, so running it again resumes. */
 function memoryRun(content = article(), progress: Progress = {}) {
@@ -96,11 +98,12 @@ describe('WeChat official account adapter', () => {
     expect(tokenFetches()).toHaveLength(1);
   });
 
-  it('on 40001 refreshes once (forcing it when the same token comes back) and retries the call', async () => {
-    fake.failNext('/cgi-bin/draft/add', 40001);
+  it.each([40001, 42001])('on %i refreshes once (forcing it when the same token comes back) and retries the call', async (errcode) => {
+    fake.failNext('/cgi-bin/draft/add', errcode);
     fake.setPublishOutcome([0]);
     expect(await adapter().run(memoryRun().r)).toMatchObject({ kind: 'published' });
-    expect(tokenFetches().map((c) => (c.body as { force_refresh: boolean }).force_refresh)).toEqual([false, false, true]);
+    expect(forced()).toEqual([false, false, true]);
+    expect(fake.calls.filter((c) => c.path === '/cgi-bin/draft/add')).toHaveLength(2);
     expect(fake.drafts).toHaveLength(1);
   });
 
@@ -150,9 +153,12 @@ describe('WeChat official account adapter', () => {
   });
 
   describe('resumes after a failure at each step, with one draft and at most one publish', () => {
-    const steps = ['/cgi-bin/material/add_material', '/cgi-bin/media/uploadimg', '/cgi-bin/draft/add', '/cgi-bin/freepublish/submit'];
-    const faults: [string, number | 'drop'][] = [...steps.map((s) => [s, 'drop'] as [string, 'drop']), ...steps.map((s, i) => [s, i % 2 ? 45009 : -1] as [string, number])]
-      .filter(([s, f]) => !(s.endsWith('submit') && f === -1));
+    // The errcode each step is refused with besides a dropped connection ("system busy" on submit is its own case).
+    const errcodes: Record<string, number> = {
+      '/cgi-bin/stable_token': -1, '/cgi-bin/material/add_material': -1, '/cgi-bin/media/uploadimg': 45009,
+      '/cgi-bin/draft/add': -1, '/cgi-bin/freepublish/submit': 45009, '/cgi-bin/freepublish/get': -1,
+    };
+    const faults = Object.entries(errcodes).flatMap(([path, errcode]) => [[path, 'drop'], [path, errcode]] as [string, number | 'drop'][]);
     it.each(faults)('%s fails with %s', async (path, fault) => {
       fake.setPublishOutcome([0]);
       fake.failNext(path, fault);
@@ -163,6 +169,8 @@ describe('WeChat official account adapter', () => {
       expect(await adapter().run(r)).toMatchObject({ kind: 'published', url: fake.publishes[0]?.articleUrl });
       expect(fake.drafts).toHaveLength(1);
       expect(fake.publishes).toHaveLength(1);
+      // A poll that failed is only polled again: the draft is not made again, nor the submission sent again.
+      if (path === '/cgi-bin/freepublish/get') for (const step of ['/cgi-bin/draft/add', '/cgi-bin/freepublish/submit']) expect(fake.calls.filter((c) => c.path === step)).toHaveLength(1);
     });
 
     it('never submits again when a submission may have happened: check 发表记录, then find it once published', async () => {

@@ -3,6 +3,7 @@ import dayjs from 'dayjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PlatformAccount, Publish, PublishJob } from '../../api/publishing.ts';
 import type { Creation } from '../../api/studio.ts';
+import type { Locale } from '../../i18n/i18n.tsx';
 import { json, ok, page, renderPage, stubApi, type Call, type Route } from '../../test/render.tsx';
 import Creations from './Creations.tsx';
 import { PublishDialog } from './PublishDialog.tsx';
@@ -14,7 +15,7 @@ import { PublishDialog } from './PublishDialog.tsx';
 const SLOW = { timeout: 10_000 };
 
 const account = (over: Partial<PlatformAccount>): PlatformAccount => ({
-  platform: 'wechat', name: '微信公众号', capability: 'api_publish', accepts: ['writing', 'image'], bound: true, account_name: 'Tollgate Daily', account_type: 'official_account',
+  platform: 'wechat', name: '微信公众号', capability: 'api_publish', account_types: [{ type: 'any_account', label: '任意账号', capability: 'api_publish', applies: true }], accepts: ['writing', 'image'], bound: true, account_name: 'Tollgate Daily', account_type: 'official_account',
   note: '', bound_at: '2026-11-26T12:00:00', credential_fields: [{ name: 'app_id', label: 'AppID', secret: false, optional: false }, { name: 'app_secret', label: 'AppSecret', secret: true, optional: false }], ...over,
 });
 const PLATFORM_LIST = [
@@ -52,14 +53,14 @@ const pollsOf = (calls: Call[]) => calls.filter((c) => c.method === 'GET' && c.p
 const checkbox = (platform: string) => within(screen.getByTestId(`publish-platform-${platform}`)).getByRole('checkbox') as HTMLInputElement;
 const advance = (ms: number) => act(() => vi.advanceTimersByTime(ms));
 
-async function openDialog(creation: Pick<Creation, 'id' | 'type' | 'title'> = writing) {
-  renderPage(<PublishDialog creation={creation} onClose={() => undefined} />);
+async function openDialog(creation: Pick<Creation, 'id' | 'type' | 'title'> = writing, locale: Locale = 'en') {
+  renderPage(<PublishDialog creation={creation} onClose={() => undefined} />, { locale });
   await screen.findByTestId('publish-platform-wechat', undefined, SLOW);
 }
 
-async function publishNowTo(...platforms: string[]) {
-  await openDialog();
-  for (const p of platforms) fireEvent.click(checkbox(p));
+async function publishNowTo(platform: string, locale: Locale = 'en') {
+  await openDialog(writing, locale);
+  fireEvent.click(checkbox(platform));
   fireEvent.click(screen.getByTestId('publish-submit'));
   return screen.findByTestId('publish-view', undefined, SLOW);
 }
@@ -234,6 +235,46 @@ describe('the publish dialog', () => {
     expect(screen.getByTestId('confirmed-toutiao').textContent).toBe('Confirmed by you');
     expect(posts(calls, '/api/v1/publish/7/platforms/toutiao/confirm').map((c) => c.body)).toEqual([{ url: 'https://www.toutiao.com/article/1' }]);
     expect(screen.getByTestId('post-link-toutiao').getAttribute('href')).toBe('https://www.toutiao.com/article/1');
+  }, 30_000);
+
+  it.each([
+    ['en', 'A draft is ready: this account may not publish by API, so publish it in the official account backend', 'Waiting for you'],
+    ['zh-CN', '草稿已创建：该账号不能通过接口发布，请在公众号后台发表', '等你处理'],
+  ] as const)('shows WeChat\'s 48001 as a draft to publish in the backend, not as an error (%s)', async (locale: Locale, todo, waiting) => {
+    const draft = job({
+      state: 'needs_user_action', next_run_at: null, platform_ids: { thumb_media_id: 'THUMB_1', draft_media_id: 'MEDIA_1' },
+      action: { kind: 'publish_in_backend', message: 'Draft created: publish it in the official account backend (this account cannot publish by API).', share_url: null, download_url: null, expires_at: null },
+    });
+    publishApi({ onPublish: () => ok(publish([draft], { status: 'needs_user_action' })) });
+    await publishNowTo('wechat', locale);
+    expect(screen.getByTestId('job-action-wechat').textContent).toContain(todo);
+    expect(screen.getByTestId('job-state-wechat').textContent).toBe(waiting);
+    expect(screen.getByTestId('publish-status').textContent).toBe(waiting);
+    expect(screen.queryByTestId('job-error-wechat')).toBeNull();
+    // Nothing to retry: the draft is there. The user says when it is out.
+    expect(screen.queryByTestId('retry-wechat')).toBeNull();
+    expect(screen.getByTestId('confirm-wechat')).toBeTruthy();
+  }, 30_000);
+
+  it('asks to look in the backend when a submission went unconfirmed, and retries only when the user says it is not there', async () => {
+    const unsure = job({
+      state: 'needs_user_action', next_run_at: null, platform_ids: { draft_media_id: 'MEDIA_1' },
+      action: { kind: 'check_backend', message: 'A publish may have been submitted without WeChat confirming it; check 发表记录.', share_url: null, download_url: null, expires_at: null },
+    });
+    const calls = publishApi({
+      onPublish: () => ok(publish([unsure], { status: 'needs_user_action' })),
+      extra: (url) => (url.pathname === '/api/v1/publish/7/retry' ? ok(publish([job({ state: 'draft_created', attempts: 0 })], { status: 'publishing' })) : undefined),
+    });
+    await publishNowTo('wechat');
+    const action = screen.getByTestId('job-action-wechat');
+    expect(action.textContent).toContain('The platform did not confirm the post: look in its backend first. Retry only if it is not there.');
+    expect(within(action).getByTestId('confirm-wechat')).toBeTruthy();
+    const retry = within(action).getByTestId('retry-wechat');
+    expect(retry.textContent).toBe('It is not there: try again');
+    expect(posts(calls, '/api/v1/publish/7/retry')).toEqual([]);
+    fireEvent.click(retry);
+    await waitFor(() => expect(screen.getByTestId('job-state-wechat').textContent).toBe('Draft created'), SLOW);
+    expect(posts(calls, '/api/v1/publish/7/retry').map((c) => c.body)).toEqual([{ platform: 'wechat' }]);
   }, 30_000);
 
   it.each([

@@ -4,6 +4,7 @@ import { Alert, Button, Card, Form, Input, QRCode, Space, Tag, Typography } from
 import type { ReactNode } from 'react';
 import {
   confirmPublished,
+  failureReason,
   getPublish,
   isLive,
   retryPublish,
@@ -114,21 +115,46 @@ function JobView({ publishId, job }: { publishId: number; job: PublishJob }) {
             <LinkOutlined /> {t('creator.publish.openPost')}
           </Typography.Link>
         )}
-        {job.state === 'failed' && (
-          <Alert
-            type="error"
-            showIcon
-            data-testid={`job-error-${job.platform}`}
-            title={job.error?.message || t('creator.publish.failed')}
-            description={isLive(job) && job.next_run_at ? t('creator.publish.autoRetry', { at: dateTimeToMinute(job.next_run_at) }) : undefined}
-            action={retryButton(t('creator.publish.retry'))}
-          />
-        )}
+        {job.state === 'failed' && <FailureView job={job} action={retryButton(t('creator.publish.retry'))} />}
         {job.state === 'needs_user_action' && job.action && (
           <UserActionView publishId={publishId} job={job} retry={job.action.kind === 'check_backend' ? retryButton(t('creator.publish.notThere')) : undefined} />
         )}
       </Space>
     </Card>
+  );
+}
+
+/**
+ * Why a platform failed, in the console's language, from the platform's code; the platform's own text (Tollgate's
+ * English rendering of what the platform said) and its code under it, for a support request or a search.
+ */
+function FailureView({ job, action }: { job: PublishJob; action: ReactNode }) {
+  const { t } = useI18n();
+  const { dateTimeToMinute } = useFormat();
+  const platformName = usePlatformName();
+  const error = job.error;
+  const reason = error ? failureReason(job.platform, error.code) : undefined;
+  const title = reason
+    ? t(`creator.publish.failure.${reason}`, { platform: platformName(job.platform) })
+    : error ? t('creator.publish.failure.unknown', { platform: platformName(job.platform) }) : t('creator.publish.failed');
+  return (
+    <Alert
+      type="error"
+      showIcon
+      data-testid={`job-error-${job.platform}`}
+      title={title}
+      description={
+        <Space orientation="vertical" size={2}>
+          {error && (
+            <Typography.Text type="secondary" data-testid={`job-error-detail-${job.platform}`}>
+              {error.message ? t('creator.publish.platformSaid', { code: error.code, message: error.message }) : t('creator.publish.platformCode', { code: error.code })}
+            </Typography.Text>
+          )}
+          {isLive(job) && job.next_run_at && <Typography.Text>{t('creator.publish.autoRetry', { at: dateTimeToMinute(job.next_run_at) })}</Typography.Text>}
+        </Space>
+      }
+      action={action}
+    />
   );
 }
 

@@ -1,12 +1,15 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Balance } from '../../api/buyer.ts';
-import { CAPABILITIES, JOB_STATES, PLATFORMS, PUBLISH_STATUSES, type PlatformAccount, type Publish, type PublishJob } from '../../api/publishing.ts';
+import {
+  ACCOUNT_TYPE_NAMES, CAPABILITIES, FAILURE_REASON_NAMES, JOB_STATES, PLATFORMS, PUBLISH_STATUSES, type AccountType, type PlatformAccount, type Publish, type PublishJob,
+} from '../../api/publishing.ts';
 import { dateTime } from '../../components/format.ts';
 import type { Locale } from '../../i18n/i18n.tsx';
 import { creator } from '../../i18n/messages/creator.ts';
 import { json, ok, page, renderPage, stubApi, type Call } from '../../test/render.tsx';
 import Publishing from './Publishing.tsx';
+import { PublishStatusView } from './PublishStatus.tsx';
 
 // The publishing page: each platform's account bound with its own credential fields (secrets typed into password
 // inputs, never kept in the page once bound), a refusal in the platform's words, an unbind confirmed first; and the
@@ -16,19 +19,22 @@ const SLOW = { timeout: 10_000 };
 const balance: Balance = { credit_balance: 10, is_member: false, membership_type: null, membership_end_date: null, owed_amount: 0, billing_mode: 'prepaid' };
 const SECRET = 'xhs-secret-0042';
 
+const kind = (type: string, capability: AccountType['capability'], applies = false): AccountType => ({ type, label: '任意账号', capability, applies });
+// A WeChat account that got 48001: the server marks it unverified.
 const account = (over: Partial<PlatformAccount>): PlatformAccount => ({
-  platform: 'wechat', name: '微信公众号', capability: 'draft_only', accepts: ['writing', 'image'], bound: true, account_name: 'Tollgate Daily', account_type: 'official_account',
+  platform: 'wechat', name: '微信公众号', capability: 'draft_only', account_types: [kind('verified_official_account', 'api_publish'), kind('unverified_official_account', 'draft_only', true)],
+  accepts: ['writing', 'image'], bound: true, account_name: 'Tollgate Daily', account_type: 'official_account',
   note: 'Unverified accounts can only create drafts', bound_at: '2026-11-26T12:00:00', credential_fields: [{ name: 'app_id', label: 'AppID', secret: false, optional: false }, { name: 'app_secret', label: 'AppSecret', secret: true, optional: false }], ...over,
 });
 const XHS = account({
-  platform: 'xiaohongshu', name: '小红书', capability: 'share', accepts: ['writing', 'image', 'video'], bound: false, account_name: null, account_type: null, note: '', bound_at: null,
+  platform: 'xiaohongshu', name: '小红书', capability: 'share', account_types: [kind('any_account', 'share')], accepts: ['writing', 'image', 'video'], bound: false, account_name: null, account_type: null, note: '', bound_at: null,
   credential_fields: [
     { name: 'app_key', label: 'App Key', secret: false, optional: false }, { name: 'app_secret', label: 'App Secret', secret: true, optional: false },
     // Left empty below: an optional field is neither required nor sent blank.
     { name: 'refresh_token', label: 'Refresh Token', secret: true, optional: true },
   ],
 });
-const TOUTIAO = account({ platform: 'toutiao', name: '今日头条', capability: 'export', bound: false, account_name: null, note: 'Toutiao has no public publishing API', bound_at: null, credential_fields: [] });
+const TOUTIAO = account({ platform: 'toutiao', name: '今日头条', capability: 'export', account_types: [kind('any_account', 'export', true)], bound: false, account_name: null, note: 'Toutiao has no public publishing API', bound_at: null, credential_fields: [] });
 
 const job = (over: Partial<PublishJob>): PublishJob => ({
   platform: 'wechat', name: '微信公众号', state: 'published', platform_ids: {}, url: 'https://mp.weixin.qq.com/s/abc', error: null, action: null, confirmed_by_user: false, attempts: 1,
@@ -97,6 +103,26 @@ describe('the publishing accounts', () => {
     expect(inputOf(again, 'bind-xiaohongshu_app_secret').value).toBe('');
     expect(inputOf(again, 'bind-xiaohongshu_app_key').value).toBe('');
     expect([...document.querySelectorAll('input')].some((i) => i.value === SECRET)).toBe(false);
+  }, 30_000);
+
+  it.each([
+    ['en', 'Verified service or subscription account', 'Publishes by API', 'Unverified service or subscription account', 'Your account'],
+    ['zh-CN', '已认证的服务号或订阅号', '通过接口直接发布', '未认证的服务号或订阅号', '你的账号'],
+  ] as const)('states per account type what is possible and marks the bound account\'s type (%s)', async (locale: Locale, verified, api, unverified, yours) => {
+    publishingApi();
+    renderPage(<Publishing />, { path: '/studio/publishing', locale });
+    await screen.findByTestId('kinds-wechat', undefined, SLOW);
+    const verifiedRow = screen.getByTestId('kind-wechat-verified_official_account');
+    const unverifiedRow = screen.getByTestId('kind-wechat-unverified_official_account');
+    expect(verifiedRow.textContent).toContain(verified);
+    expect(verifiedRow.textContent).toContain(api);
+    expect(verifiedRow.textContent).not.toContain(yours);
+    // WeChat answered 48001 for this account: it is the unverified kind, drafts only.
+    expect(unverifiedRow.textContent).toContain(unverified);
+    expect(within(unverifiedRow).getByTestId('kind-yours-wechat').textContent).toBe(yours);
+    expect(screen.queryByTestId('kind-yours-xiaohongshu')).toBeNull();
+    expect(screen.getByTestId('kinds-toutiao').textContent).toContain(yours);
+    expect(screen.getByTestId('kinds-wechat').textContent).not.toMatch(/official_account|api_publish|draft_only/);
   }, 30_000);
 
   it('binds a platform with no credentials with its Bind button alone', async () => {
@@ -171,6 +197,45 @@ describe('the publishing history', () => {
   }, 30_000);
 });
 
+const failed = (over: Partial<PublishJob>) => job({ state: 'failed', url: null, ...over });
+const FAILURES: [string, PublishJob, { en: string; 'zh-CN': string }][] = [
+  ['WeChat publish_status 3', failed({ error: { code: 'publish_status_3', message: 'WeChat could not publish it (常规失败)', retryable: false } }),
+    { en: 'WeChat could not publish the article: open the draft in the official account backend', 'zh-CN': '微信未能发表这篇文章：请到公众号后台打开草稿手动发表' }],
+  ['WeChat publish_status 4', failed({ error: { code: 'publish_status_4', message: 'WeChat\'s review rejected it (平台审核不通过)', retryable: false } }),
+    { en: 'WeChat\'s review rejected it: change the content', 'zh-CN': '微信审核未通过' }],
+  ['WeChat 48001', failed({ error: { code: '48001', message: 'WeChat said "api unauthorized" (errcode 48001).', retryable: false } }),
+    { en: 'This official account is not verified, so it cannot publish by API', 'zh-CN': '该公众号未认证，不能通过接口发布' }],
+  ['WeChat 40009', failed({ error: { code: '40009', message: 'WeChat said "invalid image size" (errcode 40009).', retryable: false } }),
+    { en: 'An image is too large', 'zh-CN': '图片太大' }],
+  // The same number from another platform means something else: not explained as WeChat's.
+  ['Kuaishou 40009', failed({ platform: 'kuaishou', name: '快手', error: { code: '40009', message: 'Kuaishou refused the request (40009: bad thing).', retryable: false } }),
+    { en: 'Kuaishou refused it; its own words are below.', 'zh-CN': '快手拒绝了这次发布' }],
+  ['an unreachable platform', failed({ attempts: 1, next_run_at: '2026-11-26T12:06:00', error: { code: 'network', message: 'WeChat could not be reached (ECONNRESET); it will be tried again.', retryable: true } }),
+    { en: 'WeChat Official Account could not be reached for now', 'zh-CN': '暂时无法连接微信公众号' }],
+];
+
+describe('a failed platform', () => {
+  it.each(FAILURES.flatMap(([name, j, words]) => (['en', 'zh-CN'] as const).map((locale) => [name, locale, j, words[locale]] as const)))(
+    'explains %s in the console\'s language (%s), the platform\'s own words and code under it',
+    async (_, locale, j, words) => {
+      publishingApi();
+      const p: Publish = { publish_id: 8, creation_id: 1, creation_title: 'Time management', status: 'failed', schedule_time: null, created_at: '2026-11-26T12:00:00', platforms: [j] };
+      renderPage(<PublishStatusView publishId={8} initial={p} />, { locale });
+      const error = await screen.findByTestId(`job-error-${j.platform}`, undefined, SLOW);
+      const title = error.querySelector('.ant-alert-title')?.textContent ?? '';
+      expect(title).toContain(words);
+      // Never the server's English as the headline.
+      expect(title).not.toContain(j.error?.message);
+      const detail = within(error).getByTestId(`job-error-detail-${j.platform}`).textContent;
+      expect(detail).toContain(j.error?.message);
+      expect(detail).toContain(locale === 'en' ? `code ${j.error?.code}` : `代码 ${j.error?.code}`);
+      expect(within(error).getByTestId(`retry-${j.platform}`)).toBeTruthy();
+      if (j.next_run_at) expect(error.textContent).toContain(locale === 'en' ? 'Trying again by itself at' : '自动重试');
+    },
+    30_000,
+  );
+});
+
 describe('publishing words', () => {
   it('name every platform, capability, status and state in both languages', () => {
     const keys = [
@@ -178,7 +243,10 @@ describe('publishing words', () => {
       ...CAPABILITIES.map((c) => `creator.publish.capability.${c}`),
       ...PUBLISH_STATUSES.map((s) => `creator.publish.status.${s}`),
       ...JOB_STATES.map((s) => `creator.publish.state.${s}`),
+      ...FAILURE_REASON_NAMES.map((r) => `creator.publish.failure.${r}`),
+      ...ACCOUNT_TYPE_NAMES.map((k) => `creator.publishing.accountType.${k}`),
     ];
+    expect(FAILURE_REASON_NAMES.length).toBeGreaterThan(25);
     for (const lang of ['zh-CN', 'en'] as const) expect(keys.filter((k) => !creator[lang][k])).toEqual([]);
   });
 });

@@ -1,14 +1,16 @@
 import { DisconnectOutlined, LinkOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Col, Empty, Form, Input, Modal, Popconfirm, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Empty, Flex, Form, Input, Modal, Popconfirm, Row, Select, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import {
+  ACCOUNT_TYPE_NAMES,
   bindPlatform,
   listPlatforms,
   listPublishHistory,
   PLATFORMS,
   unbindPlatform,
+  type AccountType,
   type PlatformAccount,
   type Publish,
   type PublishPlatform,
@@ -17,6 +19,7 @@ import { useFormat } from '../../components/format.ts';
 import { columnsWidth, rowTestId, usePaging } from '../../components/rows.ts';
 import { toast } from '../../components/toast.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
+import KuaishouAuthorize from './KuaishouAuthorize.tsx';
 import { HISTORY_KEY, JobStateTag, PLATFORMS_KEY, PublishStatusTag, PublishStatusView, usePlatformName } from './PublishStatus.tsx';
 import { StudioTitle, TypeTag } from './shared.tsx';
 
@@ -85,7 +88,9 @@ function AccountCard({ account: a }: { account: PlatformAccount }) {
         </Space>
         {a.bound && a.account_name && <Typography.Text>{t('creator.publishing.account', { name: a.account_name })}</Typography.Text>}
         {a.bound && a.bound_at && <Typography.Text type="secondary">{t('creator.publishing.boundAt', { at: dateTimeToMinute(a.bound_at) })}</Typography.Text>}
+        <AccountTypes platform={a.platform} types={a.account_types} />
         <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }} data-testid={`account-note-${a.platform}`}>{t(`creator.publishing.note.${a.capability === 'draft_only' ? 'draft_only' : a.platform}`)}</Typography.Paragraph>
+        {a.platform === 'kuaishou' && <KuaishouAuthorize bound={a.bound} />}
         {nothingToBind ? null : !a.bound || rebinding ? (
           <BindForm account={a} onDone={() => setRebinding(false)} onCancel={a.bound ? () => setRebinding(false) : undefined} />
         ) : (
@@ -105,6 +110,24 @@ function AccountCard({ account: a }: { account: PlatformAccount }) {
         )}
       </Space>
     </Card>
+  );
+}
+
+/** What each kind of account can do on the platform, the bound account's kind marked. */
+function AccountTypes({ platform, types }: { platform: PublishPlatform; types: AccountType[] }) {
+  const { t } = useI18n();
+  const known = (type: string) => (ACCOUNT_TYPE_NAMES as readonly string[]).includes(type);
+  return (
+    <Space orientation="vertical" size={2} style={{ width: '100%' }} data-testid={`kinds-${platform}`}>
+      <Typography.Text type="secondary">{t('creator.publishing.accountTypes')}</Typography.Text>
+      {types.map((k) => (
+        <Flex key={k.type} gap={6} wrap align="center" data-testid={`kind-${platform}-${k.type}`}>
+          <Typography.Text>{known(k.type) ? t(`creator.publishing.accountType.${k.type}`) : k.label}</Typography.Text>
+          <Typography.Text type="secondary">→ {t(`creator.publish.capability.${k.capability}`)}</Typography.Text>
+          {k.applies && <Tag color="blue" data-testid={`kind-yours-${platform}`}>{t('creator.publishing.yours')}</Tag>}
+        </Flex>
+      ))}
+    </Space>
   );
 }
 
