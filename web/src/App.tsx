@@ -19,6 +19,7 @@ import { toast } from './components/toast.ts';
 const prefersReducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)')?.matches === true;
 
 const SandboxCheckout = lazy(() => import('./pages/checkout/SandboxCheckout.tsx'));
+const XiaohongshuShare = lazy(() => import('./pages/share/XiaohongshuShare.tsx'));
 
 // Providers (language, theme, session, queries) and the routes. Failed queries and mutations show the server's own
 // message in a toast; pages add their own loading and empty states.
@@ -37,10 +38,13 @@ function Pages({ dark, onDark }: { dark: boolean; onDark(v: boolean): void }) {
   const checkout = (
     <Route path={SANDBOX_CHECKOUT_PATH} element={<Suspense fallback={<Spin fullscreen />}><SandboxCheckout dark={dark} onDark={onDark} /></Suspense>} />
   );
+  // A Xiaohongshu share's phone page (the QR code of a publish): its token is the credential, signed in or out.
+  const share = <Route path="/share/xiaohongshu/:token" element={<Suspense fallback={<Spin fullscreen />}><XiaohongshuShare /></Suspense>} />;
   if (!signedIn) {
     return (
       <Routes>
         {checkout}
+        {share}
         <Route path="/register" element={<Register />} />
         <Route path="/setup" element={<Setup />} />
         <Route path="*" element={<Login />} />
@@ -68,6 +72,7 @@ function Pages({ dark, onDark }: { dark: boolean; onDark(v: boolean): void }) {
   return (
     <Routes>
       {checkout}
+      {share}
       {/* An operator setup link opened while signed in: the page says so, outside the console's frame. */}
       <Route path="/setup" element={<Setup />} />
       <Route path="*" element={framed} />

@@ -17,6 +17,7 @@ import { kuaishouOAuthPlugin } from './kuaishou-oauth.routes.ts';
 import { publishingRoutes } from './publishing.routes.ts';
 import { createPublishingService } from './publishing.service.ts';
 import { createPublishRunner } from './runner.ts';
+import { xiaohongshuSharePlugin } from './share.routes.ts';
 
 // Wires publishing (DESIGN.md §8): one adapter per platform, the service behind the routes, and the runner that
 // pg-boss calls — at a publish's time, and every minute for whatever came due while the server was down.
@@ -35,7 +36,7 @@ export function publishingAdapters(config: Config, mediaUrl: (key: string, until
   const urls = config.publishing.baseUrls;
   const list: PlatformAdapter[] = [
     createWechatAdapter({ baseUrl: urls.wechat, pollSeconds: config.publishing.pollSeconds }),
-    createXiaohongshuAdapter({ baseUrl: urls.xiaohongshu }),
+    createXiaohongshuAdapter({ baseUrl: urls.xiaohongshu, publicBaseUrl: config.publicBaseUrl }),
     createDouyinAdapter({ baseUrl: urls.douyin, mediaUrl }),
     createKuaishouAdapter({ baseUrl: urls.kuaishou, app: config.kuaishouApp }),
     createToutiaoAdapter(),
@@ -59,6 +60,7 @@ export async function publishingModule(app: FastifyInstance, d: PublishingModule
   });
   await app.register(publishingRoutes, { publishing, auth: d.auth });
   await kuaishouOAuthPlugin(app, { config: d.config, clock, publishing, auth: d.auth });
+  await xiaohongshuSharePlugin(app, { config: d.config, database, clock, box: d.secrets, fileUrl: studio.fileUrlUntil });
 
   const jobs: JobDefinition<object>[] = [
     { name: 'publish.run', handler: async (data) => ({ ran: await runner.runJob(Number((data as { jobId?: unknown }).jobId)) }) },

@@ -178,3 +178,29 @@ export const retryPublish = (id: number, platform?: PublishPlatform) => api.post
 /** The user posted it by hand (a share, an export, a draft published in the backend), with the post's link if known. */
 export const confirmPublished = (id: number, platform: PublishPlatform, url?: string) =>
   api.post<Publish>(`/api/v1/publish/${id}/platforms/${platform}/confirm`, url ? { url } : {});
+
+/** A Xiaohongshu note as the JS SDK's `xhs.share` takes it (`shareInfo`): media as public links. */
+export interface XhsShareInfo {
+  type: 'normal' | 'video';
+  title: string;
+  content: string;
+  images: string[];
+  video?: string;
+  cover?: string;
+}
+
+/** The SDK's `verifyConfig`: signed by the server with a current access token. */
+export interface XhsVerifyConfig {
+  appKey: string;
+  nonce: string;
+  timestamp: string;
+  signature: string;
+}
+
+export interface XiaohongshuShare {
+  share_info: XhsShareInfo;
+  verify_config: XhsVerifyConfig;
+}
+
+/** The phone's share page: no session, the token from the job's `share_url` is the credential (404 once it is not). */
+export const getXiaohongshuShare = (token: string) => api.get<XiaohongshuShare>(`/api/v1/publish/share/xiaohongshu/${encodeURIComponent(token)}`);

@@ -1,13 +1,11 @@
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeDouyin, type FakeDouyin } from '../../../../test/fakes/douyin.ts';
-import { startFakeXiaohongshu, type FakeXiaohongshu } from '../../../../test/fakes/xiaohongshu.ts';
 import { PlatformError, type Progress, type PublishAsset, type PublishContent, type PublishRun } from '../adapter.ts';
 import { memoryJob as sharedMemoryJob } from '../../../../test/helpers/publish-run.ts';
 import { buildBundle, noteText } from './bundle.ts';
 import { createDouyinAdapter, douyinSignature } from './douyin.ts';
 import { createToutiaoAdapter } from './toutiao.ts';
-import { createXiaohongshuAdapter, type XhsShareConfig } from './xiaohongshu.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 const JPG = Buffer.from('ffd8ffe000104a464946', 'hex');
@@ -109,68 +107,6 @@ describe('Toutiao (export only)', () => {
 
 let t = Date.parse('2026-03-01T02:00:00Z');
 const now = () => new Date(t);
-
-describe('Xiaohongshu (share in the app)', () => {
-  const APP = { app_key: 'red.TestAppKey01', app_secret: 'f13a2266d1e2c32a553cb7a42ea63c48' };
-  let fake: FakeXiaohongshu;
-  beforeEach(async () => {
-    t = Date.parse('2026-03-01T02:00:00Z');
-    fake = await startFakeXiaohongshu({ apps: { [APP.app_key]: APP.app_secret }, now });
-  });
-  afterEach(() => fake.close());
-  const xhs = () => createXiaohongshuAdapter({ baseUrl: fake.url, now });
-
-  it('verifies the app by fetching a signed access token', async () => {
-    expect(await xhs().verify(APP)).toMatchObject({ capability: 'share', accountType: 'open_platform_app' });
-    expect(fake.tokens).toHaveLength(1);
-  });
-
-  it('reports a refused secret without quoting it, even when Xiaohongshu does', async () => {
-    const wrong = { ...APP, app_secret: '0123456789abcdef0123456789abcdef' };
-    const err = await refusal(xhs().verify(wrong), wrong.app_secret, APP.app_secret);
-    expect(err).toMatchObject({ code: '-2', retryable: false });
-    expect(err.message).toMatch(/app_key and app_secret/);
-    expect((await refusal(xhs().verify({ ...APP, app_key: 'red.nobody' }))).code).toBe('-1');
-  });
-
-  it('keeps a signed share config and gives the note bundle, never claiming the note was posted', async () => {
-    const job = memoryJob(article(), APP);
-    const outcome = await xhs().run(job.run());
-    expect(outcome).toMatchObject({ kind: 'needs_user_action', action: { kind: 'share', fileKey: 'publish/7/41-xiaohongshu-bundle.zip' } });
-    expect(outcome.kind === 'needs_user_action' && outcome.action.shareUrl).toBeUndefined();
-    expect(outcome.kind === 'needs_user_action' && outcome.action.message).toMatch(/has not been posted/);
-    const share = job.stored.share as XhsShareConfig;
-    expect(share).toMatchObject({ appKey: APP.app_key, expires_at: new Date(t + 24 * 3600_000).toISOString() });
-    expect(fake.checkShare(share)).toBe(true);
-    expect(fake.checkShare({ ...share, nonce: `${share.nonce}x` })).toBe(false);
-    expect(JSON.stringify(job.stored)).not.toContain(APP.app_secret);
-    expect(names(await unzip(job.files.get(job.stored.bundle_key as string)!.bytes))).toEqual(
-      ['README.txt', 'cover.jpg', 'images/01.png', 'images/02.jpg', 'note.txt', 'title.txt'],
-    );
-  });
-
-  it('reuses the share config while its token lives, and signs a fresh one after', async () => {
-    const job = memoryJob(article(), APP);
-    await xhs().run(job.run());
-    const first = job.stored.share;
-    t += 3600_000;
-    await xhs().run(job.run());
-    expect(job.stored.share).toEqual(first);
-    expect(fake.tokens).toHaveLength(1);
-    t += 23 * 3600_000;
-    await xhs().run(job.run());
-    expect(job.stored.share).not.toEqual(first);
-    expect(fake.checkShare(job.stored.share as XhsShareConfig)).toBe(true);
-    expect(job.files.size).toBe(1);
-  });
-
-  it('refuses a note with neither an image nor a video', () => {
-    expect(xhs().refuse(article({ images: [] }))).toBe('a Xiaohongshu note needs at least one image or a video');
-    expect(xhs().refuse(article())).toBeNull();
-    expect(xhs().refuse(video())).toBeNull();
-    expect(xhs().refuse(article({ type: 'ppt' }))).toMatch(/cannot be posted/);
-  });
-});
 
 describe('Douyin (share schema)', () => {
   const APP = { client_key: 'awtestclientkey01', client_secret: '7802f4e6f243e659d51135445fe1a2b3' };

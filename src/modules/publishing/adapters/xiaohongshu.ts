@@ -1,26 +1,32 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { PlatformError, type BindingCheck, type PlatformAdapter, type PublishContent } from '../adapter.ts';
-import { ensureBundle } from './bundle.ts';
-import { callJson, type Fetch, makeNonce, scrub, sha256Hex, textOf, trackProgress } from './open-platform.ts';
+import { PlatformError, type BindingCheck, type PlatformAdapter, type PublishAsset, type PublishContent, type PublishRun } from '../adapter.ts';
+import { ensureBundle, extensionOf, noteText } from './bundle.ts';
+import { callJson, type Fetch, makeNonce, scrub, sha256Hex, textOf, trackProgress, type TrackedProgress } from './open-platform.ts';
 
 // 小红书 publishes only what a user confirms in its app: its open platform has no server-side note publishing, only
-// the JS SDK share, `xhs.share({ shareInfo, verifyConfig })`, which opens the app's note editor on a web page. This
-// follows the SDK's server side as Xiaohongshu's open-platform JS SDK documentation describes it:
+// the JS SDK share, `xhs.share({ shareInfo, verifyConfig, fail })`, which a web page on the phone calls to open the
+// app's note editor with the note filled in. This follows the SDK's server side as Xiaohongshu's open-platform JS SDK
+// documentation describes it:
 //   1. POST {baseUrl}/api/sns/v1/ext/access/token, JSON {app_key, nonce, timestamp (ms), signature} where
 //      signature = sha256hex("appKey=<app_key>&nonce=<nonce>&timeStamp=<timestamp>" + app_secret) (the three pairs in
 //      key order) → {success, code, msg, data: {access_token, expires_in}};
 //   2. the page's verifyConfig {appKey, nonce, timestamp, signature}: the same hash, with the access token in place
 //      of the secret.
-// shareInfo wants publicly reachable media URLs, and Xiaohongshu defines no share link a server could hand out. So a
-// run keeps the verify config in the job's progress (`share`, for a Tollgate page that calls xhs.share) and gives the
-// user the note bundle to post in the app; it never reports the note as posted.
+// shareInfo wants publicly reachable media URLs, so a run stores the note's pictures (or video and cover) as files of
+// the job, keeps the note and a signed verify config in the job's progress, and hands the user a link to Tollgate's
+// share page (`share_url`, a QR code in the console) whose random token is stored with the job: the page's API
+// (share.routes.ts) answers the note and a verify config, re-signed here when it is close to its end. The note
+// bundle stays as the fallback. Tollgate never reports the note as posted: the user says so.
 
 const ACCEPTS = ['image', 'writing', 'video'] as const;
 const TIMEOUT_MS = 15_000;
 /** A share config closer than this to its token's end is made afresh. */
-const MARGIN_MS = 10 * 60_000;
+export const MARGIN_MS = 10 * 60_000;
 /** Xiaohongshu's default token lifetime when it does not say (24 h). */
 const DEFAULT_TTL_MS = 24 * 3600_000;
+/** The console's share page for the phone (web/src/App.tsx): `<PUBLIC_BASE_URL>/share/xiaohongshu/<token>`. */
+export const XHS_SHARE_PAGE = '/share/xiaohongshu';
 
 const Credentials = z.strictObject({ app_key: z.string().trim().min(1), app_secret: z.string().trim().min(1) });
 type Credentials = z.infer<typeof Credentials>;
@@ -32,18 +38,45 @@ const TokenAnswer = z.object({
   data: z.object({ access_token: z.string().min(1), expires_in: z.number().optional() }).nullish(),
 });
 
-export interface XhsShareConfig {
-  appKey: string;
-  nonce: string;
-  timestamp: string;
-  signature: string;
+export const XhsShareConfig = z.object({
+  appKey: z.string(),
+  nonce: z.string(),
+  timestamp: z.string(),
+  signature: z.string(),
   /** When the access token behind the signature ends (ISO 8601). */
-  expires_at: string;
-}
+  expires_at: z.string(),
+});
+export type XhsShareConfig = z.infer<typeof XhsShareConfig>;
+
+/** The note as shareInfo wants it, its media as file-store keys of the job (the page's API makes them public URLs). */
+export const XhsShareNote = z.object({
+  type: z.enum(['normal', 'video']),
+  title: z.string(),
+  content: z.string(),
+  images: z.array(z.string()),
+  video: z.string().optional(),
+  cover: z.string().optional(),
+});
+export type XhsShareNote = z.infer<typeof XhsShareNote>;
 
 /** The SDK's signature over appKey, nonce and timeStamp (sorted by key), keyed by `key`: the secret, or a token. */
 export function xhsSignature(appKey: string, nonce: string, timestamp: string, key: string): string {
   return sha256Hex(`appKey=${appKey}&nonce=${nonce}&timeStamp=${timestamp}${key}`);
+}
+
+// A share token is `<job id>.<32 random bytes>`: the id finds the job by its key, the random part is the capability.
+const SHARE_TOKEN = /^([1-9]\d{0,15})\.[A-Za-z0-9_-]{43}$/;
+const makeShareToken = (jobId: number) => `${jobId}.${randomBytes(32).toString('base64url')}`;
+
+/** The job a share token names, or undefined when the text is not a share token. */
+export function shareTokenJob(token: string): number | undefined {
+  const id = Number(SHARE_TOKEN.exec(token)?.[1]);
+  return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/** Whether `given` is the token stored with the job, compared in constant time. */
+export function shareTokenMatches(stored: unknown, given: string): boolean {
+  return typeof stored === 'string' && timingSafeEqual(Buffer.from(sha256Hex(stored)), Buffer.from(sha256Hex(given)));
 }
 
 function refuse(content: PublishContent): string | null {
@@ -59,7 +92,8 @@ function credentialsOf(raw: Record<string, string>): Credentials {
   return parsed.data;
 }
 
-export function createXiaohongshuAdapter(o: { baseUrl: string; fetch?: Fetch; now?: () => Date; timeoutMs?: number }): PlatformAdapter {
+/** Access tokens and the verify configs signed with them: for the adapter's runs and for the share page's API. */
+export function createXhsShareSigner(o: { baseUrl: string; fetch?: Fetch; now?: () => Date; timeoutMs?: number }) {
   const root = o.baseUrl.replace(/\/+$/, '');
   const fetchFn = o.fetch ?? fetch;
   const now = o.now ?? (() => new Date());
@@ -93,12 +127,61 @@ export function createXiaohongshuAdapter(o: { baseUrl: string; fetch?: Fetch; no
     return { token, expiresAt: new Date(expiresAt) };
   }
 
-  async function shareConfig(c: Credentials, signal: AbortSignal): Promise<XhsShareConfig> {
+  async function shareConfig(c: Credentials, signal?: AbortSignal): Promise<XhsShareConfig> {
     const { token, expiresAt } = await accessToken(c, signal);
     const nonce = makeNonce();
     const timestamp = String(now().getTime());
     return { appKey: c.app_key, nonce, timestamp, signature: xhsSignature(c.app_key, nonce, timestamp, token), expires_at: expiresAt.toISOString() };
   }
+
+  return {
+    /** Checks the app's key and secret by fetching a token; throws PlatformError when Xiaohongshu refuses them. */
+    async verify(credentials: Record<string, string>, signal?: AbortSignal): Promise<void> {
+      await accessToken(credentialsOf(credentials), signal);
+    },
+    /** `saved` while it has more than MARGIN_MS left, else a config signed afresh (one token call): `renewed` says which. */
+    async current(credentials: Record<string, string>, saved: unknown, signal?: AbortSignal): Promise<{ config: XhsShareConfig; renewed: boolean }> {
+      const kept = XhsShareConfig.safeParse(saved);
+      if (kept.success && Date.parse(kept.data.expires_at) - MARGIN_MS > now().getTime()) return { config: kept.data, renewed: false };
+      return { config: await shareConfig(credentialsOf(credentials), signal), renewed: true };
+    },
+  };
+}
+
+export type XhsShareSigner = ReturnType<typeof createXhsShareSigner>;
+
+/**
+ * The note's media stored as the job's files, once: a note's pictures in order, or a video and its cover. Saved at
+ * once as `share_note`, so a run that comes back stores nothing again.
+ */
+async function ensureNote(r: PublishRun, tracked: TrackedProgress, content: PublishContent): Promise<XhsShareNote> {
+  const saved = XhsShareNote.safeParse(tracked.progress.share_note);
+  if (saved.success) return saved.data;
+  const store = async (name: string, asset: PublishAsset) => r.storeFile(`xiaohongshu-${name}.${extensionOf(asset)}`, asset.contentType, await asset.bytes());
+  const text = { title: content.title, content: noteText(content.html) };
+  let note: XhsShareNote;
+  if (content.video) {
+    const video = await store('video', content.video);
+    note = { ...text, type: 'video', images: [], video, ...(content.cover ? { cover: await store('cover', content.cover) } : {}) };
+  } else {
+    const images: string[] = [];
+    for (const [i, image] of content.images.entries()) images.push(await store(`image-${String(i + 1).padStart(2, '0')}`, image));
+    note = { ...text, type: 'normal', images };
+  }
+  await tracked.save({ progress: { share_note: note } });
+  return note;
+}
+
+export function createXiaohongshuAdapter(o: {
+  baseUrl: string;
+  /** Where the console is reached from a phone (PUBLIC_BASE_URL): the share page's link starts with it. */
+  publicBaseUrl: string;
+  fetch?: Fetch;
+  now?: () => Date;
+  timeoutMs?: number;
+}): PlatformAdapter {
+  const signer = createXhsShareSigner(o);
+  const sharePage = `${o.publicBaseUrl.replace(/\/+$/, '')}${XHS_SHARE_PAGE}`;
 
   return {
     platform: 'xiaohongshu',
@@ -112,35 +195,41 @@ export function createXiaohongshuAdapter(o: { baseUrl: string; fetch?: Fetch; no
     credentials: Credentials as unknown as z.ZodType<Record<string, string>>,
 
     async verify(credentials, signal): Promise<BindingCheck> {
-      await accessToken(credentialsOf(credentials), signal);
+      await signer.verify(credentials, signal);
       return {
         accountName: null,
         accountType: 'open_platform_app',
         capability: 'share',
-        note: 'Xiaohongshu publishes only what you confirm in its app: Tollgate prepares each note, and you post it in the Xiaohongshu app.',
+        note: 'Xiaohongshu publishes only what you confirm in its app: Tollgate prepares each note, and you open it in the Xiaohongshu app from your phone.',
       };
     },
 
     refuse,
 
     async run(r) {
-      const c = credentialsOf(r.credentials);
+      credentialsOf(r.credentials);
       const tracked = trackProgress(r);
       const content = await r.content();
       const refusal = refuse(content);
       if (refusal) throw new PlatformError('unsupported_content', refusal, false);
       const fileKey = await ensureBundle(r, tracked, async () => content, { platform: 'xiaohongshu', format: 'note' });
-
-      const saved = tracked.progress.share as Partial<XhsShareConfig> | undefined;
-      const fresh = textOf(saved?.expires_at) && Date.parse(saved?.expires_at as string) - MARGIN_MS > now().getTime();
-      if (!fresh) await tracked.save({ progress: { share: await shareConfig(c, r.signal) } });
+      await ensureNote(r, tracked, content);
+      // Signed here too, so that refused credentials fail the job in the console rather than on the phone.
+      const { config, renewed } = await signer.current(r.credentials, tracked.progress.share, r.signal);
+      if (renewed) await tracked.save({ progress: { share: config } });
+      let token = textOf(tracked.progress.share_token);
+      if (!token) {
+        token = makeShareToken(r.jobId);
+        await tracked.save({ progress: { share_token: token } });
+      }
       return {
         kind: 'needs_user_action',
         action: {
           kind: 'share',
+          shareUrl: `${sharePage}/${token}`,
           fileKey,
           message:
-            'Xiaohongshu publishes only what you confirm in its app, so this note has not been posted yet. Download the note bundle, save its pictures (or video) to your phone and post them in the Xiaohongshu app; the title and text are in title.txt and note.txt.',
+            'Xiaohongshu publishes only what you confirm in its app, so this note has not been posted yet. Scan the code with your phone: the page opens the Xiaohongshu app with the note filled in, and you post it there. The note bundle has the same pictures (or video) and text if you would rather post by hand.',
         },
       };
     },

@@ -162,6 +162,8 @@ function UserActionView({ publishId, job, retry }: { publishId: number; job: Pub
   const { t, locale } = useI18n();
   const { dateTimeToMinute } = useFormat();
   const action = job.action as NonNullable<PublishJob['action']>;
+  // Xiaohongshu's share is a page for the phone that opens the app with the note filled in; its bundle is the fallback.
+  const xiaohongshuPage = job.platform === 'xiaohongshu' && action.share_url !== null;
   // What to do, in the console's language; the platform's own detail (in English) only for English readers.
   return (
     <Space orientation="vertical" size={8} style={{ width: '100%' }} data-testid={`job-action-${job.platform}`}>
@@ -172,11 +174,12 @@ function UserActionView({ publishId, job, retry }: { publishId: number; job: Pub
             <QRCode type="svg" value={action.share_url} size={148} />
           </div>
           <Space orientation="vertical" size={4}>
-            <Typography.Text>{t('creator.publish.scan')}</Typography.Text>
+            <Typography.Text>{t(xiaohongshuPage ? 'creator.publish.xiaohongshu.scan' : 'creator.publish.scan')}</Typography.Text>
             <Typography.Link href={action.share_url} target="_blank" rel="noreferrer" data-testid={`share-link-${job.platform}`}>{t('creator.publish.shareLink')}</Typography.Link>
           </Space>
         </Space>
       )}
+      {action.download_url && xiaohongshuPage && <Typography.Text type="secondary">{t('creator.publish.xiaohongshu.fallback')}</Typography.Text>}
       {action.download_url && (
         <Button icon={<DownloadOutlined />} href={action.download_url} download target="_blank" rel="noreferrer" data-testid={`download-${job.platform}`}>
           {t('creator.publish.download')}
