@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { registerApiDocs } from './platform/api-docs.ts';
 import { createSecretBox } from './platform/crypto.ts';
 import type { Database } from './platform/db.ts';
-import { registerEdge, requestIdFor } from './platform/http.ts';
+import { frameworkErrors, registerEdge, requestIdFor } from './platform/http.ts';
 import { registerWebConsole } from './platform/web.ts';
 import { createLogger, lazyChildLogger, resolveLogFormat } from './platform/logging.ts';
 import { registerMetrics } from './platform/metrics.ts';
@@ -87,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify accepts a hop count too, though its types do not say so.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -82,19 +82,34 @@ export function registerEdge(app: FastifyInstance, opts: { consolePages?: boolea
     // An AppError we threw ourselves as a 500 is a bug worth its stack; refusals and upstream failures are expected
     // outcomes that the request line reports by code and message.
     if (appErr.status >= 500 && err instanceof AppError && !UPSTREAM_FAILURES.has(appErr.code)) req.log.error({ err }, appErr.message);
-    outcomes.set(req, appErr);
-    const { status, body } = renderError(req.url, req.id, appErr);
-    return reply.status(status).headers(appErr.headers).send(body);
+    return sendError(req, reply, appErr);
   });
 
   app.setNotFoundHandler((req, reply) => {
     if (opts.consolePages && isConsolePage(req)) return sendConsole(reply);
     const path = req.url.split('?')[0];
-    const appErr = new AppError('NOT_FOUND', `No route for ${req.method} ${path}`);
-    outcomes.set(req, appErr);
-    const { status, body } = renderError(req.url, req.id, appErr);
-    return reply.status(status).send(body);
+    return sendError(req, reply, new AppError('NOT_FOUND', `No route for ${req.method} ${path}`));
   });
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, appErr: AppError) {
+  outcomes.set(req, appErr);
+  const { status, body } = renderError(req.url, req.id, appErr);
+  return reply.status(status).headers(appErr.headers).send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route runs — a path parameter over
+ * `maxParamLength` (Fastify would answer 414, a status no contract declares), a malformed percent-encoding — answered
+ * like every other refusal, in the path's envelope. No resource has such an id: a long parameter is a 404.
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const path = req.url.split('?')[0] ?? '';
+  const appErr =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('NOT_FOUND', `No such resource: a path segment of ${path.slice(0, 80)}… is too long`)
+      : new AppError('VALIDATION_FAILED', 'Malformed URL: a percent-encoded sequence in the path is not valid');
+  return sendError(req, reply, appErr);
 }
 
 /** Failures an upstream or a lack of capacity caused: the service worked as designed, so warn, not error. */

@@ -4,7 +4,7 @@ import type { FakeUpstream } from '../fakes/upstream.ts';
 import { bearer } from '../helpers/actors.ts';
 import { DB_TIERS } from '../helpers/database.ts';
 import { startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { json } from './support.ts';
+import { json, registeredRoutes } from './support.ts';
 
 // NUL and the other C0 control characters (but tab, line feed, carriage return) are input errors: every route that
 // takes a body answers 400 in its path's envelope for one, never a 5xx, and nothing is stored. The walk covers every
@@ -12,21 +12,6 @@ import { json } from './support.ts';
 // generic one, signed in as an operator so authentication lets the body through.
 
 type JsonSchema = Record<string, any>;
-
-/** `METHOD path` for every route, read from Fastify's own route tree. */
-function registeredRoutes(tree: string): { method: string; path: string }[] {
-  const stack: string[] = [];
-  const routes: { method: string; path: string }[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = (m[1] as string).length / 4;
-    stack.length = depth;
-    stack.push(m[2] as string);
-    for (const method of m[3]?.split(', ') ?? []) routes.push({ method, path: stack.join('') });
-  }
-  return routes;
-}
 
 const NUL = 'x\u0000';
 

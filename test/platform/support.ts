@@ -17,3 +17,18 @@ export async function signUp(request: Requester, name: string, ip: string) {
 
 let seq = 0;
 export const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${seq++}`;
+
+/** `METHOD path` for every route, read from Fastify's own route tree. */
+export function registeredRoutes(tree: string): { method: string; path: string }[] {
+  const stack: string[] = [];
+  const routes: { method: string; path: string }[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = (m[1] as string).length / 4;
+    stack.length = depth;
+    stack.push(m[2] as string);
+    for (const method of m[3]?.split(', ') ?? []) routes.push({ method, path: stack.join('') });
+  }
+  return routes;
+}
