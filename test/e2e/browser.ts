@@ -36,10 +36,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface SnapOptions {
+  /**
+   * Wait for the network to stay idle 500 ms after the page's load (default). `false` when the caller has already
+   * waited for the page's own content: after a navigation inside the app, which `networkidle` does not follow at all.
+   */
+  networkIdle?: boolean;
+}
+
 /** A full-page screenshot to test-results/<name>.png, checked to be a real page: enough text and a non-trivial image. */
-export async function snap(page: Page, name: string): Promise<string> {
+export async function snap(page: Page, name: string, { networkIdle = true }: SnapOptions = {}): Promise<string> {
   mkdirSync(RESULTS, { recursive: true });
-  await page.waitForLoadState('networkidle');
+  if (networkIdle) await page.waitForLoadState('networkidle');
   // Spinners done (a lazily loaded page shows one until its code arrives, slow on a loaded CI machine), some text on
   // the page, and no dialog still fading out over it. The checks below say what was missing if this runs out.
   await page

@@ -1,12 +1,51 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 
-// Layout measurements taken inside the page (chromium's own boxes, not screenshots), for the list-page suite.
+// Layout measurements taken inside the page (chromium's own boxes, not screenshots), and how the list-page suite moves
+// between pages and knows one has settled.
 //
 // A table's header is *readable* when the whole of its label's text lies inside the part of the table's own scroll
 // container the screen shows, inside its own cell (not cut off by a narrow column), and nothing is drawn over it (a
 // pinned column, a neighbour): chromium's hit test at the left end, middle and right end of the label lands in the
 // header cell. `fits`: as the page opens, with the table not scrolled sideways (what a wide screen owes its user);
 // `scrolls`: with the table scrolled so the label sits in the middle of its container (what a phone can offer).
+
+/**
+ * Opens `path` inside the running console, as its own links do (history.pushState, then the popstate react-router
+ * listens to), instead of loading the whole app again; then waits until the page that was showing has gone: the
+ * router keeps it on screen while the next page's code loads, and a check must not measure the old page's table.
+ */
+export async function navigateInApp(page: Page, path: string): Promise<void> {
+  await page.evaluate((to) => {
+    for (const el of Array.from(document.querySelectorAll('.ant-layout-content > *'))) el.setAttribute('data-page-left', '');
+    history.pushState(null, '', to);
+    window.dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+  }, path);
+  await page.waitForFunction(() => document.querySelector('[data-page-left]') === null, undefined, { timeout: 10_000 });
+}
+
+/**
+ * The page's requests in flight. `settled` waits until none has been for `quietMs` — after a page load or a navigation
+ * inside the app, the moment its queries (and any a query starts when it answers) are done, without `networkidle`'s
+ * fixed 500 ms, which only follows full page loads.
+ */
+export function trackRequests(page: Page) {
+  const pending = new Set<Request>();
+  page.on('request', (r) => pending.add(r));
+  page.on('requestfinished', (r) => pending.delete(r));
+  page.on('requestfailed', (r) => pending.delete(r));
+  return {
+    async settled(quietMs = 100, timeoutMs = 15_000): Promise<void> {
+      const until = Date.now() + timeoutMs;
+      let quietSince = Date.now();
+      for (;;) {
+        if (pending.size > 0) quietSince = Date.now();
+        else if (Date.now() - quietSince >= quietMs) return;
+        if (Date.now() > until) throw new Error(`requests still in flight after ${timeoutMs} ms: ${[...pending].map((r) => r.url()).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
 
 export interface HeaderReport {
   text: string;
