@@ -21,15 +21,8 @@ import * as repo from './publishing.repo.ts';
 // Any text: a token of the wrong shape is just another unknown token (404), not a bad request.
 const ShareParams = z.object({ token: z.string() });
 
-const ShareInfo = z.object({
-  type: z.enum(['normal', 'video']),
-  title: z.string(),
-  content: z.string(),
-  /** The note's pictures (normal notes): public links, working as long as the verify config does. */
-  images: z.array(z.string()),
-  video: z.string().optional(),
-  cover: z.string().optional(),
-});
+/** The stored note's fields, its media (file-store keys there) as public links working as long as the verify config does. */
+const ShareInfo = XhsShareNote;
 
 const VerifyConfig = z.object({ appKey: z.string(), nonce: z.string(), timestamp: z.string(), signature: z.string() });
 
