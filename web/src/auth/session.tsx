@@ -45,6 +45,11 @@ function save(next: Tokens | undefined) {
   for (const l of listeners) l();
 }
 
+/** Forgets the stored session (component tests: each file starts signed out, web/src/test-setup.ts). */
+export function forgetSession(): void {
+  save(undefined);
+}
+
 async function refreshTokens(): Promise<boolean> {
   if (!tokens) return false;
   refreshing ??= (async () => {
