@@ -66,15 +66,33 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 const MIGRATION_LOCK_ID = 7_345_001;
 
 /**
- * `memory` opens a throw-away PGlite; `template` (a `dumpPglite` image) skips initdb and the migrations already in it,
- * which makes a fresh database several times faster to open (the test suites use it).
+ * `memory` opens a throw-away PGlite; `template` (the bytes of a `dumpPgliteTemplate` image) skips initdb and the
+ * migrations already in it, which makes a fresh database several times faster to open (the test suites use it).
  */
-export type DatabaseTarget = { databaseUrl: string } | { dataDir: string } | { memory: true; template?: Blob };
+export type DatabaseTarget = { databaseUrl: string } | { dataDir: string } | { memory: true; template?: Uint8Array };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('databaseUrl' in target) return openPostgres(target.databaseUrl);
   if ('dataDir' in target) return openPglite(target.dataDir, undefined);
   return openPglite(undefined, target.template);
+}
+
+// A throw-away database holds a test's few rows: with 16 MB of shared buffers instead of PGlite's 128 MB it opens in
+// about half the time (measured on the 2-core host: ~0.45 s instead of ~0.85 s from the template).
+const MEMORY_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
+ * The template as PGlite's `loadDataDir` takes it. PGlite only calls `arrayBuffer()`, which a Node 20 Blob answers by
+ * streaming its bytes in 64 KiB chunks (~240 ms for the 42 MB image); this one hands over a copy at once.
+ */
+class BytesBlob extends Blob {
+  constructor(private readonly image: Uint8Array) {
+    super([], { type: 'application/x-tar' });
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return Promise.resolve(this.image.slice().buffer as ArrayBuffer);
+  }
 }
 
 /** A migrated, empty in-memory database as an image for `{ memory: true, template }`. */
@@ -113,11 +131,13 @@ async function openPostgres(connectionString: string): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string | undefined, template: Blob | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, template: Uint8Array | undefined): Promise<Database> {
   const releaseLock = dataDir ? acquireDataDirLock(dataDir) : () => undefined;
   let client: PGlite;
   try {
-    client = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite(template ? { loadDataDir: template } : {});
+    client = dataDir
+      ? new PGlite(path.join(dataDir, 'pgdata'))
+      : new PGlite({ startParams: MEMORY_START_PARAMS, ...(template ? { loadDataDir: new BytesBlob(template) } : {}) });
     await client.waitReady;
     await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
   } catch (err) {

@@ -38,9 +38,9 @@ async function openFreshPostgres(url: string): Promise<Database> {
 
 // Written once per run by test/global-setup.ts.
 const templateFile = process.env.TOLLGATE_PGLITE_TEMPLATE;
-let template: Blob | undefined;
-function pgliteTemplate(): Blob | undefined {
-  if (templateFile && !template) template = new Blob([fs.readFileSync(templateFile)]);
+let template: Uint8Array | undefined;
+function pgliteTemplate(): Uint8Array | undefined {
+  if (templateFile && !template) template = fs.readFileSync(templateFile);
   return template;
 }
 
