@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { fileConfig, fileConfigProblems, fileEnvShape, type FileConfig } from './platform/files.config.ts';
+import { PAYMENT_PROVIDER_VARS, paymentConfig, paymentEnvShape, type PaymentConfig } from './modules/commerce/payments/payments.config.ts';
 import { publishingConfig, publishingEnvShape, type PublishingConfig } from './modules/publishing/publishing.config.ts';
 
 // The only reader of process.env. Everything else receives a typed Config.
@@ -54,19 +55,7 @@ const EnvSchema = z.object({
   /** `false`, `true`, a hop count, or a comma-separated list of proxy addresses/CIDRs (Fastify's trustProxy). */
   TRUST_PROXY: z.string().default('false'),
   JOBS_ENABLED: bool.default(true),
-  PAYMENT_SANDBOX_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  ALIPAY_APP_ID: z.string().min(1).optional(),
-  ALIPAY_PRIVATE_KEY: z.string().min(1).optional(),
-  ALIPAY_PUBLIC_KEY: z.string().min(1).optional(),
-  ALIPAY_GATEWAY: z.url({ protocol: /^https?$/ }).default('https://openapi.alipay.com/gateway.do'),
-  WECHATPAY_MCH_ID: z.string().min(1).optional(),
-  WECHATPAY_APP_ID: z.string().min(1).optional(),
-  WECHATPAY_SERIAL_NO: z.string().min(1).optional(),
-  WECHATPAY_PRIVATE_KEY: z.string().min(1).optional(),
-  WECHATPAY_APIV3_KEY: z.string().length(32, 'must be 32 characters').optional(),
-  WECHATPAY_PLATFORM_PUBLIC_KEY: z.string().min(1).optional(),
-  WECHATPAY_PLATFORM_SERIAL: z.string().min(1).optional(),
-  WECHATPAY_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.mch.weixin.qq.com'),
+  ...paymentEnvShape(),
   /** The operator's Kuaishou open-platform app, for users to bind Kuaishou by its OAuth authorisation. */
   KUAISHOU_APP_ID: z.string().trim().min(1).optional(),
   KUAISHOU_APP_SECRET: z.string().trim().min(1).optional(),
@@ -96,25 +85,6 @@ const EnvSchema = z.object({
 });
 
 type Env = z.infer<typeof EnvSchema>;
-
-const PAYMENT_PROVIDER_VARS = {
-  sandbox: [],
-  alipay: ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'],
-  wechat: [
-    'WECHATPAY_MCH_ID', 'WECHATPAY_APP_ID', 'WECHATPAY_SERIAL_NO', 'WECHATPAY_PRIVATE_KEY', 'WECHATPAY_APIV3_KEY',
-    'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL',
-  ],
-} as const satisfies Record<string, (keyof Env)[]>;
-
-export interface PaymentConfig {
-  /** Signs sandbox callbacks; unset → derived from MASTER_KEY (see app.ts). */
-  sandboxSecret?: string;
-  alipay?: { appId: string; privateKeyPem: string; alipayPublicKeyPem: string; gateway: string };
-  wechat?: {
-    mchId: string; appId: string; merchantSerialNo: string; merchantPrivateKeyPem: string; apiV3Key: string;
-    platformPublicKeyPem: string; platformSerialNo: string; baseUrl: string;
-  };
-}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -302,34 +272,6 @@ function kuaishouAppProblems(e: Env): string[] {
     return ['  PUBLIC_BASE_URL: required when KUAISHOU_APP_ID is set (Kuaishou redirects to PUBLIC_BASE_URL/api/v1/publish/platforms/kuaishou/callback)'];
   }
   return [];
-}
-
-// PEM keys in one-line environment variables arrive with literal `\n`s.
-const pem = (v: string) => v.replace(/\\n/g, '\n');
-
-function paymentConfig(e: Env, enabled: string[]): PaymentConfig {
-  const out: PaymentConfig = { sandboxSecret: e.PAYMENT_SANDBOX_SECRET };
-  if (enabled.includes('alipay')) {
-    out.alipay = {
-      appId: e.ALIPAY_APP_ID as string,
-      privateKeyPem: pem(e.ALIPAY_PRIVATE_KEY as string),
-      alipayPublicKeyPem: pem(e.ALIPAY_PUBLIC_KEY as string),
-      gateway: e.ALIPAY_GATEWAY,
-    };
-  }
-  if (enabled.includes('wechat')) {
-    out.wechat = {
-      mchId: e.WECHATPAY_MCH_ID as string,
-      appId: e.WECHATPAY_APP_ID as string,
-      merchantSerialNo: e.WECHATPAY_SERIAL_NO as string,
-      merchantPrivateKeyPem: pem(e.WECHATPAY_PRIVATE_KEY as string),
-      apiV3Key: e.WECHATPAY_APIV3_KEY as string,
-      platformPublicKeyPem: pem(e.WECHATPAY_PLATFORM_PUBLIC_KEY as string),
-      platformSerialNo: e.WECHATPAY_PLATFORM_SERIAL as string,
-      baseUrl: e.WECHATPAY_BASE_URL.replace(/\/+$/, ''),
-    };
-  }
-  return out;
 }
 
 function parseTrustProxy(v: string): boolean | number | string | undefined {
