@@ -7,6 +7,7 @@ import { seedListPages, type ListPageData } from './seed.ts';
 
 // Every list page of the console at 1366×768 (a common laptop) and at 390×844 (a phone), with rows in every table:
 // - the document never scrolls sideways, and the body has no margin (no white frame around the console);
+// - every option of a page's filters is on the screen (a phone cut the status filters' last options off at its edge);
 // - every column header of the page's main table can be read (the rule is in layout.ts): at 1366 px as the page
 //   opens, without scrolling the table sideways (a scroll bar under a long table is easy to miss: the keys' "Created"
 //   column was cut off so); at phone width by scrolling the table inside its own container, never the page;
@@ -127,6 +128,19 @@ describe.skipIf(!hasChromium)('the console\'s list pages at 1366 px and at phone
       expect.soft(doc.bodyMargin, `${what}: the body keeps a margin`).toBe('0px');
     }
 
+    /** Every option of the page's filters is on the screen: one cut off at its edge is an option nobody finds. */
+    async function expectFiltersOnScreen(what: string) {
+      const cut = await page.evaluate(() =>
+        [...document.querySelectorAll('.ant-segmented-item')]
+          .filter((el) => {
+            const box = el.getBoundingClientRect();
+            return box.left < -1 || box.right > window.innerWidth + 1;
+          })
+          .map((el) => el.textContent),
+      );
+      expect.soft(cut, `${what}: filter options off the screen`).toEqual([]);
+    }
+
     it('shows the login page without a margin, sideways scrolling, or (at 1366×768) any scrolling', async () => {
       await open(undefined, '/login');
       await page.getByRole('button', { name: /登\s*录|Sign in/ }).waitFor();
@@ -151,6 +165,7 @@ describe.skipIf(!hasChromium)('the console\'s list pages at 1366 px and at phone
       await settledSnap(p.name);
       await expectRows(table, p.name);
       await expectNoSidewaysScroll(p.name);
+      await expectFiltersOnScreen(p.name);
 
       const report = await measureTable(page, table, width.phone ? 'scrolls' : 'fits');
       expect(report, `${p.name}: no table`).not.toBeNull();

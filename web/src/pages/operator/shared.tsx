@@ -51,14 +51,14 @@ export function SearchBox(p: { placeholder: string; onSearch(text: string): void
 export function StatusFilter<S extends string>(p: { value: S | 'all'; statuses: readonly S[]; onChange(v: S | 'all'): void; testId: string; messages?: string }) {
   const { t } = useI18n();
   return (
-    <div style={{ maxWidth: '100%', overflowX: 'auto' }}>
-      <Segmented
-        value={p.value}
-        onChange={(v) => p.onChange(v as S | 'all')}
-        options={[{ value: 'all', label: t('op.withdrawals.all') }, ...p.statuses.map((s) => ({ value: s, label: t(`${p.messages ?? 'op.status'}.${s}`) }))]}
-        data-testid={p.testId}
-      />
-    </div>
+    <Segmented
+      className="tg-status-filter"
+      style={{ maxWidth: '100%' }}
+      value={p.value}
+      onChange={(v) => p.onChange(v as S | 'all')}
+      options={[{ value: 'all', label: t('op.withdrawals.all') }, ...p.statuses.map((s) => ({ value: s, label: t(`${p.messages ?? 'op.status'}.${s}`) }))]}
+      data-testid={p.testId}
+    />
   );
 }
 
