@@ -25,6 +25,18 @@ export async function launch(): Promise<Browser> {
   return browser;
 }
 
+/**
+ * Chromium, launched while `start` (a server, say) is starting: each takes seconds. If either fails, the other is
+ * closed again (with `close`) and the failure thrown.
+ */
+export async function launchBeside<T>(start: Promise<T>, close: (started: T) => Promise<unknown>): Promise<[T, Browser]> {
+  const [started, browser] = await Promise.allSettled([start, launch()]);
+  if (started.status === 'fulfilled' && browser.status === 'fulfilled') return [started.value, browser.value];
+  if (started.status === 'fulfilled') await close(started.value);
+  if (browser.status === 'fulfilled') await browser.value.close();
+  throw started.status === 'rejected' ? started.reason : (browser as PromiseRejectedResult).reason;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -42,18 +54,24 @@ export interface SnapOptions {
    * waited for the page's own content: after a navigation inside the app, which `networkidle` does not follow at all.
    */
   networkIdle?: boolean;
+  /**
+   * The screenshot is of an open dialog: wait for spinners and for dialogs still closing, not for every dialog to go
+   * (the default, which would run out its 30 s over a dialog that stays open).
+   */
+  dialog?: boolean;
 }
 
 /** A full-page screenshot to test-results/<name>.png, checked to be a real page: enough text and a non-trivial image. */
-export async function snap(page: Page, name: string, { networkIdle = true }: SnapOptions = {}): Promise<string> {
+export async function snap(page: Page, name: string, { networkIdle = true, dialog = false }: SnapOptions = {}): Promise<string> {
   mkdirSync(RESULTS, { recursive: true });
   if (networkIdle) await page.waitForLoadState('networkidle');
   // Spinners done (a lazily loaded page shows one until its code arrives, slow on a loaded CI machine), some text on
   // the page, and no dialog still fading out over it. The checks below say what was missing if this runs out.
+  const busy = dialog ? '.ant-spin-spinning, .ant-zoom-leave' : '.ant-spin-spinning, .ant-modal-mask, .ant-zoom-leave';
   await page
     .waitForFunction(
-      () => document.querySelectorAll('.ant-spin-spinning, .ant-modal-mask, .ant-zoom-leave').length === 0 && document.body.innerText.trim().length > 20,
-      undefined,
+      (selector) => document.querySelectorAll(selector).length === 0 && document.body.innerText.trim().length > 20,
+      busy,
       { timeout: 30_000 },
     )
     .catch(() => undefined);

@@ -4,7 +4,7 @@ import { DB_TIERS } from '../helpers/database.ts';
 import { OPERATOR } from '../helpers/gateway.ts';
 import { SANDBOX_ENV } from '../helpers/payments.ts';
 import { startSupply, type SupplyHarness } from '../helpers/supply.ts';
-import { freePort, launch } from './browser.ts';
+import { freePort, launchBeside } from './browser.ts';
 
 // What the browser suites share: the real server on a free port (PGlite, the sandbox payment provider, a fake
 // OpenAI-compatible provider), the model suppliers sell priced so their packages may serve buyers, one chromium, and
@@ -24,10 +24,12 @@ export interface ConsoleServer {
 export async function startConsole(): Promise<ConsoleServer> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const h = await startSupply(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { ...SANDBOX_ENV, PORT: String(port), PUBLIC_BASE_URL: base } });
+  const [h, browser] = await launchBeside(
+    startSupply(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { ...SANDBOX_ENV, PORT: String(port), PUBLIC_BASE_URL: base } }),
+    (started) => started.close(),
+  );
   // Suppliers' packages in these suites sell at ¥200 000 / ¥400 000 per 1M tokens: the buyers' price must allow it.
   await h.setPrice(MODEL, { provider: 'openai', input_price: 200_000, output_price: 400_000 });
-  const browser = await launch();
   return {
     h,
     base,
@@ -68,4 +70,15 @@ export async function setSession(page: Page, base: string, session: Session | un
     },
     [session ? JSON.stringify(session) : '', locale] as const,
   );
+}
+
+/**
+ * Opens `path` in `page` signed in as `session` (signed out with `undefined`) in `locale`, with one load of the
+ * console: from a blank page, the session goes into the origin's storage from a small file of the origin (setSession
+ * alone would load the console's login page for it, one more full load of the whole bundle).
+ */
+export async function openAs(page: Page, base: string, session: Session | undefined, path: string, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<void> {
+  if (!page.url().startsWith(base)) await page.goto(`${base}/favicon.svg`);
+  await setSession(page, base, session, locale);
+  await page.goto(`${base}${path}`);
 }

@@ -1,7 +1,8 @@
 import type { Page, Request } from 'playwright-core';
+import { snap, type SnapOptions } from './browser.ts';
 
-// Layout measurements taken inside the page (chromium's own boxes, not screenshots), and how the list-page suite moves
-// between pages and knows one has settled.
+// Layout measurements taken inside the page (chromium's own boxes, not screenshots), and how the browser suites move
+// between pages inside the console and know one has settled.
 //
 // A table's header is *readable* when the whole of its label's text lies inside the part of the table's own scroll
 // container the screen shows, inside its own cell (not cut off by a narrow column), and nothing is drawn over it (a
@@ -46,6 +47,45 @@ export function trackRequests(page: Page) {
     },
   };
 }
+
+/**
+ * A page of the console that moves inside the app (`go`, as its menu does) and takes its screenshots once its own
+ * requests are done (`snap`). After a full load, wait for something the page shows first: between the load event and
+ * the console's first request, no request is in flight either.
+ */
+export function appPage(page: Page) {
+  const requests = trackRequests(page);
+  return {
+    page,
+    settled: requests.settled,
+    /**
+     * Opens `path` inside the app. The toasts the last page raised are hidden first: they stay up for seconds after a
+     * move inside the app (a full load drops them) and would cover the next page's screenshot.
+     */
+    async go(path: string): Promise<void> {
+      await page.evaluate(() => {
+        for (const el of Array.from(document.querySelectorAll<HTMLElement>('.ant-message-notice-wrapper, .ant-message-notice'))) el.style.visibility = 'hidden';
+      });
+      await navigateInApp(page, path);
+    },
+    /** Chooses the console's language with the switch in its header, as a user does: no load (the choice is stored too). */
+    async language(label: 'English' | '中文'): Promise<void> {
+      const select = page.getByRole('combobox', { name: /^(语言|Language)$/ });
+      await select.click();
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: label }).click();
+      // Neither the focused switch nor whatever lies under the pointer where the option was may show as such in the next
+      // screenshot (a fresh page has neither).
+      await select.blur();
+      await page.mouse.move(0, 0);
+    },
+    async snap(name: string, options: Omit<SnapOptions, 'networkIdle'> = {}): Promise<string> {
+      await requests.settled();
+      return snap(page, name, { ...options, networkIdle: false });
+    },
+  };
+}
+
+export type AppPage = ReturnType<typeof appPage>;
 
 export interface HeaderReport {
   text: string;

@@ -5,8 +5,9 @@ import { startFakeDouyin, type FakeDouyin } from '../fakes/douyin.ts';
 import { FAKE_APPID, FAKE_SECRET } from '../fakes/wechat-mp.ts';
 import { DB_TIERS } from '../helpers/database.ts';
 import { startPublishing, type Publisher, type PublishingHarness } from '../helpers/publishing.ts';
-import { freePort, hasChromium, launch, snap } from './browser.ts';
-import { PASSWORD, setSession, type Session } from './fixtures.ts';
+import { freePort, hasChromium, launchBeside } from './browser.ts';
+import { openAs, PASSWORD, type Session } from './fixtures.ts';
+import { appPage, type AppPage } from './layout.ts';
 
 // Publishing in a real browser against the real server and a fake WeChat official-account API: the accounts page
 // shows the five platforms and binds WeChat through its form (the secret never comes back into the page), "my
@@ -14,6 +15,8 @@ import { PASSWORD, setSession, type Session } from './fixtures.ts';
 // platforms as the jobs run (WeChat's post link, Toutiao's bundle to download), and the history lists the publish in
 // words, on a laptop and on a phone. A Douyin share waits for the user with its QR code; the history and the accounts'
 // account types read in English too. Screenshots go to test-results/publishing-*.png.
+// One page at 1366 px loads the console once and moves inside the app (its history read again by going away and back,
+// English chosen with the header's language switch); the phone has a page of its own.
 
 const CAPABILITY = { api: '通过接口直接发布', share: '需在 App 中确认发布', export: '下载后自行发布' };
 const PLATFORM_WORDS = {
@@ -34,17 +37,16 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   let base = '';
   let creator: Publisher;
   let writing: CreationRow;
+  let app: AppPage;
   let page: Page;
   let douyin: FakeDouyin;
   const contexts: BrowserContext[] = [];
 
-  /** A signed-in page in `locale` at `viewport`, in a context of its own. */
-  async function openPage(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale });
+  /** A page at `viewport` in a context of its own (openAs then signs it in as it opens the console). */
+  async function newPage(viewport: { width: number; height: number }): Promise<AppPage> {
+    const context = await browser.newContext({ viewport, locale: 'zh-CN' });
     contexts.push(context);
-    const p = await context.newPage();
-    await setSession(p, base, await sessionOf(creator), locale);
-    return p;
+    return appPage(await context.newPage());
   }
 
   async function sessionOf(p: Publisher): Promise<Session> {
@@ -57,16 +59,21 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    douyin = await startFakeDouyin({ apps: { [DOUYIN_APP.client_key]: DOUYIN_APP.client_secret } });
-    h = await startPublishing(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { PUBLIC_BASE_URL: base, PUBLISH_DOUYIN_BASE_URL: douyin.url } });
+    const server = async () => {
+      douyin = await startFakeDouyin({ apps: { [DOUYIN_APP.client_key]: DOUYIN_APP.client_secret } });
+      return startPublishing(DB_TIERS[0] as (typeof DB_TIERS)[number], { env: { PUBLIC_BASE_URL: base, PUBLISH_DOUYIN_BASE_URL: douyin.url } });
+    };
+    [h, browser] = await launchBeside(server(), (started) => started.close());
     // The browser reads the access token's expiry against its own clock: the server's injected clock starts there too.
     h.clock.set(new Date());
     await h.app().listen({ port, host: '127.0.0.1' });
-    browser = await launch();
-    creator = await h.creator();
-    writing = await h.writing(creator);
-    await h.image(creator);
-    page = await openPage({ width: 1366, height: 900 });
+    const seed = async () => {
+      creator = await h.creator();
+      writing = await h.writing(creator);
+      await h.image(creator);
+    };
+    [app] = await Promise.all([newPage({ width: 1366, height: 900 }), seed()]);
+    page = app.page;
   }, 120_000);
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
@@ -76,7 +83,7 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   });
 
   it('shows the five platforms in words and binds WeChat through its form without the secret coming back', async () => {
-    await page.goto(`${base}/studio/publishing`);
+    await openAs(page, base, await sessionOf(creator), '/studio/publishing');
     for (const [platform, words] of Object.entries(PLATFORM_WORDS)) {
       const card = page.getByTestId(`account-${platform}`);
       await card.waitFor(LONG);
@@ -95,12 +102,12 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     expect(await wechat.innerText()).toContain('已绑定');
     expect(await page.getByTestId('bind-form-wechat').count()).toBe(0);
     expect(await page.content()).not.toContain(FAKE_SECRET);
-    await snap(page, 'publishing-accounts');
+    await app.snap('publishing-accounts');
     expect(await page.content()).not.toContain(FAKE_SECRET);
   });
 
   it('publishes a writing creation to WeChat and Toutiao from my creations and follows both platforms', async () => {
-    await page.goto(`${base}/studio/creations`);
+    await app.go('/studio/creations');
     await page.getByTestId(`publish-creation-${writing.id}`).click();
     const form = page.getByTestId('publish-form');
     await form.waitFor(LONG);
@@ -130,11 +137,12 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     expect(bundle.status()).toBe(200);
     expect((await bundle.body()).subarray(0, 2).toString('latin1')).toBe('PK');
     expect(h.wechat.publishes).toHaveLength(1);
-    await snap(page, 'publishing-dialog');
+    // The dialog is what this screenshot shows: it stays open.
+    await app.snap('publishing-dialog', { dialog: true });
   });
 
   it('lists the publish in the history in words, with each platform’s state', async () => {
-    await page.goto(`${base}/studio/publishing`);
+    await app.go('/studio/publishing');
     const history = page.getByTestId('publish-history');
     const rows = history.locator('[data-testid^=publish-row-]');
     await rows.first().waitFor(LONG);
@@ -144,7 +152,7 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     expect(row).toContain('微信公众号 · 已发布');
     expect(row).toContain('今日头条 · 等你处理');
     expect(await history.innerText()).not.toMatch(RAW_ENUM);
-    await snap(page, 'publishing-history');
+    await app.snap('publishing-history');
   });
 
   it('shows a Douyin share as a QR code in the status, encoding a share the Douyin app accepts', async () => {
@@ -156,7 +164,9 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     const id = res.json().data.publish_id as number;
     await h.runDue();
 
-    await page.goto(`${base}/studio/publishing`);
+    // The history is read as its page opens: away and back inside the app, as from the menu.
+    await app.go('/studio/creations');
+    await app.go('/studio/publishing');
     await page.getByTestId(`publish-row-${id}`).click();
     const job = page.getByTestId('job-douyin');
     await job.waitFor(LONG);
@@ -173,8 +183,10 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   });
 
   it('reads in English: the history in words and each account type with what it can do', async () => {
-    const en = await openPage({ width: 1366, height: 900 }, 'en');
-    await en.goto(`${base}/studio/publishing`);
+    // The header's language switch, on the page the last test left open.
+    const en = page;
+    await app.language('English');
+    await en.getByText('History', { exact: true }).first().waitFor();
     const history = en.getByTestId('publish-history');
     const rows = history.locator('[data-testid^=publish-row-]');
     await expect.poll(() => rows.count(), LONG).toBe(2);
@@ -188,12 +200,13 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
     expect(await verified.innerText()).toContain('Your account');
     expect(await en.getByTestId('kind-wechat-unverified_official_account').innerText()).toContain('Creates a draft only');
     expect(await en.getByTestId('kinds-douyin').innerText()).toContain('Any account');
-    await snap(en, 'publishing-history-en');
+    await app.snap('publishing-history-en');
   });
 
   it('fits a phone without scrolling sideways', async () => {
-    const phone = await openPage({ width: 390, height: 844 });
-    await phone.goto(`${base}/studio/publishing`);
+    const phoneApp = await newPage({ width: 390, height: 844 });
+    const phone = phoneApp.page;
+    await openAs(phone, base, await sessionOf(creator), '/studio/publishing');
     await phone.getByTestId('account-wechat').waitFor(LONG);
     await phone.locator('[data-testid^=publish-row-]').first().waitFor(LONG);
     const widths = await phone.evaluate(() => {
@@ -201,6 +214,6 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
       return { scroll: doc.scrollWidth, client: doc.clientWidth };
     });
     expect(widths.scroll, `the page is ${widths.scroll} px wide in a ${widths.client} px window`).toBeLessThanOrEqual(widths.client + 1);
-    await snap(phone, 'publishing-phone');
+    await phoneApp.snap('publishing-phone');
   });
 });

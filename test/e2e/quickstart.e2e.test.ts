@@ -3,14 +3,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, hasChromium, launch, snap } from './browser.ts';
+import { freePort, hasChromium, launch } from './browser.ts';
+import { appPage, type AppPage } from './layout.ts';
 
 // The README's quick start, walked as a newcomer walks it: `npm start` on an empty DATA_DIR (a real process, not an
 // in-process app), the first-operator link from its log, the console in chromium, an API key, the demo model through
 // the official openai SDK, and the usage log. The README is checked to name each thing this walk relies on, so the
-// two cannot drift apart.
+// two cannot drift apart. The console loads once, from the first-operator link, and moves between pages inside the app.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const hasWebBuild = existsSync(path.join(ROOT, 'web/dist/index.html'));
@@ -93,15 +94,19 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
   let tmp = '';
   let server: Started | undefined;
   let browser: Browser | undefined;
-  let page: Page;
+  let app: AppPage;
   let base = '';
   let key = '';
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'tollgate-quickstart-'));
-    [server, browser] = await Promise.all([npmStart(path.join(tmp, 'data')), launch()]);
+    // Chromium and its page open while the server boots.
+    const chromium = async () => {
+      browser = await launch();
+      return appPage(await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage());
+    };
+    [server, app] = await Promise.all([npmStart(path.join(tmp, 'data')), chromium()]);
     base = server.base;
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -116,11 +121,12 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
     expect(line.msg).toContain(`No operator yet: open ${setupUrl}`);
     expect(line.msg).toContain('npm run operator');
 
+    const { page } = app;
     await page.goto(setupUrl);
     await page.getByLabel(/^(邮箱|Email)$/).fill(EMAIL);
     await page.getByLabel(/^(密码|Password)$/).fill(PASSWORD);
     await page.getByLabel(/^(再次输入密码|Repeat the password)$/).fill(PASSWORD);
-    await snap(page, 'quickstart-01-setup');
+    await app.snap('quickstart-01-setup');
     await page.getByRole('button', { name: /设置密码并登录|Set password and sign in/ }).click();
     await page.waitForURL(`${base}/admin/users`);
     await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('newcomer');
@@ -128,11 +134,12 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
     const session = JSON.parse((await page.evaluate(() => localStorage.getItem('tollgate.session'))) ?? '{}') as { access?: string };
     const me = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${session.access}` } });
     expect((await me.json()).data).toMatchObject({ email: EMAIL, role: 'admin' });
-    await snap(page, 'quickstart-01-operator-signed-in');
+    await app.snap('quickstart-01-operator-signed-in');
   });
 
   it('2. creates an API key in the console and shows its secret once', async () => {
-    await page.goto(`${base}/keys`);
+    const { page } = app;
+    await app.go('/keys');
     await page.getByTestId('create-key').click();
     await page.getByRole('dialog').getByLabel(/名称|Name/).fill('quick start');
     await page.getByTestId('key-form-submit').click();
@@ -142,14 +149,15 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
     await page.getByTestId('new-key-done').click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     await page.locator('.ant-table-row').filter({ hasText: 'quick start' }).waitFor();
-    await snap(page, 'quickstart-02-keys');
+    await app.snap('quickstart-02-keys');
   });
 
   it('3. lists the demo model as callable on the quick-start page', async () => {
-    await page.goto(`${base}/quickstart`);
+    const { page } = app;
+    await app.go('/quickstart');
     await page.getByTestId('quick-models').getByText(DEMO, { exact: true }).first().waitFor();
     await expect.poll(() => page.getByTestId('snippet-curl').textContent()).toContain(DEMO);
-    await snap(page, 'quickstart-03-quickstart');
+    await app.snap('quickstart-03-quickstart');
   });
 
   it('4. answers the official openai SDK with the labelled demo reply, plain and streamed, with usage', async () => {
@@ -177,20 +185,22 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
   });
 
   it('5. shows both requests in the usage log, at ¥0.00', async () => {
-    await page.goto(`${base}/usage`);
+    const { page } = app;
+    await app.go('/usage');
     const rows = page.locator('.ant-table-row').filter({ hasText: DEMO });
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     // The README promises the demo costs nothing.
     for (const row of await rows.all()) expect(await row.textContent()).toContain('¥0.00');
-    await snap(page, 'quickstart-05-usage');
+    await app.snap('quickstart-05-usage');
   });
 
   it('6. lets the operator add a real upstream on the channels page', async () => {
-    await page.goto(`${base}/admin/channels`);
+    const { page } = app;
+    await app.go('/admin/channels');
     const add = page.getByTestId('create-channel');
     await add.waitFor();
     expect(await add.textContent()).toMatch(/添加渠道|Add channel/);
     expect(await add.isEnabled()).toBe(true);
-    await snap(page, 'quickstart-06-channels');
+    await app.snap('quickstart-06-channels');
   });
 });
