@@ -9,7 +9,7 @@ import type { SupplyHarness } from '../helpers/supply.ts';
 import { availableRecord, verifiedSupplier, withdraw, withdrawCode, yuan } from '../helpers/withdrawals.ts';
 import { OPERATOR } from '../helpers/gateway.ts';
 import { hasChromium, signIn, writeResult } from './browser.ts';
-import { MODEL, openAs, operatorSession, PASSWORD, startConsole, type ConsoleServer } from './fixtures.ts';
+import { MODEL, openAs, operatorSession, PASSWORD, setSession, startConsole, type ConsoleServer } from './fixtures.ts';
 import { appPage, type AppPage } from './layout.ts';
 
 // The console in a real browser against the real server (PGlite, a fake OpenAI-compatible provider): a supplier
@@ -222,9 +222,8 @@ describe.skipIf(!hasChromium)('the web console in chromium', { timeout: 120_000 
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
     const app = appPage(await context.newPage());
     const { page } = app;
-    // The language goes into the origin's storage from a small file of it: the login page then loads once, in English.
-    await page.goto(`${base}/favicon.svg`);
-    await page.evaluate(() => localStorage.setItem('tollgate.locale', 'en'));
+    // Signed out, in English: the login page then loads once, in English.
+    await setSession(page, base, undefined, 'en');
     await signIn(page, base, OPERATOR.ADMIN_EMAIL, OPERATOR.ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'menu' }).waitFor();
     await app.snap('phone-dashboard-en');

@@ -58,10 +58,12 @@ export const operatorSession = (h: SupplyHarness) => sessionOf(h, OPERATOR.ADMIN
 
 /**
  * Makes `page` signed in as `session` (or signed out, with `undefined`) in `locale`, for the pages it opens next. The
- * login form has its own test; going through it for every role and width would only slow the suites down.
+ * login form has its own test; going through it for every role and width would only slow the suites down. A page not
+ * yet on the origin enters it through a small file of it (the favicon), not a page of the console: that would be one
+ * more full load of the whole bundle.
  */
 export async function setSession(page: Page, base: string, session: Session | undefined, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<void> {
-  if (!page.url().startsWith(base)) await page.goto(`${base}/login`);
+  if (!page.url().startsWith(base)) await page.goto(`${base}/favicon.svg`);
   await page.evaluate(
     ([s, l]) => {
       if (s) localStorage.setItem('tollgate.session', s);
@@ -72,13 +74,8 @@ export async function setSession(page: Page, base: string, session: Session | un
   );
 }
 
-/**
- * Opens `path` in `page` signed in as `session` (signed out with `undefined`) in `locale`, with one load of the
- * console: from a blank page, the session goes into the origin's storage from a small file of the origin (setSession
- * alone would load the console's login page for it, one more full load of the whole bundle).
- */
+/** Opens `path` in `page` signed in as `session` (signed out with `undefined`) in `locale`, with one load of the console. */
 export async function openAs(page: Page, base: string, session: Session | undefined, path: string, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<void> {
-  if (!page.url().startsWith(base)) await page.goto(`${base}/favicon.svg`);
   await setSession(page, base, session, locale);
   await page.goto(`${base}${path}`);
 }

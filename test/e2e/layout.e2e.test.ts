@@ -101,10 +101,7 @@ describe.skipIf(!hasChromium)('the console\'s list pages at 1366 px and at phone
       if (role !== undefined && loaded?.role === role && loaded.dark === dark) {
         if (here !== path) await navigateInApp(page, path);
       } else {
-        // The session goes into the origin's storage before the console boots: from a blank page, open a small file
-        // of the origin first (setSession would load the console's login page for it, one more full load).
         loaded = undefined;
-        if (!page.url().startsWith(server.base)) await page.goto(`${server.base}/favicon.svg`);
         await setSession(page, server.base, sessionFor(role), width.locale);
         await page.evaluate((theme) => localStorage.setItem('tollgate.theme', theme), dark ? 'dark' : 'light');
         await page.goto(`${server.base}${path}`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, hasChromium, launch } from './browser.ts';
+import { freePort, hasChromium, launchBeside } from './browser.ts';
 import { appPage, type AppPage } from './layout.ts';
 
 // The README's quick start, walked as a newcomer walks it: `npm start` on an empty DATA_DIR (a real process, not an
@@ -100,13 +100,10 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'tollgate-quickstart-'));
-    // Chromium and its page open while the server boots.
-    const chromium = async () => {
-      browser = await launch();
-      return appPage(await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage());
-    };
-    [server, app] = await Promise.all([npmStart(path.join(tmp, 'data')), chromium()]);
+    // Chromium starts while the server boots (and either is stopped again if the other fails).
+    [server, browser] = await launchBeside(npmStart(path.join(tmp, 'data')), (started) => stop(started.child));
     base = server.base;
+    app = appPage(await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage());
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
