@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 // `npm test`: the two type checks (service and console) and the suites at once. The checks take a core for about half
 // a minute while the suites' workers start and mostly wait; run one after the other they added that half minute to
 // every run. A type error stops the suites and fails the run with tsc's output, as running tsc first did. Arguments
 // go to vitest (`npm test -- src/modules/ledger`).
 
-const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+// A file path, not a URL's pathname: that one spells a space in the checkout's path as %20.
+const bin = (name: string) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
 
 function run(command: string, args: string[], capture: boolean): { child: ChildProcess; done: Promise<{ code: number; output: string }> } {
   const child = spawn(command, args, { stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
