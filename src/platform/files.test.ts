@@ -110,6 +110,15 @@ describe('local file store', () => {
     expect(listed(path.join(root, 'images', '1'))).toEqual(['a.png', 'a.png.meta.json']);
   });
 
+  it('fails the put, not the process, when the body fails before the put reads it', async () => {
+    const store = createLocalFileStore(root);
+    const body = new PassThrough();
+    const put = store.put('images/1/b.png', body, 'image/png');
+    body.destroy(new Error('connection reset')); // while the put still makes its directory
+    await expect(put).rejects.toThrow('connection reset');
+    expect(listed(path.join(root, 'images', '1'))).toEqual([]);
+  });
+
   it('refuses keys that would leave its directory', async () => {
     const store = createLocalFileStore(path.join(root, 'files'));
     await expect(store.put('../outside.png', png, 'image/png')).rejects.toThrow(/Invalid file key/);
@@ -158,6 +167,14 @@ describe('S3 file store (against a SigV4-checking fake)', () => {
     await expect(store.put('videos/2/w.mp4', failingBody(Buffer.alloc(1000)), 'video/mp4')).rejects.toThrow('connection reset');
     expect(s3.objects.has('tg/videos/2/w.mp4')).toBe(false);
     expect(s3.counts.put).toBe(put + 1);
+  });
+
+  it('fails the put, not the process, when the body fails before the put reads it', async () => {
+    const body = new PassThrough();
+    const put = store.put('videos/2/early.mp4', body, 'video/mp4');
+    body.destroy(new Error('connection reset'));
+    await expect(put).rejects.toThrow('connection reset');
+    expect(s3.objects.has('tg/videos/2/early.mp4')).toBe(false);
   });
 
   it('is refused by the store when its secret is wrong (the fake really checks signatures)', async () => {

@@ -78,12 +78,24 @@ const OCTET_STREAM = 'application/octet-stream';
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 /**
+ * Keeps a streamed body's early failure for its reader. A download reset while the put still makes its directory
+ * would otherwise emit 'error' with no listener and take the process down; `writeTemp`'s `for await` sees the
+ * error all the same, since the stream keeps it.
+ */
+function holdErrors(body: Buffer | Readable): void {
+  if (!Buffer.isBuffer(body)) body.on('error', () => undefined);
+}
+
+/**
  * Streams `body` into a new temporary file in `dir` (removed again if anything fails), optionally fsynced.
  * Temporary names start with a dot, which no key segment can, so they never collide with a stored file.
  */
 async function writeTemp(dir: string, body: Buffer | Readable, sync: boolean) {
   const tmp = path.join(dir, `.${crypto.randomBytes(8).toString('hex')}.tmp`);
-  const handle = await fsp.open(tmp, 'wx');
+  const handle = await fsp.open(tmp, 'wx').catch((err: unknown) => {
+    if (!Buffer.isBuffer(body)) body.destroy(); // nobody will read it: let its socket go
+    throw err;
+  });
   const hash = crypto.createHash('sha256');
   let size = 0;
   try {
@@ -148,6 +160,7 @@ export function createLocalFileStore(root: string): FileStore {
 
   return {
     async put(key, body, contentType) {
+      holdErrors(body);
       const file = fileOf(key);
       const dir = path.dirname(file);
       await fsp.mkdir(dir, { recursive: true });
@@ -252,6 +265,7 @@ export function createS3FileStore(o: S3FileStoreOptions): FileStore {
 
   return {
     async put(key, body, contentType) {
+      holdErrors(body);
       checkedKey(key); // before a byte of the body is read
       if (Buffer.isBuffer(body)) {
         return upload(key, body, body.length, contentType, crypto.createHash('sha256').update(body).digest('hex'));
