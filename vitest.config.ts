@@ -23,7 +23,7 @@ export default defineConfig({
     // suite's time is spent waiting (a spawned server booting, chromium drawing, a TTL running out): with one worker
     // per core a quarter of the CPU stayed idle, so one more worker than cores (a full run 588 s → 487 s here, with
     // the faster in-memory databases of the same change).
-    maxWorkers: os.availableParallelism() + 1,
+    maxWorkers: Number(process.env.TEST_WORKERS) || os.availableParallelism() + 1,
     // On a loaded 2-core CI machine the runner's own worker RPC can time out ("[vitest-worker]: Timeout calling
     // onTaskUpdate", vitest-dev/vitest#6479) after every test passed. That is the runner, not the product: it is
     // printed, not counted. Every other unhandled error still fails the run.

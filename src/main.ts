@@ -29,11 +29,16 @@ async function main(): Promise<void> {
 
   // The application's modules load once the environment is known to be good: a bad setting is refused in a fraction
   // of a second instead of after loading every route.
-  const [{ buildApp }, { openDatabase }, { startJobs }, { Redis }] = await Promise.all([
-    import('./app.ts'), import('./platform/db.ts'), import('./platform/jobs.ts'), import('ioredis'),
+  // The database opens while the rest loads (module loading waits on the loader thread, PGlite's start on this one);
+  // ioredis is loaded only when Redis is configured.
+  const { openDatabase } = await import('./platform/db.ts');
+  const opening = openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  opening.catch(() => undefined); // awaited below, after the imports
+  const [{ buildApp }, { startJobs }, ioredis] = await Promise.all([
+    import('./app.ts'), import('./platform/jobs.ts'), config.redisUrl ? import('ioredis') : undefined,
   ]);
-  const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : undefined;
+  const database = await opening;
+  const redis = ioredis && config.redisUrl ? new ioredis.Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : undefined;
   redis?.on('error', (err) => bootLog.warn({ err: err.message }, 'redis error'));
 
   let app: FastifyInstance | undefined;

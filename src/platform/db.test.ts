@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DB_TIERS } from '../../test/helpers/database.ts';
+import { DB_TIERS, seedPgliteDataDir } from '../../test/helpers/database.ts';
 import { acquireDataDirLock, afterCommit, openDatabase } from './db.ts';
 
 const dirs: string[] = [];
@@ -83,7 +83,8 @@ describe('acquireDataDirLock', () => {
 
 describe('openDatabase on a PGlite data directory', () => {
   it('holds the lock while open, keeps data across reopen, and releases the lock on close', async () => {
-    const dir = tempDir();
+    // From the run's migrated image: a first boot's initdb and migrations are the quick-start and main suites' subject.
+    const dir = seedPgliteDataDir(tempDir());
     const first = await openDatabase({ dataDir: dir });
     expect(first.kind).toBe('pglite');
     expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe(String(process.pid));

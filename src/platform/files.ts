@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FileConfig } from './files.config.ts';
+import { createS3FileStore } from './files.s3.ts';
+
+export { createS3FileStore, type S3FileStoreOptions } from './files.s3.ts';
 
 // Tollgate's own copies of generated images, videos and documents (DESIGN.md §1 "Files"): a provider's link expires
 // (DashScope's after 24 h), ours never does, and people reach a file only through a signed, expiring URL
@@ -66,14 +68,14 @@ export function fileKey(parts: string[]): string {
 
 export const isFileKey = (key: string): boolean => keyProblem(key.split('/')) === undefined;
 
-const checkedKey = (key: string): string => fileKey(key.split('/'));
+export const checkedKey = (key: string): string => fileKey(key.split('/'));
 
 /** The key's last segment, e.g. for a download's file name. */
 export const fileNameOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
 
 // ---- local store ---------------------------------------------------------------------------------
 
-const OCTET_STREAM = 'application/octet-stream';
+export const OCTET_STREAM = 'application/octet-stream';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -82,7 +84,7 @@ const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENO
  * would otherwise emit 'error' with no listener and take the process down; `writeTemp`'s `for await` sees the
  * error all the same, since the stream keeps it.
  */
-function holdErrors(body: Buffer | Readable): void {
+export function holdErrors(body: Buffer | Readable): void {
   if (!Buffer.isBuffer(body)) body.on('error', () => undefined);
 }
 
@@ -90,7 +92,7 @@ function holdErrors(body: Buffer | Readable): void {
  * Streams `body` into a new temporary file in `dir` (removed again if anything fails), optionally fsynced.
  * Temporary names start with a dot, which no key segment can, so they never collide with a stored file.
  */
-async function writeTemp(dir: string, body: Buffer | Readable, sync: boolean) {
+export async function writeTemp(dir: string, body: Buffer | Readable, sync: boolean) {
   const tmp = path.join(dir, `.${crypto.randomBytes(8).toString('hex')}.tmp`);
   const handle = await fsp.open(tmp, 'wx').catch((err: unknown) => {
     if (!Buffer.isBuffer(body)) body.destroy(); // nobody will read it: let its socket go
@@ -207,95 +209,6 @@ export function createLocalFileStore(root: string): FileStore {
       await fsp.rm(file, { force: true });
       await fsp.rm(metaOf(file), { force: true });
     },
-
-    exists: async (key) => (await stat(key)) !== undefined,
-  };
-}
-
-// ---- S3-compatible store -------------------------------------------------------------------------
-
-export interface S3FileStoreOptions {
-  bucket: string;
-  /** Unset: AWS itself; otherwise MinIO, R2, OSS, COS, … */
-  endpoint?: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`; most self-hosted stores want it. */
-  forcePathStyle: boolean;
-  /** Prepended to every key, e.g. `tollgate/` to share a bucket. */
-  prefix?: string;
-}
-
-const isMissingObject = (err: unknown) => {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
-};
-
-/** Objects in one bucket through the AWS SDK, which signs every request (SigV4). */
-export function createS3FileStore(o: S3FileStoreOptions): FileStore {
-  const client = new S3Client({
-    region: o.region,
-    endpoint: o.endpoint,
-    forcePathStyle: o.forcePathStyle,
-    credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey },
-    // The SDK's default CRC32 checksums (aws-chunked uploads with trailers) are not understood by every S3-compatible
-    // store; each body's length and SHA-256 are known before it is sent, so plain signed requests are enough.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
-  });
-  const prefix = o.prefix ? `${o.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
-  const objectOf = (key: string) => ({ Bucket: o.bucket, Key: `${prefix}${checkedKey(key)}` });
-
-  async function upload(key: string, body: Buffer | fs.ReadStream, size: number, contentType: string, sha256: string) {
-    await client.send(new PutObjectCommand({ ...objectOf(key), Body: body, ContentLength: size, ContentType: contentType, Metadata: { sha256 } }));
-    return { key, size, contentType, sha256 };
-  }
-
-  async function stat(key: string): Promise<FileInfo | undefined> {
-    try {
-      const head = await client.send(new HeadObjectCommand(objectOf(key)));
-      return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? OCTET_STREAM };
-    } catch (err) {
-      if (isMissingObject(err)) return undefined;
-      throw err;
-    }
-  }
-
-  return {
-    async put(key, body, contentType) {
-      holdErrors(body);
-      checkedKey(key); // before a byte of the body is read
-      if (Buffer.isBuffer(body)) {
-        return upload(key, body, body.length, contentType, crypto.createHash('sha256').update(body).digest('hex'));
-      }
-      // A PutObject needs the length up front, and a download that fails half-way must not become an object:
-      // the stream is spooled to a temporary file first, then sent whole.
-      const spool = await writeTemp(os.tmpdir(), body, false);
-      try {
-        return await upload(key, fs.createReadStream(spool.tmp), spool.size, contentType, spool.sha256);
-      } finally {
-        await fsp.rm(spool.tmp, { force: true });
-      }
-    },
-
-    async open(key, range) {
-      try {
-        const got = await client.send(new GetObjectCommand({ ...objectOf(key), Range: range && `bytes=${range.start}-${range.end}` }));
-        if (!(got.Body instanceof Readable)) throw new Error('S3 GetObject returned no Node stream');
-        const total = range ? Number(/\/(\d+)$/.exec(got.ContentRange ?? '')?.[1]) : got.ContentLength;
-        if (total === undefined || !Number.isSafeInteger(total)) throw new Error('S3 GetObject returned no size');
-        return { body: got.Body, size: total, contentType: got.ContentType ?? OCTET_STREAM };
-      } catch (err) {
-        if (isMissingObject(err)) return undefined;
-        throw err;
-      }
-    },
-
-    stat,
-
-    delete: async (key) => void (await client.send(new DeleteObjectCommand(objectOf(key)))),
 
     exists: async (key) => (await stat(key)) !== undefined,
   };

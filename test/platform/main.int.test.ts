@@ -50,11 +50,12 @@ describe('npm start (src/main.ts)', () => {
     expect(again.status).toBe(403);
     expect(await again.json()).toEqual({ error: 'Already initialised' });
 
-    const secondStartedAt = Date.now();
     const second = await startTollgate({ DATA_DIR: dataDir });
     const { code } = await second.exited;
     expect(code).not.toBe(0);
-    expect(Date.now() - secondStartedAt).toBeLessThan(15_000);
+    // Refused at the lock, before it built the application or opened a port (a wall-clock bound here failed on a
+    // loaded host: 22 s for a refusal that takes 2 s on a quiet one).
+    expect(second.output()).not.toContain('bootMs');
     expect(second.output()).toContain(`pid ${restarted.child.pid}`);
     // The refused process must not have disturbed the running one.
     expect((await fetch(`http://127.0.0.1:${restarted.port}/readyz`)).status).toBe(200);

@@ -74,7 +74,7 @@ describe('npm run operator', () => {
     const res = await operator('--email', 'ops@example.com', '--password', 'ops console 1');
     expect(res).toEqual({ code: 0, out: 'Created the operator "ops" (ops@example.com) with the given password; they sign in with the email.', err: '' });
     expect(await withService((app) => roleAfterLogin(app, 'OPS@example.com', 'ops console 1'))).toBe('admin');
-  });
+  }, 90_000); // the first command on an empty DATA_DIR creates the database: initdb and every migration
 
   it('sets a new password for an existing operator and ends their sessions', async () => {
     const session = await withService(async (app) => (await login(app, 'ops@example.com', 'ops console 1')).json().data.access_token as string);

@@ -92,14 +92,14 @@ describe.each(DB_TIERS)('every provider through the gateway on $name', (tier) =>
 
   it('passes /v1/messages through to Anthropic for the Anthropic SDK, with x-api-key auth', async () => {
     const client = new Anthropic({ apiKey: buyer.key, baseURL: g.url, maxRetries: 0 });
-    const msg = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi claude' }] });
+    const msg = await client.messages.create({ model: 'claude-opus-4-1', max_tokens: 100, messages: [{ role: 'user', content: 'hi claude' }] });
     expect(msg.type).toBe('message');
     expect(msg.content[0]?.type).toBe('text');
     expect(msg.usage.output_tokens).toBeGreaterThan(0);
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'stream claude' }] });
+    const stream = client.messages.stream({ model: 'claude-opus-4-1', max_tokens: 100, messages: [{ role: 'user', content: 'stream claude' }] });
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBe('end_turn');
-    expect((await g.usageRows()).at(-1)).toMatchObject({ model: 'claude-sonnet-4-5', operation: 'messages', status: 'success', tokensOut: final.usage.output_tokens });
+    expect((await g.usageRows()).at(-1)).toMatchObject({ model: 'claude-opus-4-1', operation: 'messages', status: 'success', tokensOut: final.usage.output_tokens });
   });
 
   it('translates /v1/messages for an OpenAI-format upstream, stream and not', async () => {

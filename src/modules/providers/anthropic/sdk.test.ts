@@ -5,7 +5,8 @@ import { type FakeUpstream, replyWords, sendJson, startFakeServer, startSse, wri
 import { chatStreamToMessages, chatToMessage } from './inbound.ts';
 
 // The official SDK as the judge of wire format: it must accept the fake's answers (so the fake speaks Anthropic) and
-// the inbound translators' output (so Anthropic clients of the gateway get what they expect).
+// the inbound translators' output (so Anthropic clients of the gateway get what they expect). The model is one the SDK
+// does not list as deprecated: for those it prints a warning on every call.
 
 const weatherTool = { name: 'weather', description: 'Current weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } };
 
@@ -19,7 +20,7 @@ describe('the fake Anthropic, as seen by the official SDK', () => {
   afterAll(() => fake.close());
 
   it('creates a message', async () => {
-    const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hello sdk' }] });
+    const message = await client.messages.create({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'hello sdk' }] });
     expect(message.content).toEqual([{ type: 'text', text: replyWords('hello sdk').join(' ') }]);
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage).toMatchObject({ input_tokens: 2, output_tokens: 12 });
@@ -29,7 +30,7 @@ describe('the fake Anthropic, as seen by the official SDK', () => {
 
   it('streams a message with a tool call that the SDK accumulates into the final message', async () => {
     const stream = client.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-opus-4-1',
       max_tokens: 64,
       tools: [weatherTool],
       messages: [{ role: 'user', content: 'weather? [[tool]]' }],
@@ -42,14 +43,14 @@ describe('the fake Anthropic, as seen by the official SDK', () => {
   });
 
   it('raises the SDK\'s typed errors for Anthropic error bodies', async () => {
-    const ask = (content: string) => client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content }] });
+    const ask = (content: string) => client.messages.create({ model: 'claude-opus-4-1', max_tokens: 8, messages: [{ role: 'user', content }] });
     await expect(ask('[[status:429]]')).rejects.toBeInstanceOf(Anthropic.RateLimitError);
     await expect(ask('[[echo-key]]')).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     await expect(ask('[[status:529]]')).rejects.toMatchObject({ status: 529, error: { type: 'error', error: { type: 'overloaded_error' } } });
   });
 
   it('raises an in-stream error event as an SDK error', async () => {
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: '[[stream-error]]' }] });
+    const stream = client.messages.stream({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: '[[stream-error]]' }] });
     await expect(stream.finalMessage()).rejects.toMatchObject({ error: { error: { type: 'overloaded_error' } } });
   });
 
@@ -86,9 +87,9 @@ describe('inbound translation output, as seen by the official SDK', () => {
   beforeAll(async () => {
     // Stands in for the gateway's /v1/messages route in front of an OpenAI-format upstream.
     gateway = await startFakeServer((req, res) => {
-      if (!(req.body as { stream?: boolean }).stream) return sendJson(res, 200, chatToMessage(completion, 'claude-sonnet-4-5', 'msg_gw'));
+      if (!(req.body as { stream?: boolean }).stream) return sendJson(res, 200, chatToMessage(completion, 'claude-opus-4-1', 'msg_gw'));
       startSse(res);
-      const translator = chatStreamToMessages({ clientModel: 'claude-sonnet-4-5', responseId: 'msg_gw', estimatedInputTokens: 28 });
+      const translator = chatStreamToMessages({ clientModel: 'claude-opus-4-1', responseId: 'msg_gw', estimatedInputTokens: 28 });
       for (const e of [...chunks.flatMap((c) => translator.push(c)), ...translator.end()]) writeSse(res, e.data, e.event);
       res.end();
     });
@@ -98,7 +99,7 @@ describe('inbound translation output, as seen by the official SDK', () => {
 
   const expected = {
     id: 'msg_gw',
-    model: 'claude-sonnet-4-5',
+    model: 'claude-opus-4-1',
     content: [
       { type: 'text', text: 'On it.' },
       { type: 'tool_use', id: 'call_1', name: 'weather', input: { city: 'Oslo' } },
@@ -108,12 +109,12 @@ describe('inbound translation output, as seen by the official SDK', () => {
   };
 
   it('reads a translated message', async () => {
-    const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] });
+    const message = await client.messages.create({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] });
     expect(message).toMatchObject(expected);
   });
 
   it('accumulates a translated stream into the same message', async () => {
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] });
+    const stream = client.messages.stream({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] });
     const texts: string[] = [];
     stream.on('text', (t) => texts.push(t));
     expect(await stream.finalMessage()).toMatchObject(expected);

@@ -1,13 +1,21 @@
-import pptxgenModule from 'pptxgenjs';
+import type pptxgenModule from 'pptxgenjs';
 import type { Layout } from './outline.ts';
 
 // The deck's look: four slide masters (pptxgenjs writes each as a slide layout under one master), their colours and
 // fonts. Every slide is drawn on one of them, so a user who restyles a master in PowerPoint restyles the deck.
 
 // pptxgenjs's typings describe its CommonJS build (the class on `.default`); under Node ESM the package's `import`
-// entry is the ES build whose default export is the class itself. Take whichever this loader gave us.
+// entry is the ES build whose default export is the class itself. Take whichever this loader gave us. It is loaded on
+// the first deck, not at boot: importing it costs every process start ~0.4 s of CPU.
 type PptxCtor = typeof pptxgenModule.default;
-export const PptxGenJS: PptxCtor = ((pptxgenModule as unknown as { default?: PptxCtor }).default ?? pptxgenModule) as PptxCtor;
+let pptxCtor: Promise<PptxCtor> | undefined;
+export function loadPptxGenJS(): Promise<PptxCtor> {
+  pptxCtor ??= import('pptxgenjs').then((m) => {
+    const mod = m.default as unknown as { default?: PptxCtor };
+    return (mod.default ?? mod) as PptxCtor;
+  });
+  return pptxCtor;
+}
 export type Presentation = InstanceType<PptxCtor>;
 export type PptxSlide = ReturnType<Presentation['addSlide']>;
 

@@ -1,7 +1,7 @@
 import { imageSize } from 'image-size';
 import JSZip from 'jszip';
 import { withCjkFonts } from './fonts.ts';
-import { COLOR, FONT, PptxGenJS, SUBTITLE_BOX, TITLE_BOX, TITLE_PLACEHOLDER, defineMasters, masterFor, type Presentation, type PptxSlide, type TitleBox } from './masters.ts';
+import { COLOR, FONT, loadPptxGenJS, SUBTITLE_BOX, TITLE_BOX, TITLE_PLACEHOLDER, defineMasters, masterFor, type Presentation, type PptxSlide, type TitleBox } from './masters.ts';
 import type { Bullet, DeckOutline } from './outline.ts';
 import { BOXES, TEXT, bulletFontPt, lineUnits, linesOf, paginate, type Box, type RenderedSlide } from './paginate.ts';
 
@@ -20,7 +20,7 @@ export async function renderDeck(outline: DeckOutline, opts: RenderOptions = {})
   const lang = opts.lang ?? 'zh-CN';
   // It is written into XML attributes as is.
   if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang)) throw new Error(`not a language tag: ${lang}`);
-  const pres = new PptxGenJS();
+  const pres = new (await loadPptxGenJS())();
   pres.layout = 'LAYOUT_16x9';
   pres.title = outline.title;
   if (outline.subtitle) pres.subject = outline.subtitle;
