@@ -22,7 +22,8 @@ export default defineConfig({
     // suites (each its own PGlite or Postgres database) ran one after another. They are independent, and much of a
     // suite's time is spent waiting (a spawned server booting, chromium drawing, a TTL running out): with one worker
     // per core a quarter of the CPU stayed idle, so one more worker than cores (a full run 588 s → 487 s here, with
-    // the faster in-memory databases of the same change).
+    // the faster in-memory databases of the same change). TEST_WORKERS overrides it: with four here, suites ran out
+    // their timeouts (six failures in one run).
     maxWorkers: Number(process.env.TEST_WORKERS) || os.availableParallelism() + 1,
     // On a loaded 2-core CI machine the runner's own worker RPC can time out ("[vitest-worker]: Timeout calling
     // onTaskUpdate", vitest-dev/vitest#6479) after every test passed. That is the runner, not the product: it is
