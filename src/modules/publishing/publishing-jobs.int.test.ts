@@ -160,7 +160,7 @@ describe.each(DB_TIERS)('publish jobs on $name', (tier) => {
     });
   });
 
-  it('ends an unverified account\'s publish (48001) at "draft created" and lists that account as draft-only from then on', async () => {
+  it('ends an unverified account\'s publish (48001) at "draft created" and lists that account as draft-only until a publish by API goes through', async () => {
     const dave = await h.creator();
     await h.bindWechat(dave);
     const wechatOf = async (p: Publisher) => {
@@ -186,6 +186,19 @@ describe.each(DB_TIERS)('publish jobs on $name', (tier) => {
     // What WeChat said of dave's binding is not said of anyone else's.
     expect(await wechatOf(alice)).toMatchObject({ capability: 'api_publish' });
     expect(appliesTo(await wechatOf(alice))).toEqual(['verified_official_account']);
+
+    // Verified since: the next publish goes through by API, and the account is listed as publishing directly again.
+    const cover = await h.image(dave);
+    const again = await h.request({ method: 'POST', url: '/api/v1/publish', headers: dave.auth, payload: { creation_id: (await h.writing(dave)).id, platforms: ['wechat'], cover_creation_id: cover.id } });
+    await h.runDue();
+    h.clock.advance(31_000);
+    h.wechat.advance(31_000);
+    await h.runDue();
+    const published = (await h.request({ method: 'GET', url: `/api/v1/publish/${again.json().data.publish_id}`, headers: dave.auth })).json().data.platforms[0];
+    expect(published).toMatchObject({ state: 'published' });
+    const relearnt = await wechatOf(dave);
+    expect(relearnt).toMatchObject({ bound: true, capability: 'api_publish', note: expect.stringContaining('publishes directly again') });
+    expect(appliesTo(relearnt)).toEqual(['verified_official_account']);
   });
 
   it('retries a retryable failure by itself after a backoff', async () => {

@@ -185,6 +185,17 @@ export async function setCapability(db: Db, bindingId: number, capability: Bindi
   await db.update(publishBindings).set({ capability, note, updatedAt: now }).where(eq(publishBindings.id, bindingId));
 }
 
+/**
+ * A publish by API went through on a binding marked drafts-only (WeChat: the account was verified since its 48001):
+ * it publishes by API again. A binding without the mark is left as it is.
+ */
+export async function clearDraftOnly(db: Db, bindingId: number, note: string, now: Date): Promise<void> {
+  await db
+    .update(publishBindings)
+    .set({ capability: 'api_publish', note, updatedAt: now })
+    .where(and(eq(publishBindings.id, bindingId), eq(publishBindings.capability, 'draft_only')));
+}
+
 export async function setCredentials(db: Db, bindingId: number, sealed: string, now: Date): Promise<void> {
   await db.update(publishBindings).set({ credentials: sealed, updatedAt: now }).where(eq(publishBindings.id, bindingId));
 }

@@ -56,6 +56,8 @@ export function createPublishRunner(deps: RunnerDeps) {
       await repo.updateHeld(db, job.id, lease, { ...base, state, attempts: 0, dueAt: addMs(now, outcome.retryAfterSeconds * 1000) });
     } else if (outcome.kind === 'published') {
       await repo.updateHeld(db, job.id, lease, { ...base, state: 'published', url: outcome.url ?? null, action: null, finishedAt: now });
+      // And what it told us before no longer holds (WeChat: verified since its 48001).
+      await repo.clearDraftOnly(db, job.bindingId, 'Published by API: this account publishes directly again.', now);
     } else {
       // resumeState: a retry after the user checked the backend continues from here.
       await repo.updateHeld(db, job.id, lease, { ...base, state: 'needs_user_action', action: outcome.action, resumeState: state, finishedAt: now });
