@@ -87,7 +87,7 @@ export default function Usage() {
         </Tooltip>
       ),
     },
-    { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', width: 85, render: tokens },
+    { title: t('buyer.usage.tokensIn'), dataIndex: 'prompt_tokens', align: 'right', width: 95, render: tokens },
     {
       title: t('buyer.usage.tokensOut'),
       dataIndex: 'completion_tokens',
