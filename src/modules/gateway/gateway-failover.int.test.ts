@@ -31,6 +31,15 @@ describe.each(DB_TIERS)('gateway failover on $name', (tier) => {
     clock.advance(60_000);
   });
 
+  // Answers long after the 300 ms first-byte timeout. undici times headers on its coarse timer (~0.5 s ticks), so that
+  // timeout fires hundreds of milliseconds late, later on a loaded host: an answer at 1 s came first once in CI (a 200
+  // where a 504 was due).
+  const startSlowUpstream = () =>
+    startFakeServer(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 5_000));
+      if (!res.destroyed) sendJson(res, 200, {});
+    });
+
   const ask = (content = 'hello there') =>
     g.t.request({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${buyer.key}` }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] } });
 
@@ -64,10 +73,7 @@ describe.each(DB_TIERS)('gateway failover on $name', (tier) => {
   });
 
   it('fails over when the first channel does not answer before the first-byte timeout', async () => {
-    const slow = await startFakeServer(async (_req, res) => {
-      await new Promise((r) => setTimeout(r, 1_000));
-      sendJson(res, 200, {});
-    });
+    const slow = await startSlowUpstream();
     try {
       await servedOnce(slow.url);
     } finally {
@@ -92,10 +98,7 @@ describe.each(DB_TIERS)('gateway failover on $name', (tier) => {
   });
 
   it('answers 504 when the only channel times out', async () => {
-    const slow = await startFakeServer(async (_req, res) => {
-      await new Promise((r) => setTimeout(r, 1_000));
-      sendJson(res, 200, {});
-    });
+    const slow = await startSlowUpstream();
     try {
       channels.push(await g.addChannel({ endpoint: slow.url }));
       const res = await ask();
