@@ -6,12 +6,12 @@ import { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 import { checkedKey, holdErrors, OCTET_STREAM, writeTemp, type FileInfo, type FileStore } from './files.ts';
 
-// The S3-compatible file store (files.ts has the interface and the local store). The AWS SDK is loaded when the store
-// is first used, not at boot: importing it costs every process start ~0.25 s of CPU, and most deployments keep their
-// files on the local disk.
+// The S3-compatible file store (files.ts has the interface and the local store). The AWS SDK is loaded when a store
+// first talks to its bucket, not at boot: importing it costs every process start ~0.25 s of CPU, and most deployments
+// keep their files on the local disk.
 
-let sdk: Promise<typeof S3> | undefined;
-const loadSdk = () => (sdk ??= import('@aws-sdk/client-s3'));
+let sdkModule: Promise<typeof S3> | undefined;
+const loadSdk = () => (sdkModule ??= import('@aws-sdk/client-s3'));
 
 export interface S3FileStoreOptions {
   bucket: string;
@@ -33,7 +33,9 @@ const isMissingObject = (err: unknown) => {
 
 /** Objects in one bucket through the AWS SDK, which signs every request (SigV4). */
 export function createS3FileStore(o: S3FileStoreOptions): FileStore {
-  const s3 = loadSdk().then((sdk) => ({
+  // Made on the first request: a failure to load or configure the SDK is that request's error, not one nobody awaits.
+  let ready: Promise<{ sdk: typeof S3; client: S3.S3Client }> | undefined;
+  const s3 = () => (ready ??= loadSdk().then((sdk) => ({
     sdk,
     client: new sdk.S3Client({
       region: o.region,
@@ -46,18 +48,18 @@ export function createS3FileStore(o: S3FileStoreOptions): FileStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
     }),
-  }));
+  })));
   const prefix = o.prefix ? `${o.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
   const objectOf = (key: string) => ({ Bucket: o.bucket, Key: `${prefix}${checkedKey(key)}` });
 
   async function upload(key: string, body: Buffer | fs.ReadStream, size: number, contentType: string, sha256: string) {
-    const { sdk, client } = await s3;
+    const { sdk, client } = await s3();
     await client.send(new sdk.PutObjectCommand({ ...objectOf(key), Body: body, ContentLength: size, ContentType: contentType, Metadata: { sha256 } }));
     return { key, size, contentType, sha256 };
   }
 
   async function stat(key: string): Promise<FileInfo | undefined> {
-    const { sdk, client } = await s3;
+    const { sdk, client } = await s3();
     try {
       const head = await client.send(new sdk.HeadObjectCommand(objectOf(key)));
       return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? OCTET_STREAM };
@@ -85,7 +87,7 @@ export function createS3FileStore(o: S3FileStoreOptions): FileStore {
     },
 
     async open(key, range) {
-      const { sdk, client } = await s3;
+      const { sdk, client } = await s3();
       try {
         const got = await client.send(new sdk.GetObjectCommand({ ...objectOf(key), Range: range && `bytes=${range.start}-${range.end}` }));
         if (!(got.Body instanceof Readable)) throw new Error('S3 GetObject returned no Node stream');
@@ -101,7 +103,7 @@ export function createS3FileStore(o: S3FileStoreOptions): FileStore {
     stat,
 
     async delete(key) {
-      const { sdk, client } = await s3;
+      const { sdk, client } = await s3();
       await client.send(new sdk.DeleteObjectCommand(objectOf(key)));
     },
 
