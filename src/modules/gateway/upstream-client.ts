@@ -26,6 +26,13 @@ export class UpstreamTransportError extends Error {
 export type UpstreamClientConfig = Pick<GatewayConfig, 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'idleTimeoutMs'> &
   Partial<Pick<GatewayConfig, 'demoUpstream'>> & { allowPrivateUpstreams: boolean };
 
+/**
+ * An upstream (or the load balancer in front of it) may close an idle kept-alive connection just as a request goes
+ * out on it, which fails with a reset before any answer. Such a request is sent once more, on a fresh connection, as
+ * the OpenAI SDKs do with connection errors; a reset again is the upstream's failure (and fails over).
+ */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
 export function createUpstreamClient(config: UpstreamClientConfig) {
   const agent = new Agent({
     connect: { timeout: config.connectTimeoutMs, lookup: guardedLookup(config.allowPrivateUpstreams) },
@@ -41,17 +48,21 @@ export function createUpstreamClient(config: UpstreamClientConfig) {
       const url = new URL(req.url);
       // The demo's reserved origin is answered in process; with the demo off it stays unresolvable like any `.invalid`.
       if (demo && url.origin === DEMO_ORIGIN) return demo.answer(req, signal);
-      try {
-        return await agent.request({
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
-          method: req.method ?? 'POST',
-          headers: req.headers,
-          ...(req.method === 'GET' ? {} : { body: req.body }),
-          signal,
-        });
-      } catch (err) {
-        throw classify(err);
+      const options: Dispatcher.RequestOptions = {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: req.method ?? 'POST',
+        headers: req.headers,
+        ...(req.method === 'GET' ? {} : { body: req.body }),
+        signal,
+      };
+      for (let sent = 1; ; sent += 1) {
+        try {
+          return await agent.request(options);
+        } catch (err) {
+          if (sent === 1 && !signal.aborted && STALE_CONNECTION.has((err as { code?: string }).code ?? '')) continue;
+          throw classify(err);
+        }
       }
     },
     close: () => agent.close(),
