@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dumpPgliteTemplate, MIGRATIONS_DIR } from '../src/platform/db.ts';
 import { CHROMIUM } from './e2e/chromium.ts';
 
@@ -25,8 +27,15 @@ function reportSkippedTiers(): void {
   for (const line of skipped) console.info(`[tests] ${line}`);
 }
 
+/** The bundles `npm start` and the tools run (bin/run.mjs), built once here if src/ changed, not by each spawned process. */
+function buildServerBundles(): void {
+  const built = spawnSync(process.execPath, ['bin/run.mjs', '--build'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`bin/run.mjs --build failed:\n${built.stderr}`);
+}
+
 export default async function setup() {
   reportSkippedTiers();
+  buildServerBundles();
   const file = path.join(os.tmpdir(), `tollgate-pglite-${migrationsHash()}.tar`);
   if (!fs.existsSync(file)) {
     const image = await dumpPgliteTemplate();

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { seedPgliteDataDir } from './database.ts';
 
-// A real `src/main.ts` process, as `npm start` runs it: spawned with tsx on embedded PGlite in a temporary DATA_DIR,
-// health-checked over HTTP, stopped by a signal. Suites that need the process boundary (boot, crash, restart) use it.
+// A real service process, as `npm start` runs it (bin/run.mjs and the bundle of src/main.ts, which the global setup
+// built): on embedded PGlite in a temporary DATA_DIR, health-checked over HTTP, stopped by a signal. Suites that need
+// the process boundary (boot, crash, restart) use it.
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // PGlite boots in ~5 s on a 2-core machine; leave room for a busy one.
@@ -59,10 +60,10 @@ export function useServerProcesses(prefix = 'tollgate-main-') {
       return migrated ? seedPgliteDataDir(dataDir) : dataDir;
     },
 
-    /** Spawns `node --import tsx <script>` in the repository root (default: the service itself). */
-    async startTollgate(env: Record<string, string>, script = 'src/main.ts'): Promise<Tollgate> {
+    /** Spawns `node bin/run.mjs <entry>` in the repository root (default: the service itself, as `npm start`). */
+    async startTollgate(env: Record<string, string>, entry: 'main' | 'ledger-check' = 'main'): Promise<Tollgate> {
       const port = Number(env.PORT) || (await freePort());
-      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: childEnv({ PORT: String(port), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['bin/run.mjs', entry], { cwd: ROOT, env: childEnv({ PORT: String(port), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
       started.push(child);
       let output = '';
       child.stdout?.on('data', (chunk) => (output += String(chunk)));

@@ -206,7 +206,7 @@ describe.each(['journal', 'database'] as const)('kill -9 under load with BILLING
     expect(await stop(restarted)).toEqual({ code: 0, signal: null });
 
     // PGlite holds DATA_DIR while the service runs: the check runs after it stopped, as an operator would run it.
-    const check = await startTollgate(env, 'src/modules/ledger/check.cli.ts');
+    const check = await startTollgate(env, 'ledger-check');
     ledgerCheck = { code: (await check.exited).code, output: check.output() };
     const cutBilled = load.cut.filter((id) => usage.has(id)).length;
     console.info(

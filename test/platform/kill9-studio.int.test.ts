@@ -72,7 +72,7 @@ describe('kill -9 between a studio generation’s hold and its settle', { timeou
     await waitHealthy(t, Date.now());
     expect((await api(t, 'GET', '/api/v1/credit/balance', creatorAgain)).data.credit_balance).toBe(100);
     await stop(t);
-    const check = await startTollgate(env, 'src/modules/ledger/check.cli.ts');
+    const check = await startTollgate(env, 'ledger-check');
     const exit = await check.exited;
     expect(exit.code, check.output()).toBe(0);
   });

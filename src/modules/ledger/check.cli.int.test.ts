@@ -43,7 +43,7 @@ describe('npm run ledger:check', () => {
     fs.writeFileSync(path.join(dataDir, 'journal', 'charges-000000000001.log'), Buffer.concat([record, record.subarray(0, 5)]));
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' };
     delete env.DATABASE_URL;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/modules/ledger/check.cli.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['bin/run.mjs', 'ledger-check'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ sound: true, balanceMismatches: [], unbalancedTransfers: [] });
