@@ -40,15 +40,20 @@ function stale() {
   return Object.keys(ENTRIES).some((name) => !fs.existsSync(bundleOf(name)) || fs.statSync(bundleOf(name)).mtimeMs < sources);
 }
 
+/** Builds every bundle of the service. */
+export const buildServer = () => bundle(ENTRIES, OUT);
+
 /**
- * Builds every bundle. Each file is written beside its final name and renamed into place, so a process starting at
- * the same time (another terminal, a parallel test) loads either the old bundle or the new one, never half of one.
+ * Bundles `entries` (output name → source path from the repository root) into `outdir`, which must sit two levels
+ * below the root as src/platform does: the bundled code finds migrations/ and web/ relative to itself. Each file is
+ * written beside its final name and renamed into place, so a process starting at the same time (another terminal, a
+ * parallel test) loads either the old bundle or the new one, never half of one.
  */
-export async function buildServer() {
+export async function bundle(entries, outdir) {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: Object.entries(ENTRIES).map(([out, input]) => ({ in: path.join(ROOT, input), out })),
-    outdir: OUT,
+    entryPoints: Object.entries(entries).map(([out, input]) => ({ in: path.join(ROOT, input), out })),
+    outdir,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -58,7 +63,7 @@ export async function buildServer() {
     write: false,
     logLevel: 'warning',
   });
-  fs.mkdirSync(OUT, { recursive: true });
+  fs.mkdirSync(outdir, { recursive: true });
   // Maps first: a bundle must never be newer than the sources while its map is not written yet.
   const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
   for (const file of files) {

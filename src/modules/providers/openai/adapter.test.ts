@@ -240,6 +240,16 @@ describe('passthroughStream', () => {
     expect(t.text()).toBe('你好line\nbreak "quoted"');
   });
 
+  it('keeps the whole text of a long stream without usage, read in parts as the kept chunks grow, and asked for twice', () => {
+    const t = passthroughStream(ctx);
+    const word = 'toll'.repeat(500);
+    for (let i = 0; i < 400; i += 1) t.push({ data: chunk({ content: `${word}${i} ` }) });
+    const expected = Array.from({ length: 400 }, (_, i) => `${word}${i} `).join('');
+    expect(t.text()).toBe(expected);
+    t.push({ data: chunk({ content: 'end' }) });
+    expect(t.text()).toBe(`${expected}end`);
+  });
+
   it('collects text from upstreams that put a space after the colon', () => {
     const t = passthroughStream(ctx);
     t.push({ data: '{"choices": [{"index": 0, "delta": {"content": "spaced out"}}]}' });
