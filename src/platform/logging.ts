@@ -112,7 +112,46 @@ export function createLogger(options: { level: string; stream?: DestinationStrea
   );
 }
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** A request's logger until something logs through it: one small object, its methods shared on the prototype. */
+class LazyChild {
+  private made?: Logger;
+
+  constructor(private readonly parent: Logger, private readonly childBindings: Bindings, private readonly options: ChildLoggerOptions) {}
+
+  real(): Logger {
+    return (this.made ??= this.parent.child(this.childBindings, this.options));
+  }
+
+  child(b: Bindings, o?: ChildLoggerOptions) {
+    return this.real().child(b, o);
+  }
+
+  bindings() {
+    return this.real().bindings();
+  }
+
+  isLevelEnabled(level: string) {
+    return this.parent.isLevelEnabled(level);
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+
+  set level(value: string) {
+    this.real().level = value;
+  }
+}
+for (const level of LEVELS) {
+  Object.defineProperty(LazyChild.prototype, level, {
+    value(this: LazyChild, ...args: unknown[]) {
+      (this.real()[level] as (...a: unknown[]) => void)(...args);
+    },
+  });
+}
 
 /**
  * Fastify's `childLoggerFactory`: a request's logger that becomes a pino child only when something logs through it.
@@ -120,14 +159,5 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
  * while most requests write only their request line, which platform/http.ts writes through the app's logger.
  */
 export function lazyChildLogger(logger: Logger, bindings: Bindings, opts: ChildLoggerOptions): Logger {
-  let child: Logger | undefined;
-  const real = () => (child ??= logger.child(bindings, opts));
-  const lazy: Record<string, unknown> = {
-    child: (b: Bindings, o?: ChildLoggerOptions) => real().child(b, o),
-    bindings: () => real().bindings(),
-    isLevelEnabled: (level: string) => logger.isLevelEnabled(level),
-  };
-  for (const level of LEVELS) lazy[level] = (...args: unknown[]) => (real()[level] as (...a: unknown[]) => void)(...args);
-  Object.defineProperty(lazy, 'level', { get: () => child?.level ?? logger.level, set: (v: string) => void (real().level = v), enumerable: true });
-  return lazy as unknown as Logger;
+  return new LazyChild(logger, bindings, opts) as unknown as Logger;
 }
