@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -8,8 +9,9 @@ import { serial, type SerialResult } from './serial.ts';
 // `npm run bench`: a mock upstream, a bare Fastify+undici proxy and Tollgate (auth + routing + metering + durable
 // billing), each in its own process on 127.0.0.1. For each database (PGlite; PostgreSQL too when BENCH_DATABASE_URL or
 // DATABASE_URL is set) and each billing durability (journal, database): autocannon at 32 connections, non-stream and
-// stream, each Tollgate run right after a bare-proxy run (req/s, p50, p99, ratio); then one client sending requests
-// one after another (round-trip p50/p99 in µs: the mock direct, the bare proxy, Tollgate); then the books check —
+// stream, each Tollgate run right after a bare-proxy run (req/s, p50, p99, ratio, the proxy's CPU per request); then
+// one client sending requests one after another (round-trip p50/p99 in µs: the mock direct, the bare proxy,
+// Tollgate); then the books check —
 // Σ usage = Σ ledger charges = wallet decrease, ledger check clean — exit 1 otherwise.
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,20 +38,38 @@ const ask = <T>(child: ChildProcess, msg: string): Promise<T> =>
     child.send(msg);
   });
 
-interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
+interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; cpuUs?: number }
 
-async function load(url: string, key: string | undefined, stream: boolean, seconds: number): Promise<Omit<Row, 'target' | 'mode'>> {
+/**
+ * CPU seconds a process has used (all its threads), from /proc on Linux; undefined elsewhere. CPU per request is the
+ * steadier figure on a host where the load generator, the mock and the proxy share the cores: req/s moves with what
+ * else runs, the work a request costs much less.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(url: string, key: string | undefined, stream: boolean, seconds: number, pid?: number): Promise<Omit<Row, 'target' | 'mode'>> {
   const body = JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'Say something about toll gates please.' }] });
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({
     url: `${url}/v1/chat/completions`, method: 'POST', connections: CONNECTIONS, duration: seconds,
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body,
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const cpuAfter = cpuSeconds(pid);
+  const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx, cpuUs };
 }
 
-async function bench(label: string, url: string, key: string | undefined, stream: boolean): Promise<Row> {
+async function bench(label: string, url: string, key: string | undefined, stream: boolean, pid: number | undefined): Promise<Row> {
   await load(url, key, stream, 2); // warm-up: JIT, keep-alive pools, caches
-  return { target: label, mode: stream ? 'stream' : 'non-stream', ...(await load(url, key, stream, DURATION)) };
+  return { target: label, mode: stream ? 'stream' : 'non-stream', ...(await load(url, key, stream, DURATION, pid)) };
 }
 
 const UPSTREAM = 'http://127.0.0.1:18101';
@@ -68,8 +88,8 @@ try {
       const tollgate = await start('tollgate', env);
       const key = String(tollgate.info.key);
       for (const stream of [false, true]) {
-        rows.push(await bench('bare proxy', BARE, undefined, stream));
-        rows.push(await bench(label, 'http://127.0.0.1:18103', key, stream));
+        rows.push(await bench('bare proxy', BARE, undefined, stream, bare.child.pid));
+        rows.push(await bench(label, 'http://127.0.0.1:18103', key, stream, tollgate.child.pid));
       }
       for (const stream of [false, true]) {
         const mode = stream ? 'stream' : 'non-stream';
@@ -90,12 +110,13 @@ try {
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 console.log(`\nTollgate gateway benchmark — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
 console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run after a 2 s warm-up\n`);
-console.log(`${pad('target', 32)}${pad('mode', 12)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('ratio', 8)}+p50 ms`);
+console.log(`${pad('target', 32)}${pad('mode', 12)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('ratio', 8)}${pad('+p50 ms', 9)}CPU µs/req`);
 for (const r of rows) {
   const base = rows.find((b) => b.target === 'bare proxy' && b.mode === r.mode && rows.indexOf(b) < rows.indexOf(r) && rows.indexOf(r) - rows.indexOf(b) === 1) ?? r;
   const ratio = r.target === 'bare proxy' ? '1.00' : (r.rps / base.rps).toFixed(2);
   const added = r.target === 'bare proxy' ? '' : String(r.p50 - base.p50);
-  console.log(`${pad(r.target, 32)}${pad(r.mode, 12)}${pad(Math.round(r.rps), 10)}${pad(r.p50, 8)}${pad(r.p99, 8)}${pad(r.errors + r.non2xx, 8)}${pad(ratio, 8)}${added}`);
+  const cpu = r.cpuUs === undefined ? '' : String(Math.round(r.cpuUs));
+  console.log(`${pad(r.target, 32)}${pad(r.mode, 12)}${pad(Math.round(r.rps), 10)}${pad(r.p50, 8)}${pad(r.p99, 8)}${pad(r.errors + r.non2xx, 8)}${pad(ratio, 8)}${pad(added, 9)}${cpu}`);
 }
 console.log(`\nOne client, serial: ${SERIAL_REQUESTS} requests after a warm-up; round trip in µs, and added over the bare proxy at p50\n`);
 console.log(`${pad('target', 32)}${pad('mode', 12)}${pad('p50 µs', 10)}${pad('p99 µs', 10)}+p50 µs`);
