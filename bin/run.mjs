@@ -36,6 +36,8 @@ function newest(dir) {
 }
 
 function stale() {
+  // A deployment may ship the bundles without the sources: then they are what runs.
+  if (!fs.existsSync(path.join(ROOT, 'src'))) return false;
   const sources = Math.max(newest(path.join(ROOT, 'src')), fs.statSync(fileURLToPath(import.meta.url)).mtimeMs);
   return Object.keys(ENTRIES).some((name) => !fs.existsSync(bundleOf(name)) || fs.statSync(bundleOf(name)).mtimeMs < sources);
 }
