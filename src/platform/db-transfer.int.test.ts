@@ -15,7 +15,7 @@ import { ACCOUNTS } from '../modules/ledger/accounts.ts';
 import { createLedger } from '../modules/ledger/ledger.service.ts';
 import { ledgerAccounts, ledgerTransfers } from '../modules/ledger/ledger.tables.ts';
 import type { ChargeItem } from '../modules/metering/charges.ts';
-import { encodeRecord } from '../modules/metering/journal.ts';
+import { encodeRecord } from '../modules/metering/journal-records.ts';
 import { usageRecords } from '../modules/metering/usage.tables.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './db.ts';
 import { readCatalog, tablesWithRows } from './db-transfer.catalog.ts';

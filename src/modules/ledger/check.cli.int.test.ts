@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seedPgliteDataDir } from '../../../test/helpers/database.ts';
 import { openDatabase } from '../../platform/db.ts';
 import { systemClock } from '../../platform/time.ts';
-import { encodeRecord } from '../metering/journal.ts';
+import { encodeRecord } from '../metering/journal-records.ts';
 import type { ChargeItem } from '../metering/charges.ts';
 import { ACCOUNTS } from './accounts.ts';
 import { createLedger } from './ledger.service.ts';

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChargeItem } from './charges.ts';
-import { chargesToReplay, decodeRecords, encodeRecord, listSegments, openJournal, readJournal, type Journal, type JournalRecord } from './journal.ts';
+import { chargesToReplay, listSegments, openJournal, readJournal, type Journal } from './journal.ts';
+import { decodeRecords, encodeRecord, type JournalRecord } from './journal-records.ts';
 
 // The charge journal on its own: what a crash leaves in the file can be read back up to the first torn frame, a turn's
 // records cost one write (and one fdatasync with sync `disk`), and a segment goes only when nothing in it is owed.
