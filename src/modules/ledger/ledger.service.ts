@@ -1,78 +1,21 @@
 import { afterCommit, type Database, type Db } from '../../platform/db.ts';
 import type { NamedStatement } from '../../platform/sql-batch.ts';
-import { AppError, conflict, notFound } from '../../platform/errors.ts';
+import { conflict, notFound } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import { heldTwin, type AccountSpec } from './accounts.ts';
 import { applyBatch } from './batch.ts';
 import { commitInOneStatement } from './batch-statement.ts';
 import { accountsOf, payDebtsFirst, replayShape } from './debts.ts';
 import * as repo from './ledger.repo.ts';
+import { InsufficientFunds, netByCode, validate, validateBatch, type CreditTarget, type Posting, type TransferRequest, type TransferResult } from './transfers.ts';
+
+export { InsufficientFunds, type CreditTarget, type Posting, type TransferRequest, type TransferResult } from './transfers.ts';
 
 // The only code that changes balances (DESIGN.md §3). Invariants, each covered by the property tests:
 //   1. every transfer has ≥ 2 postings summing to zero;
 //   2. a never-negative account is never below zero, under any concurrency (guarded UPDATE + CHECK);
 //   3. every balance equals the sum of its postings;
 //   4. an idempotency key moves money at most once.
-
-export interface Posting {
-  account: AccountSpec;
-  amount: bigint;
-  /** A credit that first pays what this account is owed (its negative balance); see debts.ts. */
-  payDebtOf?: AccountSpec;
-}
-
-/** Where a credit goes: the account, and the debt it pays first (if any). */
-export type CreditTarget = Omit<Posting, 'amount'>;
-
-export interface TransferRequest {
-  idempotencyKey: string;
-  kind: string;
-  reference?: string;
-  description?: string;
-  metadata?: Record<string, unknown>;
-  postings: Posting[];
-}
-
-export interface TransferResult {
-  transferId: number;
-  /** True when the key had already been used and nothing moved now. */
-  replayed: boolean;
-  /** Balance after this transfer per account code (for a replay: as recorded then). */
-  balances: Map<string, bigint>;
-  /** What the transfer moved per account code, net (a debt-first credit shows its split here). */
-  deltas: Map<string, bigint>;
-}
-
-export class InsufficientFunds extends AppError {
-  constructor(readonly accountCode: string) {
-    super('INSUFFICIENT_CREDITS', 'Insufficient balance');
-  }
-}
-
-function validate(req: TransferRequest): void {
-  if (req.postings.length < 2) throw new Error(`transfer ${req.idempotencyKey}: needs at least two postings`);
-  let sum = 0n;
-  for (const p of req.postings) {
-    if (typeof p.amount !== 'bigint') throw new Error(`transfer ${req.idempotencyKey}: amounts must be bigint`);
-    if (p.amount === 0n) throw new Error(`transfer ${req.idempotencyKey}: zero posting on ${p.account.code}`);
-    sum += p.amount;
-  }
-  if (sum !== 0n) throw new Error(`transfer ${req.idempotencyKey}: postings sum to ${sum}, not 0`);
-}
-
-function netByCode(rows: [string, bigint][]): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  for (const [code, amount] of rows) out.set(code, (out.get(code) ?? 0n) + amount);
-  return out;
-}
-
-/** The batch paths write postings as given: a debt-first credit needs the locked read of `transfer`. */
-function validateBatch(reqs: TransferRequest[]): void {
-  for (const r of reqs) {
-    validate(r);
-    if (r.postings.some((p) => p.payDebtOf)) throw new Error(`transfer ${r.idempotencyKey}: debt-first credits go through transfer()`);
-  }
-}
 
 /** Told, after commit, whose wallet or receivable a transfer moved (the gateway's cached balances must drop them). */
 export type UserBalancesListener = (userIds: number[]) => void | Promise<void>;
