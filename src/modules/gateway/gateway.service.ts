@@ -15,6 +15,7 @@ import type { Router, Verdict } from '../routing/router.ts';
 import { randomUUID } from 'node:crypto';
 import { defaultOutputLimit, holdAmount, injectedOutputLimit, promptEstimate, tokenBudget, worstCase, worstPrice } from './billing-plan.ts';
 import { modelNotAllowed, modelNotFound, noUpstreamAvailable, noUpstreamConfigured, operationNotSupported } from './gateway.errors.ts';
+import { ClientSignal, type CancelSignal } from '../../platform/cancel-signal.ts';
 import { RelayFailed, type createRelay, type Served } from './relay.ts';
 import { respondJson } from './respond-json.ts';
 import { respondStream } from './respond-stream.ts';
@@ -57,7 +58,7 @@ export interface GatewayCall {
   body: Record<string, unknown>;
   platform: UsagePlatform;
   /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   allowedModels?: string[] | null;
   bodyBytes?: number;
 }
@@ -211,20 +212,20 @@ export function createGateway(deps: GatewayDeps) {
     async handle(req: FastifyRequest, reply: FastifyReply, op: Operation, body: Record<string, unknown>) {
       const key = req.apiKey as AuthenticatedKey;
       await limitKey(key);
-      const abort = new AbortController();
+      const gone = new ClientSignal();
       const onClose = () => {
-        if (!reply.raw.writableFinished) abort.abort();
+        if (!reply.raw.writableFinished) gone.abort();
       };
       reply.raw.on('close', onClose);
       const call: GatewayCall = {
-        requestId: chargeIdOf(req), payer: payerOf(key), model: body.model as string, op, body, platform: 'api', signal: abort.signal,
+        requestId: chargeIdOf(req), payer: payerOf(key), model: body.model as string, op, body, platform: 'api', signal: gone,
         allowedModels: key.key.allowedModels, bodyBytes: Number(req.headers['content-length'] ?? 0) || undefined,
       };
       try {
-        await run(call, (x) => (body.stream === true ? respondStream(reply, x, abort.signal) : respondJson(reply, x)));
+        await run(call, (x) => (body.stream === true ? respondStream(reply, x, gone) : respondJson(reply, x)));
       } catch (err) {
         // The client went away before any upstream answered: nothing was served, nothing to send or charge.
-        if (abort.signal.aborted) return reply.hijack();
+        if (gone.aborted) return reply.hijack();
         if (err instanceof RelayFailed) throw err.error;
         throw err;
       } finally {

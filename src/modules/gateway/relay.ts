@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors.ts';
+import type { CancelSignal } from '../../platform/cancel-signal.ts';
 import type { Operation } from '../providers/types.ts';
 import type { Candidate } from '../routing/candidates.ts';
 import type { Attempt, Router } from '../routing/router.ts';
@@ -30,7 +31,7 @@ export interface RelayRequest {
   tokenBudget: number;
   /** The upstream body for a candidate and the operation it will be sent as. */
   bodyFor(candidate: Candidate, op: Operation): Record<string, unknown>;
-  signal: AbortSignal;
+  signal: CancelSignal;
   startedAt: number;
 }
 

@@ -5,6 +5,7 @@ import { renderError } from '../../platform/envelopes.ts';
 import type { SseEvent, StreamTranslator } from '../providers/types.ts';
 import type { Verdict } from '../routing/router.ts';
 import { settledUsage } from './billing-plan.ts';
+import type { CancelSignal } from '../../platform/cancel-signal.ts';
 import { upstreamFailedMidStream } from './gateway.errors.ts';
 import type { Exchange } from './gateway.service.ts';
 import { policyFor, scrubFailure, type ScrubbedFailure } from './upstream-failures.ts';
@@ -16,7 +17,7 @@ import { policyFor, scrubFailure, type ScrubbedFailure } from './upstream-failur
 
 const sse = (e: SseEvent) => `${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`;
 
-export async function respondStream(reply: FastifyReply, x: Exchange, signal: AbortSignal): Promise<void> {
+export async function respondStream(reply: FastifyReply, x: Exchange, signal: CancelSignal): Promise<void> {
   const { candidate } = x.served.attempt;
   const raw = reply.raw;
   reply.hijack();

@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../../config.ts';
 import { guardedLookup } from '../../platform/ssrf.ts';
 import { createDemoUpstream, DEMO_ORIGIN } from '../providers/demo/index.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
+import type { CancelSignal } from '../../platform/cancel-signal.ts';
 
 // The one HTTP client of the gateway: keep-alive pools per upstream origin, the three timeouts of DESIGN.md §5
 // (connect, first byte = response headers, idle = silence inside a body), and the SSRF guard at connect time.
@@ -44,7 +45,7 @@ export function createUpstreamClient(config: UpstreamClientConfig) {
   const demo = config.demoUpstream ? createDemoUpstream() : undefined;
 
   return {
-    async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+    async send(req: UpstreamRequest, signal: CancelSignal): Promise<UpstreamResponse> {
       const url = new URL(req.url);
       // The demo's reserved origin is answered in process; with the demo off it stays unresolvable like any `.invalid`.
       if (demo && url.origin === DEMO_ORIGIN) return demo.answer(req, signal);
@@ -54,7 +55,8 @@ export function createUpstreamClient(config: UpstreamClientConfig) {
         method: req.method ?? 'POST',
         headers: req.headers,
         ...(req.method === 'GET' ? {} : { body: req.body }),
-        signal,
+        // undici takes any EventTarget-like signal; its types name only AbortSignal and EventEmitter.
+        signal: signal as AbortSignal,
       };
       for (let sent = 1; ; sent += 1) {
         try {

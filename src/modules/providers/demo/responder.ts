@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from '../../../platform/cancel-signal.ts';
 import { isRecord } from '../json.ts';
 import type { UpstreamRequest } from '../types.ts';
 import { answerChat, completionBody, completionChunks, type AnswerIds } from './chat.ts';
@@ -14,7 +15,7 @@ import { DEMO_MODEL_ID } from './model.ts';
 type Json = Record<string, unknown>;
 
 export interface DemoUpstream {
-  answer(req: UpstreamRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData>;
+  answer(req: UpstreamRequest, signal: CancelSignal): Promise<Dispatcher.ResponseData>;
 }
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
@@ -56,7 +57,7 @@ const failure = (message: string, param: string | null = null, code: string | nu
   error: { message, type: 'invalid_request_error', param, code },
 });
 
-const invalid = (signal: AbortSignal, message: string, param?: string) =>
+const invalid = (signal: CancelSignal, message: string, param?: string) =>
   respond(400, jsonHeaders, [JSON.stringify(failure(message, param ?? null))], signal);
 
 function parse(text: string | undefined): unknown {
@@ -109,7 +110,7 @@ function abortError(): Error {
  * An undici `ResponseData` as far as the gateway reads one: `statusCode`, `headers`, and a body it can iterate,
  * `text()` or `destroy()` (a Node Readable with `text()`); undici's other body mixins are never called on it.
  */
-function respond(statusCode: number, headers: Record<string, string>, parts: string[], signal: AbortSignal): Dispatcher.ResponseData {
+function respond(statusCode: number, headers: Record<string, string>, parts: string[], signal: CancelSignal): Dispatcher.ResponseData {
   const stream = Readable.from(parts.map((p) => Buffer.from(p)), { objectMode: false });
   const onAbort = () => stream.destroy(abortError());
   signal.addEventListener('abort', onAbort, { once: true });
