@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /**
  * "The client went away", as the relay needs it: `aborted`, the reason, and 'abort' listeners (undici, the demo
  * upstream). An AbortSignal fits the type (the studio passes its own). For the gateway's requests a plain object does
@@ -33,4 +35,16 @@ export class ClientSignal implements CancelSignal {
     this.reason = new DOMException('This operation was aborted', 'AbortError');
     for (const listener of this.listeners?.splice(0) ?? []) listener();
   }
+}
+
+/**
+ * Calls `abort` when the client's connection closes before its response has finished — the client went away — and
+ * returns what stops watching (call it once the response is done).
+ */
+export function onClientGone(reply: FastifyReply, abort: () => void): () => void {
+  const onClose = () => {
+    if (!reply.raw.writableFinished) abort();
+  };
+  reply.raw.on('close', onClose);
+  return () => reply.raw.off('close', onClose);
 }

@@ -15,7 +15,7 @@ import type { Router, Verdict } from '../routing/router.ts';
 import { randomUUID } from 'node:crypto';
 import { defaultOutputLimit, holdAmount, injectedOutputLimit, promptEstimate, tokenBudget, worstCase, worstPrice } from './billing-plan.ts';
 import { modelNotAllowed, modelNotFound, noUpstreamAvailable, noUpstreamConfigured, operationNotSupported } from './gateway.errors.ts';
-import { ClientSignal, type CancelSignal } from '../../platform/cancel-signal.ts';
+import { ClientSignal, onClientGone, type CancelSignal } from '../../platform/cancel-signal.ts';
 import { RelayFailed, type createRelay, type Served } from './relay.ts';
 import { respondJson } from './respond-json.ts';
 import { respondStream } from './respond-stream.ts';
@@ -213,10 +213,7 @@ export function createGateway(deps: GatewayDeps) {
       const key = req.apiKey as AuthenticatedKey;
       await limitKey(key);
       const gone = new ClientSignal();
-      const onClose = () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      };
-      reply.raw.on('close', onClose);
+      const stopWatching = onClientGone(reply, () => gone.abort());
       const call: GatewayCall = {
         requestId: chargeIdOf(req), payer: payerOf(key), model: body.model as string, op, body, platform: 'api', signal: gone,
         allowedModels: key.key.allowedModels, bodyBytes: Number(req.headers['content-length'] ?? 0) || undefined,
@@ -229,7 +226,7 @@ export function createGateway(deps: GatewayDeps) {
         if (err instanceof RelayFailed) throw err.error;
         throw err;
       } finally {
-        reply.raw.off('close', onClose);
+        stopWatching();
       }
     },
   };
