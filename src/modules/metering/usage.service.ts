@@ -7,7 +7,7 @@ import * as queries from './usage-query.repo.ts';
 import type { SupplierPlatformTotals, UsageFilter, UsageOwner } from './usage-query.repo.ts';
 import type { UsageFilterQuery } from './usage.schema.ts';
 import { USAGE_PLATFORMS, usageRecords, type NewUsageRecord } from './usage.tables.ts';
-import { insertFromJson } from '../../platform/sql-batch.ts';
+import { insertFromArrays } from '../../platform/sql-batch.ts';
 
 export interface UserUsageTotal {
   userId: number;
@@ -69,7 +69,7 @@ export function createUsageService(deps: { database: Database; clock?: Clock }) 
     },
 
     /** The insert of `rows` as one statement, for the billing flusher to commit together with the charges. */
-    insertStatement: (rows: NewUsageRecord[]) => insertFromJson(usageRecords, rows),
+    insertStatement: (rows: NewUsageRecord[]) => insertFromArrays(usageRecords, rows),
 
     /** Writes the records whose request id is new; returns those ids (a replayed request id is skipped, not charged). */
     async recordNew(rows: NewUsageRecord[], db: Db = deps.database.db): Promise<Set<string>> {
