@@ -167,7 +167,7 @@ describe('npm run db:export and db:import', () => {
     expect(header.tables.find((t) => t.name === '__drizzle_migrations')?.rows).toBe(header.migrations.count);
     // Parents before children: users before the tables that refer to them, transfers before postings.
     const order = header.tables.map((t) => t.name);
-    expect(order.indexOf('users')).toBeLessThan(order.indexOf('usage_records'));
+    expect(order.indexOf('users')).toBeLessThan(order.indexOf('api_keys'));
     expect(order.indexOf('ledger_transfers')).toBeLessThan(order.indexOf('ledger_postings'));
     expect(header.tables.map((t) => t.schema)).not.toContain('pgboss');
   }, 60_000);

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { users } from '../identity/identity.tables.ts';
 
 export const USAGE_STATUSES = ['success', 'error', 'aborted'] as const;
 export type UsageStatus = (typeof USAGE_STATUSES)[number];
@@ -15,7 +14,12 @@ export const usageRecords = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     requestId: text('request_id').notNull(),
-    userId: bigint('user_id', { mode: 'number' }).notNull().references(() => users.id),
+    /**
+     * The user who was charged. No foreign key: the row is a record of a request already served, written in batches
+     * behind the responses, its user taken from an authenticated key, and users are never deleted (only marked). The
+     * key's check cost a locked lookup of the user for every row — 8–9 of PGlite's ~40 µs a row (bench/README.md).
+     */
+    userId: bigint('user_id', { mode: 'number' }).notNull(),
     apiKeyId: bigint('api_key_id', { mode: 'number' }),
     model: text('model').notNull(),
     /** The gateway operation: chat, completions, embeddings, images, messages. */
