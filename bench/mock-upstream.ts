@@ -1,7 +1,8 @@
 import http from 'node:http';
 
 // The benchmark's upstream: an OpenAI chat endpoint that answers at once, so what is measured is the proxies.
-// Non-stream: one JSON body. Stream: 10 content chunks, a finish chunk, the usage chunk when asked, `[DONE]`.
+// Non-stream: one JSON body. Stream: 10 content chunks, a finish chunk, the usage chunk when asked, `[DONE]` — and, as
+// OpenAI does when usage is asked for, `"usage":null` in every other chunk.
 
 const words = ['Tollgate', ' relays', ' every', ' token', ' exactly', ' once', ' and', ' bills', ' it', ' precisely'];
 const usage = { prompt_tokens: 9, completion_tokens: 10, total_tokens: 19 };
@@ -9,9 +10,11 @@ const completion = JSON.stringify({
   id: 'chatcmpl-bench', object: 'chat.completion', created: 1_700_000_000, model: 'gpt-4o-mini',
   choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }], usage,
 });
-const chunk = (delta: object, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-const streamBody = [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, 'stop')].join('');
+const chunk = (delta: object, finish: string | null, withUsage: boolean) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }], ...(withUsage ? { usage: null } : {}) })}\n\n`;
+const streamBody = (withUsage: boolean) =>
+  [chunk({ role: 'assistant', content: '' }, null, withUsage), ...words.map((w) => chunk({ content: w }, null, withUsage)), chunk({}, 'stop', withUsage)].join('');
+const streamBodies = { plain: streamBody(false), withUsage: streamBody(true) };
 const usageChunk = `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini', choices: [], usage })}\n\n`;
 
 export function startMockUpstream(port: number): Promise<http.Server> {
@@ -25,7 +28,8 @@ export function startMockUpstream(port: number): Promise<http.Server> {
         return res.end(completion);
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(`${streamBody}${body.stream_options?.include_usage ? usageChunk : ''}data: [DONE]\n\n`);
+      const withUsage = body.stream_options?.include_usage === true;
+      res.end(`${withUsage ? streamBodies.withUsage : streamBodies.plain}${withUsage ? usageChunk : ''}data: [DONE]\n\n`);
     });
   });
   server.keepAliveTimeout = 60_000;

@@ -155,6 +155,16 @@ describe('passthroughStream', () => {
     expect(t.push({ data: withNullUsage })).toEqual([{ data: withNullUsage }]);
   });
 
+  it('reads usage and errors written with spaces around the colon, as some compatible upstreams write them', () => {
+    const t = passthroughStream(ctx);
+    expect(t.push({ data: chunk({ content: 'a' }, { usage: null }).replace('"usage":null', '"usage" : null') })).toHaveLength(1);
+    expect(t.push({ data: '{"id":"x","choices":[], "usage" : {"prompt_tokens": 4, "completion_tokens": 1}}' })).toEqual([]);
+    expect(t.usage()).toEqual({ promptTokens: 4, completionTokens: 1 });
+    const failing = passthroughStream(ctx);
+    expect(failing.push({ data: '{"error" : {"message":"bad key sk-live-123"}}' })).toEqual([]);
+    expect(failing.error?.()).toMatchObject({ message: 'bad key sk-live-123' });
+  });
+
   it('drops [DONE]: the relay writes its own', () => {
     const t = passthroughStream(ctx);
     expect(t.push({ data: '[DONE]' })).toEqual([]);

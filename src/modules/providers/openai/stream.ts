@@ -1,4 +1,4 @@
-import { isRecord, parseJson } from '../json.ts';
+import { isRecord, namesValue, parseJson } from '../json.ts';
 import type { SseEvent, StreamTranslator, TokenUsage, TranslateContext, UpstreamFailure } from '../types.ts';
 import { usageOf } from './usage.ts';
 
@@ -7,7 +7,7 @@ const UNREAD_LIMIT = 256 * 1024;
 
 /**
  * OpenAI-format upstream stream → the client, untouched: events are forwarded as the upstream's own data strings.
- * Only chunks that can carry usage or an error are parsed; the usage-only chunk we asked for is dropped when the
+ * Only chunks that carry usage or an error (not `null`) are parsed; the usage-only chunk we asked for is dropped when the
  * client did not ask for it itself.
  */
 export function passthroughStream(ctx: TranslateContext): StreamTranslator {
@@ -25,7 +25,7 @@ export function passthroughStream(ctx: TranslateContext): StreamTranslator {
       // An error is never forwarded as it came (it may quote the key): the relay writes its own error event.
       if (event.event === 'error') return fail(parseJson(data));
       if (!usage) keep(data);
-      if (!data.includes('"usage"') && !data.includes('"error"')) return [{ data }];
+      if (!namesValue(data, 'usage') && !namesValue(data, 'error')) return [{ data }];
       const chunk = parseJson(data) as { usage?: unknown; choices?: unknown[]; error?: unknown } | undefined;
       // Unreadable: relayed as it came, unless it names an error.
       if (!isRecord(chunk)) return data.includes('"error"') ? fail(undefined) : [{ data }];
