@@ -16,6 +16,8 @@ export const requestedOutputLimit = (body: Record<string, unknown>): number | un
 export function withOutputLimitIn(body: Record<string, unknown>, field: OutputLimitField): Record<string, unknown> {
   const limit = requestedOutputLimit(body);
   if (limit === undefined) return body;
+  // Already so (the gateway's own limit, or the client's under the right name): no copy — this runs every request.
+  if (body[field] === limit && body[field === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens'] === undefined) return body;
   const { max_tokens: _tokens, max_completion_tokens: _completion, ...rest } = body;
   return { ...rest, [field]: limit };
 }
