@@ -64,10 +64,10 @@ export function registerControlCharacterGuard(app: FastifyInstance): void {
     return parseJson(req, body as string, done);
   });
 
-  app.addHook('preValidation', async (req: FastifyRequest) => {
+  app.addHook('preValidation', (req: FastifyRequest, _reply, done) => {
     // A route whose contract declares no 400 reads its query leniently (unusable values are ignored and announced).
     const lenient = req.routeOptions.config?.lenientQuery === true;
     const field = controlInValues(req.params, 'params') ?? (lenient ? undefined : controlInValues(req.query, 'query'));
-    if (field) throw refused(field.startsWith('params') ? 'the path' : 'the query string', field);
+    done(field ? refused(field.startsWith('params') ? 'the path' : 'the query string', field) : undefined);
   });
 }

@@ -71,11 +71,15 @@ export function registerStudioRateLimits(
   const WHAT: Record<StudioLimitClass, string> = { auth: 'authentication', query: 'query', other: 'other', ai: 'AI generation' };
   // preValidation runs after route-level onRequest auth (so the user is known) and before body validation
   // (so malformed requests count too).
-  app.addHook('preValidation', async (req) => {
-    if (!req.url.startsWith('/api/v1/') || req.routeOptions.config?.studioRateLimit === false) return;
+  async function limit(req: FastifyRequest) {
     const cls = studioLimitClass(req);
     const key = cls !== 'auth' && req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
     if (cls === 'ai' && req.principal && (await o.isMember(req.principal.userId))) return;
     await consumeOrThrow(limiters[cls], key, WHAT[cls]);
+  }
+  // The callback form: the gateway's requests pass straight through without a promise of their own.
+  app.addHook('preValidation', (req, _reply, done) => {
+    if (!req.url.startsWith('/api/v1/') || req.routeOptions.config?.studioRateLimit === false) return done();
+    limit(req).then(() => done(), done);
   });
 }
