@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { bundle } from '../bin/run.mjs';
+import { bundle, THREADS } from '../bin/run.mjs';
 import { serial, type SerialResult } from './serial.ts';
 
 // `npm run bench`: a mock upstream, a bare Fastify+undici proxy and Tollgate (auth + routing + metering + durable
@@ -22,7 +22,7 @@ const DURABILITIES = (process.env.BENCH_DURABILITY ?? 'journal,database').split(
 // whose output wraps every function a request creates in a naming helper (`keepNames`: 3 % of a streamed request's
 // CPU in the profile).
 const BUNDLES = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'dist', 'bench');
-await bundle({ 'mock-upstream': 'bench/mock-upstream.ts', 'bare-proxy': 'bench/bare-proxy.ts', tollgate: 'bench/tollgate.ts' }, BUNDLES);
+await bundle({ 'mock-upstream': 'bench/mock-upstream.ts', 'bare-proxy': 'bench/bare-proxy.ts', tollgate: 'bench/tollgate.ts', ...THREADS }, BUNDLES);
 
 function start(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
   const child = fork(path.join(BUNDLES, `${name}.js`), [], { execArgv: ['--enable-source-maps'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -22,6 +22,11 @@ export const ENTRIES = {
   'db-transfer': 'src/platform/db-transfer.cli.ts',
 };
 
+/** Bundled beside the entries, started by them: the embedded database's thread (src/platform/pglite-thread.ts). */
+export const THREADS = {
+  'pglite-worker': 'src/platform/pglite-worker.ts',
+};
+
 const bundleOf = (name) => path.join(OUT, `${name}.js`);
 
 /** The newest modification time under `dir` (source files only). */
@@ -39,11 +44,11 @@ function stale() {
   // A deployment may ship the bundles without the sources: then they are what runs.
   if (!fs.existsSync(path.join(ROOT, 'src'))) return false;
   const sources = Math.max(newest(path.join(ROOT, 'src')), fs.statSync(fileURLToPath(import.meta.url)).mtimeMs);
-  return Object.keys(ENTRIES).some((name) => !fs.existsSync(bundleOf(name)) || fs.statSync(bundleOf(name)).mtimeMs < sources);
+  return Object.keys({ ...ENTRIES, ...THREADS }).some((name) => !fs.existsSync(bundleOf(name)) || fs.statSync(bundleOf(name)).mtimeMs < sources);
 }
 
 /** Builds every bundle of the service. */
-export const buildServer = () => bundle(ENTRIES, OUT);
+export const buildServer = () => bundle({ ...ENTRIES, ...THREADS }, OUT);
 
 /**
  * Bundles `entries` (output name → source path from the repository root) into `outdir`, which must sit two levels

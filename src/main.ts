@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   // The application's modules load once the environment is known to be good: a bad setting is refused in a fraction
   // of a second instead of after loading every route.
-  // The database opens while the rest loads (module loading waits on the loader thread, PGlite's start on this one);
+  // The database opens while the rest loads (module loading waits on the loader thread, PGlite starts on its own);
   // ioredis is loaded only when Redis is configured.
   const { openDatabase } = await import('./platform/db.ts');
   const opening = openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
@@ -43,16 +43,22 @@ async function main(): Promise<void> {
 
   let app: FastifyInstance | undefined;
   let jobs: JobRunner | undefined;
+  let running: Running | undefined;
   try {
     app = await buildApp({ config, database, redis });
-    const running = { app, jobs: undefined as JobRunner | undefined };
+    running = { app, stopping: false };
     handleSignals(running, database, redis);
+    // Issued before the port opens: a request that creates the first operator can never come before it.
+    const firstOperator = await firstOperatorLink(app, config);
     await app.listen({ port: config.port, host: config.host });
+    firstOperator?.();
     if (config.jobsEnabled) {
       running.jobs = jobs = await startJobs({ database, log: app.log }, app.tollgateJobs);
       app.tollgateJobQueue.attach(jobs);
     }
   } catch (err) {
+    // A signal during the boot: its shutdown closes what is open and exits (what failed here is what it closed).
+    if (running?.stopping) return;
     // Still checkpoint PGlite and drop the data-dir lock, so the next start finds a clean directory.
     await jobs?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
@@ -64,36 +70,44 @@ async function main(): Promise<void> {
     { database: database.kind, redis: Boolean(redis), bootMs: Math.round(performance.now() - startedAt) },
     `Tollgate listening on ${config.publicBaseUrl}`,
   );
-  await announceFirstOperatorLink(app, config);
 }
 
 /**
- * A fresh install has no operator, and nothing else would tell the newcomer how to become one: print a one-time link
- * that creates the first operator. One per start; links printed by earlier starts stay valid until they expire.
+ * A fresh install has no operator, and nothing else would tell the newcomer how to become one: a one-time link that
+ * creates the first operator, issued here and printed (by the function returned) once the service listens. One per
+ * start; links printed by earlier starts stay valid until they expire.
  */
-async function announceFirstOperatorLink(app: FastifyInstance, config: Config): Promise<void> {
+async function firstOperatorLink(app: FastifyInstance, config: Config): Promise<(() => void) | undefined> {
   // With ADMIN_EMAIL the seed made the operator (or found one) and said so.
-  if (config.admin) return;
+  if (config.admin) return undefined;
   try {
     const link = await app.tollgateOperatorSetup.firstOperatorLink();
-    if (!link) return;
-    app.log.info(
-      { setup_url: link.url, expires_at: link.expiresAt.toISOString() },
-      `No operator yet: open ${link.url} within 24 hours to create the first operator account ` +
-        '(or stop the service and run: npm run operator -- --email you@example.com)',
-    );
+    if (!link) return undefined;
+    return () =>
+      app.log.info(
+        { setup_url: link.url, expires_at: link.expiresAt.toISOString() },
+        `No operator yet: open ${link.url} within 24 hours to create the first operator account ` +
+          '(or stop the service and run: npm run operator -- --email you@example.com)',
+      );
   } catch (err) {
-    // The service is up and serving; only the shortcut is missing (`npm run operator` still works).
+    // The service starts anyway; only the shortcut is missing (`npm run operator` still works).
     app.log.error({ err }, 'could not issue the first-operator setup link');
+    return undefined;
   }
 }
 
-function handleSignals(running: { app: FastifyInstance; jobs?: JobRunner }, database: Database, redis: Redis | undefined): void {
+interface Running {
+  app: FastifyInstance;
+  jobs?: JobRunner;
+  /** Set by the first SIGTERM or SIGINT. */
+  stopping: boolean;
+}
+
+function handleSignals(running: Running, database: Database, redis: Redis | undefined): void {
   const { app } = running;
-  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (running.stopping) return;
+    running.stopping = true;
     app.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const force = setTimeout(() => {
       app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000}s; exiting`);

@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { openPgliteThread, type PgliteThread } from './pglite-thread.ts';
 
 /** A Drizzle handle: the database itself or a transaction (both have the same query API). */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -137,18 +138,22 @@ async function openPostgres(connectionString: string): Promise<Database> {
 
 async function openPglite(dataDir: string | undefined, template: Uint8Array | undefined): Promise<Database> {
   const releaseLock = dataDir ? acquireDataDirLock(dataDir) : () => undefined;
-  let client: PGlite;
+  // On disk (the service), PGlite runs on a thread of its own (pglite-thread.ts); a throw-away database stays on the
+  // caller's thread, where a test's few queries need no messages.
+  let client: PGlite | PgliteThread;
   try {
-    client = dataDir
-      ? new PGlite(path.join(dataDir, 'pgdata'))
-      : new PGlite({ startParams: MEMORY_START_PARAMS, ...(template ? { loadDataDir: new BytesBlob(template) } : {}) });
-    await client.waitReady;
-    await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
+    if (dataDir) client = await openPgliteThread(path.join(dataDir, 'pgdata'));
+    else {
+      const memory = new PGlite({ startParams: MEMORY_START_PARAMS, ...(template ? { loadDataDir: new BytesBlob(template) } : {}) });
+      await memory.waitReady;
+      client = memory;
+    }
+    await migratePglite(drizzlePglite({ client: client as PGlite }), { migrationsFolder: MIGRATIONS_DIR });
   } catch (err) {
     releaseLock();
     throw err;
   }
-  const db = drizzlePglite(client) as unknown as Db;
+  const db = drizzlePglite({ client: client as PGlite }) as unknown as Db;
   return {
     kind: 'pglite',
     db,
@@ -162,8 +167,8 @@ async function openPglite(dataDir: string | undefined, template: Uint8Array | un
     },
     close: async () => {
       try {
-        if (dataDir) await client.exec('CHECKPOINT');
-        await client.close();
+        if (client instanceof PGlite) await client.close();
+        else await client.close({ checkpoint: true });
       } finally {
         releaseLock();
       }
