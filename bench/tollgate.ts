@@ -46,8 +46,9 @@ const config = loadConfig({
   RATE_LIMIT_OTHER_PER_MIN: '100000',
   RATE_LIMIT_QUERY_PER_MIN: '100000',
   BILLING_DURABILITY: process.env.BILLING_DURABILITY || 'journal',
+  ...(process.env.BILLING_WRITE_BEHIND_MS ? { BILLING_WRITE_BEHIND_MS: process.env.BILLING_WRITE_BEHIND_MS } : {}),
 });
-const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
+const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir, thread: true });
 const app = await buildApp({ config, database });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   // The database opens while the rest loads (module loading waits on the loader thread, PGlite starts on its own);
   // ioredis is loaded only when Redis is configured.
   const { openDatabase } = await import('./platform/db.ts');
-  const opening = openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  const opening = openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir, thread: true });
   opening.catch(() => undefined); // awaited below, after the imports
   const [{ buildApp }, { startJobs }, ioredis] = await Promise.all([
     import('./app.ts'), import('./platform/jobs.ts'), config.redisUrl ? import('ioredis') : undefined,

@@ -69,12 +69,14 @@ const MIGRATION_LOCK_ID = 7_345_001;
 /**
  * `memory` opens a throw-away PGlite; `template` (the bytes of a `dumpPgliteTemplate` image) skips initdb and the
  * migrations already in it, which makes a fresh database several times faster to open (the test suites use it).
+ * `thread` runs an on-disk PGlite on a worker thread (pglite-thread.ts): the service does, so that no statement holds
+ * up the requests it serves; a command-line tool does not (starting the thread costs ~0.4 s and serves nothing).
  */
-export type DatabaseTarget = { databaseUrl: string } | { dataDir: string } | { memory: true; template?: Uint8Array };
+export type DatabaseTarget = { databaseUrl: string } | { dataDir: string; thread?: boolean } | { memory: true; template?: Uint8Array };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('databaseUrl' in target) return openPostgres(target.databaseUrl);
-  if ('dataDir' in target) return openPglite(target.dataDir, undefined);
+  if ('dataDir' in target) return openPglite(target.dataDir, undefined, target.thread === true);
   return openPglite(undefined, target.template);
 }
 
@@ -136,14 +138,16 @@ async function openPostgres(connectionString: string): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string | undefined, template: Uint8Array | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, template: Uint8Array | undefined, thread = false): Promise<Database> {
   const releaseLock = dataDir ? acquireDataDirLock(dataDir) : () => undefined;
-  // On disk (the service), PGlite runs on a thread of its own (pglite-thread.ts); a throw-away database stays on the
-  // caller's thread, where a test's few queries need no messages.
   let client: PGlite | PgliteThread;
   try {
-    if (dataDir) client = await openPgliteThread(path.join(dataDir, 'pgdata'));
-    else {
+    if (dataDir && thread) client = await openPgliteThread(path.join(dataDir, 'pgdata'));
+    else if (dataDir) {
+      const disk = new PGlite(path.join(dataDir, 'pgdata'));
+      await disk.waitReady;
+      client = disk;
+    } else {
       const memory = new PGlite({ startParams: MEMORY_START_PARAMS, ...(template ? { loadDataDir: new BytesBlob(template) } : {}) });
       await memory.waitReady;
       client = memory;
@@ -167,8 +171,10 @@ async function openPglite(dataDir: string | undefined, template: Uint8Array | un
     },
     close: async () => {
       try {
-        if (client instanceof PGlite) await client.close();
-        else await client.close({ checkpoint: true });
+        if (client instanceof PGlite) {
+          if (dataDir) await client.exec('CHECKPOINT');
+          await client.close();
+        } else await client.close({ checkpoint: true });
       } finally {
         releaseLock();
       }

@@ -15,7 +15,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-thread-'));
 let database: Database;
 
 beforeAll(async () => {
-  database = await openDatabase({ dataDir: seedPgliteDataDir(path.join(root, 'data')) });
+  database = await openDatabase({ dataDir: seedPgliteDataDir(path.join(root, 'data')), thread: true });
   await database.executeSql('CREATE TABLE probe (id int PRIMARY KEY, note text, at timestamptz)');
 }, 60_000);
 afterAll(async () => {
@@ -98,7 +98,7 @@ describe('opening on a thread', () => {
     const dir = path.join(root, 'broken');
     fs.mkdirSync(path.join(dir, 'pgdata'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'pgdata', 'PG_VERSION'), 'not a version\n');
-    await expect(openDatabase({ dataDir: dir })).rejects.toThrow();
+    await expect(openDatabase({ dataDir: dir, thread: true })).rejects.toThrow();
     expect(fs.existsSync(path.join(dir, 'tollgate.lock'))).toBe(false);
   }, 60_000);
 });
