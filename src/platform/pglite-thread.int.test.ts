@@ -80,6 +80,11 @@ describe('PGlite on its own thread', () => {
     expect(row).toMatchObject({ requestId: 'thread-1', costMicros: 9_007_199_254_740_993n, createdAt: at, errorMessage: null, tokensIn: 0 });
   });
 
+  it('fails a query whose parameter cannot reach the thread, and goes on answering', async () => {
+    await expect(database.executeSql('SELECT $1::text AS v', [() => 'a function'])).rejects.toThrow(/could not be cloned/);
+    expect((await database.executeSql('SELECT $1::text AS v', ['fine'])).rows).toEqual([{ v: 'fine' }]);
+  });
+
   it('leaves the event loop free while a statement runs', async () => {
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 1);

@@ -84,7 +84,12 @@ export function openPgliteThread(pgdata: string): Promise<PgliteThread> {
     if (pending.size === 0) worker.ref();
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...request, id });
+      try {
+        worker.postMessage({ ...request, id });
+      } catch (err) {
+        // A parameter that cannot be copied to the thread (a function, a class instance): this query fails alone.
+        settle(id, (p) => p.reject(err as Error));
+      }
     });
   };
 
