@@ -4,7 +4,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router-dom';
-import { SANDBOX_CHECKOUT_PATH } from './api/buyer.ts';
+import { SANDBOX_CHECKOUT_PATH } from './api/sandbox-checkout.ts';
 import { ApiError } from './api/client.ts';
 import { SessionProvider, useSession } from './auth/session.tsx';
 import { I18nProvider, useI18n } from './i18n/i18n.tsx';

@@ -215,56 +215,6 @@ export const buyMembership = (body: MembershipBody, key: string) =>
 export const listOrders = (kind: OrderKind, page: number, pageSize: number) =>
   api.get<StudioPage<Order>>(`/api/v1/credit/${kind}/orders`, { page, page_size: pageSize });
 
-// ---- the sandbox checkout (development's stand-in for a provider's payment page) ----------------
-
-/** Our own checkout page: where a sandbox order's payment_url leads. */
-export const SANDBOX_CHECKOUT_PATH = '/pay/sandbox/:orderNo';
-
-/**
- * The payment_url with where to come back to after paying, which our sandbox checkout reads from `return_to`. A real
- * provider's URL is left as it is: Alipay signs every parameter of it, so one more would void the signature.
- */
-export function withReturnTo(paymentUrl: string, returnTo: string): string {
-  const url = new URL(paymentUrl, window.location.origin);
-  if (!/^\/pay\/sandbox\/[^/]+$/.test(url.pathname)) return paymentUrl;
-  url.searchParams.set('return_to', returnTo);
-  return url.toString();
-}
-
-/** The signed payment_url's parameters: the credential of a caller without a session. */
-export interface SandboxPayLink {
-  payer?: string;
-  expires?: string;
-  signature?: string;
-}
-
-export interface SandboxCheckoutOrder {
-  order_id: string;
-  kind: OrderKind;
-  /** A pending order past its payment window reads `expired`. */
-  status: Order['status'];
-  payment_method: Exclude<PaymentMethod, 'balance'>;
-  membership_type: MembershipType | null;
-  amount: number;
-  original_amount: number;
-  discount: number;
-  credits: number;
-  bonus_credits: number;
-  expires_at: string;
-  paid_at: string | null;
-}
-
-export interface SandboxCheckoutDone extends SandboxCheckoutOrder {
-  /** What this request did: paid the order, failed it, or nothing (it was no longer pending). */
-  outcome: 'paid' | 'failed' | 'unchanged';
-}
-
-const checkoutPath = (orderNo: string) => `/api/v1/payments/sandbox/${encodeURIComponent(orderNo)}`;
-export const getSandboxCheckout = (orderNo: string, link: SandboxPayLink) => api.get<SandboxCheckoutOrder>(checkoutPath(orderNo), { ...link });
-/** Sends what the provider would report: the payment went through, or it failed. */
-export const completeSandboxCheckout = (orderNo: string, link: SandboxPayLink, status: 'success' | 'failed') =>
-  api.post<SandboxCheckoutDone>(checkoutPath(orderNo), { status }, { query: { ...link } });
-
 // ---- coupons ------------------------------------------------------------------------------------
 
 export type CouponType = 'discount' | 'deduction' | 'credit_bonus';

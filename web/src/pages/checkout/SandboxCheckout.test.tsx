@@ -1,7 +1,7 @@
 import { fireEvent, screen, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SANDBOX_CHECKOUT_PATH, withReturnTo, type SandboxCheckoutOrder } from '../../api/buyer.ts';
+import { SANDBOX_CHECKOUT_PATH, withReturnTo, type SandboxCheckoutOrder } from '../../api/sandbox-checkout.ts';
 import type { Locale } from '../../i18n/i18n.tsx';
 import { checkout } from '../../i18n/messages/checkout.ts';
 import { json, renderPage, stubApi } from '../../test/render.tsx';

@@ -4,7 +4,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import {
   completeSandboxCheckout, getSandboxCheckout, type SandboxCheckoutDone, type SandboxCheckoutOrder, type SandboxPayLink,
-} from '../../api/buyer.ts';
+} from '../../api/sandbox-checkout.ts';
 import { ApiError } from '../../api/client.ts';
 import { useFormat, wholeCredits, yuan } from '../../components/format.ts';
 import { useI18n } from '../../i18n/i18n.tsx';

@@ -1,6 +1,6 @@
 import { useCallback } from 'react';
 import { useLocation } from 'react-router-dom';
-import { withReturnTo } from '../../api/buyer.ts';
+import { withReturnTo } from '../../api/sandbox-checkout.ts';
 
 // Where the checkout sends the buyer back to. `return_to` arrives in a link anyone can write, so only a path of this
 // console is honoured: otherwise the checkout would be a step in a phishing chain (pay, then "back" to a look-alike).
