@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
     firstOperator?.();
     if (config.jobsEnabled) {
-      running.jobs = jobs = await startJobs({ database, log: app.log }, app.tollgateJobs);
+      running.jobsStarting = startJobs({ database, log: app.log }, app.tollgateJobs);
+      running.jobs = jobs = await running.jobsStarting;
       app.tollgateJobQueue.attach(jobs);
     }
   } catch (err) {
@@ -99,6 +100,8 @@ async function firstOperatorLink(app: FastifyInstance, config: Config): Promise<
 interface Running {
   app: FastifyInstance;
   jobs?: JobRunner;
+  /** The job runner while it starts (after the port opened): a shutdown then waits for it, and stops it. */
+  jobsStarting?: Promise<JobRunner>;
   /** Set by the first SIGTERM or SIGINT. */
   stopping: boolean;
 }
@@ -117,7 +120,8 @@ function handleSignals(running: Running, database: Database, redis: Redis | unde
     let code = 0;
     for (const [what, close] of [
       ['http server', () => app.close()],
-      ['job runner', async () => running.jobs?.stop()],
+      // Started or starting: a job runner left running would poll a closed database (an unhandled rejection).
+      ['job runner', async () => (running.jobs ?? (await running.jobsStarting?.catch(() => undefined)))?.stop()],
       ['database', () => database.close()],
       // Redis holds only counters: an unreachable one is dropped, not waited for.
       ['redis', async () => void (await redis?.quit().catch(() => redis.disconnect()))],
