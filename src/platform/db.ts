@@ -143,14 +143,12 @@ async function openPglite(dataDir: string | undefined, template: Uint8Array | un
   let client: PGlite | PgliteThread;
   try {
     if (dataDir && thread) client = await openPgliteThread(path.join(dataDir, 'pgdata'));
-    else if (dataDir) {
-      const disk = new PGlite(path.join(dataDir, 'pgdata'));
-      await disk.waitReady;
-      client = disk;
-    } else {
-      const memory = new PGlite({ startParams: MEMORY_START_PARAMS, ...(template ? { loadDataDir: new BytesBlob(template) } : {}) });
-      await memory.waitReady;
-      client = memory;
+    else {
+      const local = dataDir
+        ? new PGlite(path.join(dataDir, 'pgdata'))
+        : new PGlite({ startParams: MEMORY_START_PARAMS, ...(template ? { loadDataDir: new BytesBlob(template) } : {}) });
+      await local.waitReady;
+      client = local;
     }
     await migratePglite(drizzlePglite({ client: client as PGlite }), { migrationsFolder: MIGRATIONS_DIR });
   } catch (err) {

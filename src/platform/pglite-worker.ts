@@ -61,18 +61,19 @@ function begin(id: number): Promise<void> {
   });
 }
 
+/** Where a query runs: the database, or the open transaction it names. */
+function targetOf(tx: number | undefined): PGlite | Transaction {
+  const target = tx === undefined ? db : open.get(tx)?.tx;
+  if (!target) throw new Error(`transaction ${tx} is not open`);
+  return target;
+}
+
 async function handle(m: ThreadRequest): Promise<unknown> {
   switch (m.op) {
-    case 'query': {
-      const target = m.tx === undefined ? db : open.get(m.tx)?.tx;
-      if (!target) throw new Error(`transaction ${m.tx} is not open`);
-      return target.query(m.text, m.params, optionsOf(m));
-    }
-    case 'exec': {
-      const target = m.tx === undefined ? db : open.get(m.tx)?.tx;
-      if (!target) throw new Error(`transaction ${m.tx} is not open`);
-      return target.exec(m.text);
-    }
+    case 'query':
+      return targetOf(m.tx).query(m.text, m.params, optionsOf(m));
+    case 'exec':
+      return targetOf(m.tx).exec(m.text);
     case 'begin':
       await begin(m.id);
       return m.id;
