@@ -26,6 +26,29 @@ export async function launch(): Promise<Browser> {
 }
 
 /**
+ * Closes chromium without letting it hold a finished suite: under a loaded host a close once ran out the 60 s hook
+ * timeout after every test had passed. One still closing after `ms` is left to playwright, which kills the browsers it
+ * launched when the worker exits, and the suite goes on with a warning.
+ */
+export async function closeBrowser(browser: Browser | undefined, ms = 15_000): Promise<void> {
+  if (!browser) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const closed = await Promise.race([browser.close().then(() => 'closed' as const), late]).finally(() => clearTimeout(timer));
+  if (closed === 'late') console.warn(`[tests] chromium did not close within ${ms / 1000} s; left to playwright's exit handler`);
+}
+
+/**
+ * A teardown step that must finish (a server's close, say): one that has not after `ms` fails with its name, where a
+ * hook timeout would name none.
+ */
+export async function finishes(name: string, step: Promise<unknown>, ms = 30_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not finish within ${ms / 1000} s`)), ms)));
+  await Promise.race([step, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Chromium, launched while `start` (a server, say) is starting: each takes seconds. If either fails, the other is
  * closed again (with `close`) and the failure thrown.
  */
@@ -33,7 +56,7 @@ export async function launchBeside<T>(start: Promise<T>, close: (started: T) => 
   const [started, browser] = await Promise.allSettled([start, launch()]);
   if (started.status === 'fulfilled' && browser.status === 'fulfilled') return [started.value, browser.value];
   if (started.status === 'fulfilled') await close(started.value);
-  if (browser.status === 'fulfilled') await browser.value.close();
+  if (browser.status === 'fulfilled') await closeBrowser(browser.value);
   throw started.status === 'rejected' ? started.reason : (browser as PromiseRejectedResult).reason;
 }
 

@@ -4,7 +4,7 @@ import { DB_TIERS } from '../helpers/database.ts';
 import { OPERATOR } from '../helpers/gateway.ts';
 import { SANDBOX_ENV } from '../helpers/payments.ts';
 import { startSupply, type SupplyHarness } from '../helpers/supply.ts';
-import { freePort, launchBeside } from './browser.ts';
+import { closeBrowser, finishes, freePort, launchBeside } from './browser.ts';
 
 // What the browser suites share: the real server on a free port (PGlite, the sandbox payment provider, a fake
 // OpenAI-compatible provider), the model suppliers sell priced so their packages may serve buyers, one chromium, and
@@ -35,8 +35,8 @@ export async function startConsole(): Promise<ConsoleServer> {
     base,
     browser,
     async close() {
-      await browser.close();
-      await h.close();
+      await closeBrowser(browser);
+      await finishes('the supply server\'s close', h.close());
     },
   };
 }

@@ -5,7 +5,7 @@ import { startFakeDouyin, type FakeDouyin } from '../fakes/douyin.ts';
 import { FAKE_APPID, FAKE_SECRET } from '../fakes/wechat-mp.ts';
 import { DB_TIERS } from '../helpers/database.ts';
 import { startPublishing, type Publisher, type PublishingHarness } from '../helpers/publishing.ts';
-import { freePort, hasChromium, launchBeside } from './browser.ts';
+import { closeBrowser, finishes, freePort, hasChromium, launchBeside } from './browser.ts';
 import { openAs, PASSWORD, type Session } from './fixtures.ts';
 import { appPage, type AppPage } from './layout.ts';
 
@@ -77,8 +77,8 @@ describe.skipIf(!hasChromium)('publishing in chromium', { timeout: 120_000 }, ()
   }, 120_000);
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.close();
+    await closeBrowser(browser);
+    if (h) await finishes('the publishing server\'s close', h.close());
     await douyin?.close();
   });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, hasChromium, launchBeside } from './browser.ts';
+import { closeBrowser, freePort, hasChromium, launchBeside } from './browser.ts';
 import { appPage, type AppPage } from './layout.ts';
 
 // The README's quick start, walked as a newcomer walks it: `npm start` on an empty DATA_DIR (a real process, not an
@@ -113,7 +113,7 @@ describe.skipIf(skipReason !== '')(`the quick start in chromium against \`npm st
     app = appPage(await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage());
   }, BOOT_TIMEOUT_MS + 30_000);
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser(browser);
     if (server) await stop(server.child);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }, 30_000);

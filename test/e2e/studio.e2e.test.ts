@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_TIERS } from '../helpers/database.ts';
 import { startStudio, type Creator, type StudioHarness } from '../helpers/studio.ts';
-import { freePort, hasChromium, launch, snap } from './browser.ts';
+import { closeBrowser, finishes, freePort, hasChromium, launch, snap } from './browser.ts';
 import { setSession } from './fixtures.ts';
 
 // The creator area in a real browser against the real server and a fake DashScope: a writing tool streams into its
@@ -41,8 +41,8 @@ describe.skipIf(!hasChromium)('the creator studio in chromium', { timeout: 120_0
     await setSession(page, base, { access: data.access_token, refresh: data.refresh_token });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await s?.close();
+    await closeBrowser(browser);
+    if (s) await finishes('the studio server\'s close', s.close());
   });
 
   /** The result a generation page shows; its error message (what the server answered) when it shows one instead. */
