@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { dumpPgliteTemplate, MIGRATIONS_DIR } from '../src/platform/db.ts';
 import { CHROMIUM } from './e2e/chromium.ts';
 
-// One migrated PGlite image for the whole run: each suite's in-memory database starts from it instead of running
-// initdb and every migration again (about 4x faster per suite on this machine).
+// Migrated PGlite images for the whole run: each suite's in-memory database starts from one instead of running initdb
+// and every migration again (about 4x faster per suite on this machine), a spawned service's DATA_DIR from the other.
 
 function migrationsHash(): string {
   const hash = crypto.createHash('sha256');
@@ -36,12 +36,22 @@ function buildServerBundles(): void {
 export default async function setup() {
   reportSkippedTiers();
   buildServerBundles();
-  const file = path.join(os.tmpdir(), `tollgate-pglite-${migrationsHash()}.tar`);
+  const [full, slim] = await Promise.all([pgliteImage(false), pgliteImage(true)]);
+  process.env.TOLLGATE_PGLITE_TEMPLATE = full;
+  process.env.TOLLGATE_PGLITE_MEMORY_TEMPLATE = slim;
+}
+
+/**
+ * The image's file, written once per set of migrations: the full one seeds the DATA_DIRs of spawned services (as a
+ * first boot leaves them), the slim one the suites' in-memory databases.
+ */
+async function pgliteImage(slim: boolean): Promise<string> {
+  const file = path.join(os.tmpdir(), `tollgate-pglite-${migrationsHash()}${slim ? '-slim' : ''}.tar`);
   if (!fs.existsSync(file)) {
-    const image = await dumpPgliteTemplate();
+    const image = await dumpPgliteTemplate({ slim });
     const tmp = `${file}.${process.pid}`;
     fs.writeFileSync(tmp, Buffer.from(await image.arrayBuffer()));
     fs.renameSync(tmp, file);
   }
-  process.env.TOLLGATE_PGLITE_TEMPLATE = file;
+  return file;
 }

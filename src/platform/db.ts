@@ -102,12 +102,21 @@ class BytesBlob extends Blob {
   }
 }
 
-/** A migrated, empty in-memory database as an image for `{ memory: true, template }`. */
-export async function dumpPgliteTemplate(): Promise<Blob> {
-  const client = new PGlite();
+/**
+ * A migrated, empty database as an image: for `{ memory: true, template }`, or unpacked into a DATA_DIR's `pgdata`.
+ * `slim` is for throw-away databases only: 1 MB WAL segments instead of 16 and no template0/template1 (nothing here
+ * creates a database), a 17 MB image instead of 42 that opens in ~180 instead of ~340 ms (~290 against ~520 ms of CPU).
+ */
+export async function dumpPgliteTemplate({ slim = false } = {}): Promise<Blob> {
+  const client = new PGlite(slim ? { initDbStartParams: ['--wal-segsize=1'] } : {});
   try {
     await client.waitReady;
     await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
+    if (slim) {
+      await client.query(`UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`);
+      for (const name of ['template0', 'template1']) await client.query(`DROP DATABASE ${name}`);
+      await client.query('CHECKPOINT');
+    }
     return await client.dumpDataDir('none');
   } finally {
     await client.close();

@@ -38,11 +38,12 @@ async function openFreshPostgres(url: string): Promise<Database> {
   };
 }
 
-// Written once per run by test/global-setup.ts.
+// Written once per run by test/global-setup.ts: the full image for DATA_DIRs, the slim one for in-memory databases.
 const templateFile = process.env.TOLLGATE_PGLITE_TEMPLATE;
+const memoryTemplateFile = process.env.TOLLGATE_PGLITE_MEMORY_TEMPLATE;
 let template: Uint8Array | undefined;
 function pgliteTemplate(): Uint8Array | undefined {
-  if (templateFile && !template) template = fs.readFileSync(templateFile);
+  if (memoryTemplateFile && !template) template = fs.readFileSync(memoryTemplateFile);
   return template;
 }
 
