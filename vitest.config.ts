@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/sequencer.ts';
 
 // The component tests that replace a module with vi.mock: a module graph shared with other files keeps whichever
 // version loaded first, so these run isolated (one in three shared runs lost a form's validation message).
@@ -25,6 +26,7 @@ export default defineConfig({
     // the faster in-memory databases of the same change). TEST_WORKERS overrides it: with four here, suites ran out
     // their timeouts (six failures in one run).
     maxWorkers: Number(process.env.TEST_WORKERS) || os.availableParallelism() + 1,
+    sequence: { sequencer: LongestFirst },
     // On a loaded 2-core CI machine the runner's own worker RPC can time out ("[vitest-worker]: Timeout calling
     // onTaskUpdate", vitest-dev/vitest#6479) after every test passed. That is the runner, not the product: it is
     // printed, not counted. Every other unhandled error still fails the run.
