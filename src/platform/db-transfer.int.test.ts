@@ -29,7 +29,6 @@ import { systemClock } from './time.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-db-transfer-'));
 const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) console.info('[tests] db-transfer: the PostgreSQL round trips are skipped: DATABASE_URL is not set (CI sets it).');
 
 const BIG = 9_007_199_254_740_993n; // 2^53 + 1: a float on the way would round it
 const PRICE = { provider: 'openai', input_price: 0, output_price: 1000 }; // 1000 µ¥ an output token
