@@ -36,7 +36,8 @@ function buildServerBundles(): void {
 export default async function setup() {
   reportSkippedTiers();
   buildServerBundles();
-  const [full, slim] = await Promise.all([pgliteImage(false), pgliteImage(true)]);
+  const hash = migrationsHash();
+  const [full, slim] = await Promise.all([pgliteImage(hash, false), pgliteImage(hash, true)]);
   process.env.TOLLGATE_PGLITE_TEMPLATE = full;
   process.env.TOLLGATE_PGLITE_MEMORY_TEMPLATE = slim;
 }
@@ -45,8 +46,8 @@ export default async function setup() {
  * The image's file, written once per set of migrations: the full one seeds the DATA_DIRs of spawned services (as a
  * first boot leaves them), the slim one the suites' in-memory databases.
  */
-async function pgliteImage(slim: boolean): Promise<string> {
-  const file = path.join(os.tmpdir(), `tollgate-pglite-${migrationsHash()}${slim ? '-slim' : ''}.tar`);
+async function pgliteImage(migrations: string, slim: boolean): Promise<string> {
+  const file = path.join(os.tmpdir(), `tollgate-pglite-${migrations}${slim ? '-slim' : ''}.tar`);
   if (!fs.existsSync(file)) {
     const image = await dumpPgliteTemplate({ slim });
     const tmp = `${file}.${process.pid}`;

@@ -18,18 +18,16 @@ function estimatedSeconds(file: string): number {
 
 export class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const root = this.ctx.config.root;
-    const relative = (spec: TestSpecification) => path.relative(root, spec.moduleId).split(path.sep).join('/');
-    const lastRun = (spec: TestSpecification) => this.ctx.cache.getFileTestResults(`${spec.project.name}:${relative(spec)}`);
-    const seconds = (spec: TestSpecification): number => {
-      const last = lastRun(spec);
-      return last ? last.duration / 1000 : estimatedSeconds(relative(spec));
-    };
-    const failed = (spec: TestSpecification): number => (lastRun(spec)?.failed ? 1 : 0);
     // Projects keep vitest's order (by name); within one, what failed last time first, then the longest.
     const projects = [...new Set((await super.sort(files)).map((spec) => spec.project.name))];
-    return [...files].sort(
-      (a, b) => projects.indexOf(a.project.name) - projects.indexOf(b.project.name) || failed(b) - failed(a) || seconds(b) - seconds(a),
+    const keys = new Map(
+      files.map((spec) => {
+        const file = path.relative(this.ctx.config.root, spec.moduleId).split(path.sep).join('/');
+        const last = this.ctx.cache.getFileTestResults(`${spec.project.name}:${file}`);
+        return [spec, { project: projects.indexOf(spec.project.name), failed: last?.failed ? 1 : 0, seconds: last ? last.duration / 1000 : estimatedSeconds(file) }];
+      }),
     );
+    const key = (spec: TestSpecification) => keys.get(spec) as { project: number; failed: number; seconds: number };
+    return [...files].sort((a, b) => key(a).project - key(b).project || key(b).failed - key(a).failed || key(b).seconds - key(a).seconds);
   }
 }

@@ -25,17 +25,24 @@ export async function launch(): Promise<Browser> {
   return browser;
 }
 
+const LATE = Symbol('late');
+
+/** What `step` settles to, or LATE when it has not after `ms`. */
+async function within<T>(step: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
+  return Promise.race([step, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Closes chromium without letting it hold a finished suite: under a loaded host a close once ran out the 60 s hook
  * timeout after every test had passed. One still closing after `ms` is left to playwright, which kills the browsers it
  * launched when the worker exits, and the suite goes on with a warning.
  */
 export async function closeBrowser(browser: Browser | undefined, ms = 15_000): Promise<void> {
-  if (!browser) return;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  const closed = await Promise.race([browser.close().then(() => 'closed' as const), late]).finally(() => clearTimeout(timer));
-  if (closed === 'late') console.warn(`[tests] chromium did not close within ${ms / 1000} s; left to playwright's exit handler`);
+  if (browser && (await within(browser.close(), ms)) === LATE) {
+    console.warn(`[tests] chromium did not close within ${ms / 1000} s; left to playwright's exit handler`);
+  }
 }
 
 /**
@@ -43,9 +50,7 @@ export async function closeBrowser(browser: Browser | undefined, ms = 15_000): P
  * hook timeout would name none.
  */
 export async function finishes(name: string, step: Promise<unknown>, ms = 30_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not finish within ${ms / 1000} s`)), ms)));
-  await Promise.race([step, late]).finally(() => clearTimeout(timer));
+  if ((await within(step, ms)) === LATE) throw new Error(`${name} did not finish within ${ms / 1000} s`);
 }
 
 /**
