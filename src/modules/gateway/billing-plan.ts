@@ -1,3 +1,4 @@
+import type { Maybe } from '../../platform/maybe.ts';
 import { costOf } from '../metering/cost.ts';
 import { imageTokens, promptImages } from '../metering/image-tokens.ts';
 import { countTokens, estimatePromptTokens, promptText } from '../metering/tokens.ts';
@@ -112,13 +113,18 @@ export function responseText(body: unknown): string {
   return parts.join('');
 }
 
-/** Usage as reported, or counted with the tokenizer when the upstream reported none (only then is the text gathered). */
-export async function settledUsage(
+/**
+ * Usage as reported (at hand), or counted with the tokenizer when the upstream reported none (only then is the text
+ * gathered).
+ */
+export function settledUsage(
   reported: TokenUsage | undefined,
   clientBody: Record<string, unknown>,
   generated: () => string,
-): Promise<{ usage: TokenUsage; estimated: boolean }> {
+): Maybe<{ usage: TokenUsage; estimated: boolean }> {
   if (reported) return { usage: reported, estimated: false };
-  const [promptTokens, completionTokens] = await Promise.all([countTokens(promptText(clientBody)), countTokens(generated())]);
-  return { usage: { promptTokens, completionTokens }, estimated: true };
+  return Promise.all([countTokens(promptText(clientBody)), countTokens(generated())]).then(([promptTokens, completionTokens]) => ({
+    usage: { promptTokens, completionTokens },
+    estimated: true,
+  }));
 }

@@ -24,9 +24,9 @@ const shownPrice = (m: CatalogModel) => ({
 
 export async function gatewayRoutes(app: FastifyInstance, o: { gateway: Gateway; router: Router; catalog: ModelCatalog; auth: AuthHooks }) {
   const relayed = (url: string, op: Operation, body: typeof ChatBody, summary: string) =>
-    app.post(url, { onRequest: o.auth.gatewayKey, schema: { body, tags: ['gateway'], summary } }, async (req, reply) => {
-      await o.gateway.handle(req, reply, op, req.body as Record<string, unknown>);
-    });
+    app.post(url, { onRequest: o.auth.gatewayKey, schema: { body, tags: ['gateway'], summary } }, (req, reply) =>
+      o.gateway.handle(req, reply, op, req.body as Record<string, unknown>),
+    );
 
   relayed('/v1/chat/completions', 'chat', ChatBody, 'Chat completions (OpenAI format), streamed or not');
   relayed('/v1/completions', 'completions', CompletionBody as unknown as typeof ChatBody, 'Text completions (legacy OpenAI format)');

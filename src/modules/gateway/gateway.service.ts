@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Maybe } from '../../platform/maybe.ts';
 import { consumeOrThrow, createLimiter } from '../../platform/rate-limit.ts';
 import type { AuthenticatedKey } from '../identity/api-keys.service.ts';
 import type { Billing, Charge } from '../metering/billing.ts';
@@ -86,12 +87,13 @@ const OP_NAMES: Record<Operation, string> = {
 export function createGateway(deps: GatewayDeps) {
   const keyLimiters = new Map<number, RateLimiterAbstract>();
 
-  async function limitKey(key: AuthenticatedKey) {
+  /** A key without a rate limit passes without a promise. */
+  function limitKey(key: AuthenticatedKey): Promise<void> | undefined {
     const rpm = key.key.rateLimitRpm;
-    if (!rpm) return;
+    if (!rpm) return undefined;
     let limiter = keyLimiters.get(rpm);
     if (!limiter) keyLimiters.set(rpm, (limiter = createLimiter({ redis: deps.redis, namespace: deps.namespace, name: `gw-key-${rpm}`, points: rpm, durationSeconds: 60 })));
-    await consumeOrThrow(limiter, String(key.key.id), 'API');
+    return consumeOrThrow(limiter, String(key.key.id), 'API');
   }
 
   /**
@@ -100,9 +102,16 @@ export function createGateway(deps: GatewayDeps) {
    * neither raise the hold nor the charge; and a package never serves its own supplier, who would otherwise pay
    * itself (earning back all but the fee, and inflating its sales).
    */
-  async function candidatesFor(model: string, op: Operation, buyerUserId: number, allowedModels?: string[] | null): Promise<{ candidates: Candidate[]; known: CatalogModel }> {
+  function candidatesFor(model: string, op: Operation, buyerUserId: number, allowedModels?: string[] | null): Maybe<{ candidates: Candidate[]; known: CatalogModel }> {
     if (allowedModels?.length && !allowedModels.includes(model)) throw modelNotAllowed(model);
-    const [all, known] = await Promise.all([deps.router.candidates(model, op), deps.catalog.get(model)]);
+    const all = deps.router.candidates(model, op);
+    const known = deps.catalog.get(model);
+    // From memory both, nearly always: then no promise at all.
+    if (all instanceof Promise || known instanceof Promise) return Promise.all([all, known]).then(([a, k]) => eligible(a, k, model, op, buyerUserId));
+    return eligible(all, known, model, op, buyerUserId);
+  }
+
+  function eligible(all: Candidate[], known: CatalogModel | undefined, model: string, op: Operation, buyerUserId: number) {
     if (!known) throw modelNotFound(model);
     if (all.length === 0 && !known.operations.includes(op === 'messages' ? 'chat' : op)) throw operationNotSupported(model, OP_NAMES[op]);
     const candidates = all.filter((c) => c.supplierUserId !== buyerUserId && withinPrice(c.price, known.price));
@@ -129,12 +138,14 @@ export function createGateway(deps: GatewayDeps) {
     const { model, op, body, payer, signal, requestId: chargeId } = call;
     const startedAt = deps.now();
     const stream = body.stream === true;
-    const { candidates, known } = await candidatesFor(model, op, payer.userId, call.allowedModels);
+    const found = candidatesFor(model, op, payer.userId, call.allowedModels);
+    const { candidates, known } = found instanceof Promise ? await found : found;
     // The hold covers every output the request allows; a request that names no limit is sent the one assumed here.
     const defaultLimit = defaultOutputLimit(op, deps.defaultMaxTokens, known.maxOutputTokens);
     const injectedLimit = injectedOutputLimit(op, body, defaultLimit);
     const worst = worstCase(op, body, promptEstimate(body, call.bodyBytes ?? JSON.stringify(body).length, candidates), defaultLimit);
-    const reservation = candidates.length > 0 ? await deps.billing.reserve(payer, holdAmount(worst, worstPrice(candidates))) : undefined;
+    const held = candidates.length > 0 ? deps.billing.reserve(payer, holdAmount(worst, worstPrice(candidates))) : undefined;
+    const reservation = held instanceof Promise ? await held : held;
     const clientWantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
     let chatBody: Record<string, unknown> | undefined;
     let served: Served;
@@ -171,11 +182,11 @@ export function createGateway(deps: GatewayDeps) {
       clientWantsUsage,
       served,
       startedAt,
-      settle: async (outcome) => {
-        await deps.billing.settle(reservation, payer, charge(outcome));
-        // Durable now: the package's quota counts these tokens as sold.
-        served.attempt.quota?.settle(outcome.usage.promptTokens + outcome.usage.completionTokens);
-      },
+      settle: (outcome) =>
+        deps.billing.settle(reservation, payer, charge(outcome)).then(() => {
+          // Durable now: the package's quota counts these tokens as sold.
+          served.attempt.quota?.settle(outcome.usage.promptTokens + outcome.usage.completionTokens);
+        }),
       open: () => deps.billing.open(reservation, payer, charge(cutOpen(worst.promptTokens))),
       reportFailure: (verdict) => served.attempt.report(verdict),
     };
@@ -211,7 +222,8 @@ export function createGateway(deps: GatewayDeps) {
 
     async handle(req: FastifyRequest, reply: FastifyReply, op: Operation, body: Record<string, unknown>) {
       const key = req.apiKey as AuthenticatedKey;
-      await limitKey(key);
+      const limited = limitKey(key);
+      if (limited) await limited;
       const gone = new ClientSignal();
       const stopWatching = onClientGone(reply, () => gone.abort());
       const call: GatewayCall = {

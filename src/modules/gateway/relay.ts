@@ -98,8 +98,11 @@ export function createRelay(deps: { router: Router; client: ReturnType<typeof cr
       let lastCandidate: Candidate | undefined;
       for (const candidate of router.plan(r.candidates)) {
         if (tries >= deps.maxTries) break;
-        const quota = await router.reserve(candidate, r.tokenBudget);
-        const claimed = quota === false ? undefined : await router.claim(candidate, quota);
+        // Both answer at once from memory; only a shared (Redis) quota or cap is awaited.
+        const reserved = router.reserve(candidate, r.tokenBudget);
+        const quota = reserved instanceof Promise ? await reserved : reserved;
+        const claiming = quota === false ? undefined : router.claim(candidate, quota);
+        const claimed = claiming instanceof Promise ? await claiming : claiming;
         if (!claimed) {
           capped = true;
           continue;

@@ -35,12 +35,13 @@ export async function respondJson(reply: FastifyReply, x: Exchange): Promise<voi
   const parsed = await readJsonAnswer(x);
   const translated = x.op === 'messages' && x.served.op === 'chat';
   const body = translated ? chatToMessage(parsed.body, x.model, `msg_${x.requestId}`) : parsed.body;
-  const { usage, estimated } = await settledUsage(parsed.usage, x.clientBody, () => responseText(body));
+  const settled = settledUsage(parsed.usage, x.clientBody, () => responseText(body));
+  const { usage, estimated } = settled instanceof Promise ? await settled : settled;
   if (x.op === 'embeddings') shapeEmbeddings(body, x.clientBody, usage.promptTokens);
   const images = x.op === 'images' ? ((body as { data?: unknown[] }).data?.length ?? 0) : 0;
   await x.settle({ status: 'success', usage, estimated, images, httpStatus: 200 });
-  reply.header('content-type', 'application/json; charset=utf-8');
-  await reply.send(JSON.stringify(body));
+  // Not awaited: a reply is thenable until the response has finished, which nothing here needs to wait for.
+  reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 /**

@@ -78,7 +78,8 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ca
 
   const aborted = signal.aborted;
   const reported = translator.usage();
-  const { usage, estimated } = await settledUsage(reported, x.clientBody, () => translator.text());
+  const settled = settledUsage(reported, x.clientBody, () => translator.text());
+  const { usage, estimated } = settled instanceof Promise ? await settled : settled;
   await x.settle({
     status: aborted ? 'aborted' : failure ? 'error' : 'success',
     usage,

@@ -3,6 +3,7 @@ import { randomString, sha256Hex } from '../../platform/crypto.ts';
 import { violatedConstraint, type Database, type Db } from '../../platform/db.ts';
 import { AppError, badRequest, notFound, unauthenticated } from '../../platform/errors.ts';
 import { pageWindow, type PageQuery } from '../../platform/envelopes.ts';
+import { andThen, type Maybe } from '../../platform/maybe.ts';
 import type { Principal } from '../../platform/principal.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { ApiKeyKind, ApiKeyRow } from './identity.tables.ts';
@@ -19,6 +20,10 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
  * another node (or a user disabled) takes effect within this time.
  */
 const AUTH_CACHE_MS = 5_000;
+
+type KeyWithUser = NonNullable<Awaited<ReturnType<typeof keysRepo.findByHash>>>;
+
+const invalidKey = () => new AppError('UNAUTHENTICATED', 'Invalid API key', { openaiCode: 'invalid_api_key' });
 
 export const maskKey = (last4: string) => `sk-…${last4}`;
 
@@ -71,19 +76,45 @@ export function ipAllowed(rules: string[], ip: string): boolean {
 export function createApiKeyService(deps: { database: Database; clock: Clock }) {
   const { database, clock } = deps;
   const lastUsedWrites = new Map<number, number>();
-  const authCache = new Map<string, { found: Awaited<ReturnType<typeof keysRepo.findByHash>>; at: number }>();
+  const authCache = new Map<string, { found: KeyWithUser | undefined; at: number }>();
   const forget = (keyId: number) => {
     for (const [hash, entry] of authCache) if (entry.found?.key.id === keyId) authCache.delete(hash);
   };
 
-  async function lookup(hash: string) {
+  /** The key's owner may use it from `ip` now; every refusal is a 401 except the IP rule (403). */
+  function admit(found: KeyWithUser | undefined, token: string, ip: string): AuthenticatedKey {
+    if (!found || found.user.status !== 'active' || found.user.deletedAt) throw invalidKey();
+    const { key, user } = found;
+    const now = clock.now();
+    if (!key.enabled) throw unauthenticated('API key is disabled');
+    if (key.expiresAt && key.expiresAt <= now) throw unauthenticated('API key has expired');
+    if (key.allowedIps?.length && !ipAllowed(key.allowedIps, ip)) {
+      throw new AppError('FORBIDDEN', 'This API key may not be used from this IP address', { openaiCode: 'ip_not_allowed' });
+    }
+    const lastWrite = lastUsedWrites.get(key.id) ?? 0;
+    if (now.getTime() - lastWrite >= LAST_USED_WRITE_INTERVAL_MS) {
+      lastUsedWrites.set(key.id, now.getTime());
+      // Throttled and off the request path: last-used time is informational, one write a minute is plenty.
+      void keysRepo.touchLastUsed(database.db, key.id, now).catch(() => lastUsedWrites.delete(key.id));
+    }
+    return {
+      principal: { userId: user.id, role: user.role, via: 'api_key', apiKeyId: key.id },
+      key,
+      token,
+      billing: { mode: user.billingMode, creditLimitMicros: user.creditLimitMicros },
+    };
+  }
+
+  /** The key and its owner, at hand while cached. */
+  function lookup(hash: string): Maybe<KeyWithUser | undefined> {
     const now = clock.now().getTime();
     const cached = authCache.get(hash);
     if (cached && now - cached.at < AUTH_CACHE_MS) return cached.found;
-    const found = await keysRepo.findByHash(database.db, hash);
-    if (authCache.size > 10_000) authCache.clear();
-    authCache.set(hash, { found, at: now });
-    return found;
+    return keysRepo.findByHash(database.db, hash).then((found) => {
+      if (authCache.size > 10_000) authCache.clear();
+      authCache.set(hash, { found, at: now });
+      return found;
+    });
   }
 
   function mint() {
@@ -175,32 +206,14 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
     /** Forgets every cached lookup (a user was disabled, a legacy token reset). */
     forgetAll: () => authCache.clear(),
 
-    /** Resolves a raw key from `/v1` or `/1` to its owner; every refusal is a 401 except the IP rule (403). */
-    async authenticate(token: string, ip: string, opts: { cached?: boolean } = {}): Promise<AuthenticatedKey> {
-      const invalid = () => new AppError('UNAUTHENTICATED', 'Invalid API key', { openaiCode: 'invalid_api_key' });
-      if (!API_KEY_PATTERN.test(token)) throw invalid();
+    /**
+     * Resolves a raw key from `/v1` or `/1` to its owner; every refusal is a 401 except the IP rule (403). Through the
+     * cache (`cached`), a key looked up in the last seconds is answered at once (platform/maybe.ts).
+     */
+    authenticate(token: string, ip: string, opts: { cached?: boolean } = {}): Maybe<AuthenticatedKey> {
+      if (!API_KEY_PATTERN.test(token)) return Promise.reject(invalidKey());
       const hash = sha256Hex(token);
-      const found = opts.cached ? await lookup(hash) : await keysRepo.findByHash(database.db, hash);
-      if (!found || found.user.status !== 'active' || found.user.deletedAt) throw invalid();
-      const { key, user } = found;
-      const now = clock.now();
-      if (!key.enabled) throw unauthenticated('API key is disabled');
-      if (key.expiresAt && key.expiresAt <= now) throw unauthenticated('API key has expired');
-      if (key.allowedIps?.length && !ipAllowed(key.allowedIps, ip)) {
-        throw new AppError('FORBIDDEN', 'This API key may not be used from this IP address', { openaiCode: 'ip_not_allowed' });
-      }
-      const lastWrite = lastUsedWrites.get(key.id) ?? 0;
-      if (now.getTime() - lastWrite >= LAST_USED_WRITE_INTERVAL_MS) {
-        lastUsedWrites.set(key.id, now.getTime());
-        // Throttled and off the request path: last-used time is informational, one write a minute is plenty.
-        void keysRepo.touchLastUsed(database.db, key.id, now).catch(() => lastUsedWrites.delete(key.id));
-      }
-      return {
-        principal: { userId: user.id, role: user.role, via: 'api_key', apiKeyId: key.id },
-        key,
-        token,
-        billing: { mode: user.billingMode, creditLimitMicros: user.creditLimitMicros },
-      };
+      return andThen(opts.cached ? lookup(hash) : keysRepo.findByHash(database.db, hash), (found) => admit(found, token, ip));
     },
   };
 }

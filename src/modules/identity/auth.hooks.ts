@@ -1,4 +1,4 @@
-import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify';
 import { AppError, forbidden, unauthenticated } from '../../platform/errors.ts';
 import type { Principal, Role } from '../../platform/principal.ts';
 import type { ApiKeyService, AuthenticatedKey } from './api-keys.service.ts';
@@ -39,15 +39,20 @@ export function createAuthHooks(deps: { sessions: SessionService; apiKeys: ApiKe
   };
   /**
    * The gateway's: a Bearer token or Anthropic's `x-api-key`, looked up through the short-lived cache (every `/v1`
-   * request authenticates; see api-keys.service.ts).
+   * request authenticates; see api-keys.service.ts). Fastify's callback form: a cached key passes without a promise.
    */
-  const gatewayKey: onRequestAsyncHookHandler = async (req) => {
+  const gatewayKey: onRequestHookHandler = (req, _reply, done) => {
     const header = req.headers['x-api-key'];
     const token = bearerToken(req) ?? (typeof header === 'string' ? header.trim() : undefined);
-    if (!token) throw new AppError('UNAUTHENTICATED', 'Missing API key: send Authorization: Bearer <key> (or x-api-key: <key>)', { openaiCode: 'invalid_api_key' });
-    const auth = await deps.apiKeys.authenticate(token, req.ip, { cached: true });
-    req.apiKey = auth;
-    req.principal = auth.principal;
+    if (!token) return done(new AppError('UNAUTHENTICATED', 'Missing API key: send Authorization: Bearer <key> (or x-api-key: <key>)', { openaiCode: 'invalid_api_key' }));
+    const admitted = (auth: AuthenticatedKey) => {
+      req.apiKey = auth;
+      req.principal = auth.principal;
+      done();
+    };
+    const auth = deps.apiKeys.authenticate(token, req.ip, { cached: true });
+    if (auth instanceof Promise) auth.then(admitted, done);
+    else admitted(auth);
   };
   return {
     /** Console and studio routes: an access JWT of a live session. */

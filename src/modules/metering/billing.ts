@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { Database } from '../../platform/db.ts';
+import { andThen, type Maybe } from '../../platform/maybe.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { ChargeWriter, Failed, Written } from './charge-writer.ts';
 import type { Charge, ChargeItem } from './charges.ts';
@@ -225,8 +226,8 @@ export function createBilling(deps: {
 
   return {
     /** Holds `amount` for one request; 402 `insufficient_quota` when the payer cannot cover it. */
-    async reserve(payer: Payer, amount: bigint): Promise<Reservation> {
-      return { payer, amount, done: false, hold: await book.reserve(payer, amount) };
+    reserve(payer: Payer, amount: bigint): Maybe<Reservation> {
+      return andThen(book.reserve(payer, amount), (hold): Reservation => ({ payer, amount, done: false, hold }));
     },
 
     /**

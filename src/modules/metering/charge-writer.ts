@@ -85,7 +85,9 @@ export function createChargeWriter(deps: {
     const byPayer = new Map<string, ChargeItem[]>();
     for (const q of charged) {
       const code = payerAccount(q.payer).code;
-      byPayer.set(code, [...(byPayer.get(code) ?? []), q]);
+      const items = byPayer.get(code);
+      if (items) items.push(q);
+      else byPayer.set(code, [q]);
     }
     const refs = new Map<ChargeItem, string>();
     const transfers = [...byPayer].map(([code, items]) => {

@@ -1,3 +1,4 @@
+import type { Maybe } from '../../platform/maybe.ts';
 import type { Clock } from '../../platform/time.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
@@ -96,13 +97,16 @@ export function createBalanceCache(deps: { ledger: Pick<Ledger, 'balanceVersions
   const stale = (e: Entry) => e.loadedAt === 0 || now() - e.loadedAt > STALE_MS;
 
   return {
-    /** The payer's balances, read from the database first when missing, stale or invalidated. */
-    async get(p: PayerAccountRef): Promise<KnownBalances> {
+    /** The payer's balances: at hand while fresh, else read from the database first (missing, stale, invalidated). */
+    get(p: PayerAccountRef): Maybe<KnownBalances> {
       const e = entryOf(p);
-      if (e.loading && e.loadingEpoch === epochOf(p.userId)) await e.loading;
-      // Twice at most: a second invalidation during the re-read is served by the read after it, on the next request.
-      for (let i = 0; i < 2 && stale(e); i += 1) await load(p, e);
-      return e;
+      if (!(e.loading && e.loadingEpoch === epochOf(p.userId)) && !stale(e)) return e;
+      return (async () => {
+        if (e.loading && e.loadingEpoch === epochOf(p.userId)) await e.loading;
+        // Twice at most: a second invalidation during the re-read is served by the read after it, on the next request.
+        for (let i = 0; i < 2 && stale(e); i += 1) await load(p, e);
+        return e;
+      })();
     },
 
     /** After a refusal: the balances re-read, unless they were read in the last RECHECK_MS. */

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../test/helpers/app.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { Maybe } from '../../platform/maybe.ts';
 import type { AccountSpec } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
 import { createPayerBook, type CountedCharge, type Payer } from './payers.ts';
@@ -60,8 +61,9 @@ async function charged(p: Payer, held: bigint, cost: bigint): Promise<CountedCha
 
 const flushedAt = (c: CountedCharge, balance: bigint, version: number) => book.flushed([{ charge: c, after: { spend: { balance, version } } }]);
 
-async function refusal(run: Promise<unknown>): Promise<AppError> {
-  const err = await run.then(
+/** The error a hold (at hand or awaited) rejects with. */
+async function refusal(run: Maybe<unknown>): Promise<AppError> {
+  const err = await Promise.resolve(run).then(
     () => undefined,
     (e: unknown) => e,
   );

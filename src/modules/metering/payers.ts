@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../platform/errors.ts';
+import type { Maybe } from '../../platform/maybe.ts';
 import { formatCny } from '../../platform/money.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
@@ -50,8 +51,11 @@ export interface FlushedCharge {
 }
 
 export interface PayerBook {
-  /** Holds `amount` for one request; 402 `insufficient_quota` when the payer (or the key) cannot cover it. */
-  reserve(p: Payer, amount: bigint): Promise<PayerHold>;
+  /**
+   * Holds `amount` for one request; 402 `insufficient_quota` when the payer (or the key) cannot cover it. Counted in
+   * memory with fresh balances, the hold is at hand (no promise).
+   */
+  reserve(p: Payer, amount: bigint): Maybe<PayerHold>;
   release(hold: PayerHold): void;
   /** Ends `hold` (if any) and counts `cost` against the payer until the charge is flushed or dropped. */
   charge(hold: PayerHold | undefined, p: Payer, requestId: string, cost: bigint): CountedCharge;
@@ -115,22 +119,36 @@ export function createPayerBook(deps: { ledger: Pick<Ledger, 'balanceVersions'>;
     if (k) k[field] += amount;
   }
 
+  function hold(p: Payer, amount: bigint, known: KnownBalances): Maybe<PayerHold> {
+    const refused = refusal(p, known, amount);
+    // A recharge may just have landed (a key's limit no read can lift).
+    if (refused && refused.kind !== 'key') {
+      return balances.recheck(p).then((reread) => {
+        const still = reread ? refusal(p, reread, amount) : refused;
+        if (still) throw refusalError(p, still);
+        return take(p, amount);
+      });
+    }
+    // A refusal rejects, as it would after a read: callers handle one failure path.
+    if (refused) return Promise.reject(refusalError(p, refused));
+    return take(p, amount);
+  }
+
+  /** Checked and taken with no await between: concurrent holds cannot both take the last of the room. */
+  function take(p: Payer, amount: bigint): PayerHold {
+    count(p, 'reserved', amount);
+    return { id: randomUUID(), payer: p, amount, countedIn: 'local' };
+  }
+
   function release(hold: PayerHold) {
     if (hold.countedIn === 'local') count(hold.payer, 'reserved', -hold.amount);
   }
 
   return {
-    async reserve(p, amount) {
-      let refused = refusal(p, await balances.get(p), amount);
-      // A recharge may just have landed (a key's limit no read can lift).
-      if (refused && refused.kind !== 'key') {
-        const reread = await balances.recheck(p);
-        if (reread) refused = refusal(p, reread, amount);
-      }
-      if (refused) throw refusalError(p, refused);
-      // Checked and taken with no await between: concurrent holds cannot both take the last of the room.
-      count(p, 'reserved', amount);
-      return { id: randomUUID(), payer: p, amount, countedIn: 'local' };
+    reserve(p, amount) {
+      const known = balances.get(p);
+      if (known instanceof Promise) return known.then((k) => hold(p, amount, k));
+      return hold(p, amount, known);
     },
 
     release,

@@ -1,6 +1,7 @@
 import type { UpstreamKind } from '../metering/usage.tables.ts';
 import type { ProviderName } from '../providers/catalog.ts';
 import type { ModelPrice, Operation, ProviderAdapter } from '../providers/types.ts';
+import type { Maybe } from '../../platform/maybe.ts';
 
 /** One upstream the router may send a request to. */
 export interface Candidate {
@@ -72,10 +73,10 @@ export function servesOperation(operations: readonly Operation[] | undefined, op
 
 /**
  * Where candidates come from: platform channels now, supplier packages later, each a source of its own. A source
- * answers from memory on the hot path and refreshes itself.
+ * answers from memory on the hot path (the list itself, no promise) and refreshes itself.
  */
 export interface CandidateSource {
-  candidates(model: string, op: Operation): Promise<Candidate[]>;
+  candidates(model: string, op: Operation): Maybe<Candidate[]>;
   /** Every model this source can serve now (for `GET /v1/models`). */
   models(): Promise<string[]>;
 }

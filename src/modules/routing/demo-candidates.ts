@@ -29,7 +29,7 @@ export function createDemoCandidates(): CandidateSource {
     weight: 1,
   };
   return {
-    async candidates(model: string, op: Operation) {
+    candidates(model: string, op: Operation) {
       return model === DEMO_MODEL.id && servesOperation(DEMO_MODEL.operations, op) ? [candidate] : [];
     },
     async models() {

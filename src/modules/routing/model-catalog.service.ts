@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
+import { andThen, type Maybe } from '../../platform/maybe.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { ProviderName } from '../providers/catalog.ts';
 import { DEMO_MODEL, DEMO_PROVIDER } from '../providers/demo/index.ts';
@@ -73,7 +74,8 @@ export function createModelCatalog(deps: { database: Database; clock: Clock; dem
     return models;
   }
 
-  async function models(): Promise<Map<string, CatalogModel>> {
+  /** The catalog, at hand while it is cached (platform/maybe.ts). */
+  function models(): Maybe<Map<string, CatalogModel>> {
     if (cache && deps.clock.now().getTime() - cache.loadedAt < RELOAD_MS) return cache.models;
     loading ??= load().finally(() => (loading = undefined));
     if (!cache) return loading;
@@ -84,8 +86,8 @@ export function createModelCatalog(deps: { database: Database; clock: Clock; dem
 
   return {
     models,
-    async get(model: string): Promise<CatalogModel | undefined> {
-      return (await models()).get(model);
+    get(model: string): Maybe<CatalogModel | undefined> {
+      return andThen(models(), (all) => all.get(model));
     },
 
     async setPrice(model: string, p: { provider: ProviderName; input: bigint; output: bigint; perImage?: bigint | null }) {

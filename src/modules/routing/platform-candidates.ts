@@ -1,4 +1,5 @@
 import type { SecretBox } from '../../platform/crypto.ts';
+import { andThen } from '../../platform/maybe.ts';
 import type { Clock } from '../../platform/time.ts';
 import { PROVIDERS, type ProviderName } from '../providers/catalog.ts';
 import { ADAPTERS } from '../providers/registry.ts';
@@ -93,11 +94,14 @@ export function createPlatformCandidates(deps: PlatformCandidateDeps) {
   const current = () => snapshot.current();
 
   const source: CandidateSource & { invalidate(): void } = {
-    async candidates(model: string, op: Operation) {
-      const list = (await current()).get(model) ?? [];
-      const catalogModel = await deps.catalog.get(model);
-      if (!catalogModel || !servesOperation(catalogModel.operations, op)) return [];
-      return list.filter((c) => c.adapter.operations.has(op) || op === 'messages');
+    candidates(model: string, op: Operation) {
+      return andThen(current(), (byModel) =>
+        andThen(deps.catalog.get(model), (catalogModel) => {
+          const list = byModel.get(model);
+          if (!list || !catalogModel || !servesOperation(catalogModel.operations, op)) return [];
+          return list.filter((c) => c.adapter.operations.has(op) || op === 'messages');
+        }),
+      );
     },
     async models() {
       return [...(await current()).keys()];

@@ -1,3 +1,4 @@
+import { andThen, type Maybe } from '../../platform/maybe.ts';
 import type { Operation } from '../providers/types.ts';
 import { circuitsOf, priceRank, type Candidate, type CandidateSource, type Circuits, type QuotaHold } from './candidates.ts';
 import type { Health } from './health.ts';
@@ -55,9 +56,10 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
   }
 
   return {
-    async candidates(model: string, op: Operation): Promise<Candidate[]> {
-      const lists = await Promise.all(deps.sources.map((s) => s.candidates(model, op)));
-      return lists.flat();
+    /** Every source's candidates for the model; at hand (no promise) while every source answers from memory. */
+    candidates(model: string, op: Operation): Maybe<Candidate[]> {
+      const lists = deps.sources.map((s) => s.candidates(model, op));
+      return lists.some((l) => l instanceof Promise) ? Promise.all(lists).then((all) => all.flat()) : (lists as Candidate[][]).flat();
     },
 
     /** The order to try candidates in. */
@@ -77,7 +79,7 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
      * lease counts towards the RPM limit even once released, so a refused pass must not have taken one. `quota`, the
      * hold a package's quota gave this request (see `reserve`), rides on the attempt and is dropped if the claim fails.
      */
-    async claim(candidate: Candidate, quota?: QuotaHold): Promise<Attempt | undefined> {
+    claim(candidate: Candidate, quota?: QuotaHold): Maybe<Attempt | undefined> {
       const circuits = circuitsOf(candidate);
       const refuse = (...probesHeld: string[]) => {
         for (const key of probesHeld) deps.health.abandon(key);
@@ -87,24 +89,25 @@ export function createRouter(deps: { sources: CandidateSource[]; health: Health;
       if (!deps.health.tryPass(circuits.candidate)) return refuse();
       // A half-open candidate's probe taken above must not stay claimed by an attempt that never happens.
       if (!deps.health.tryPass(circuits.model)) return refuse(circuits.candidate);
-      const caps = await deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent });
-      if (!caps) return refuse(circuits.candidate, circuits.model);
-      const lease: Lease = {
-        release() {
-          caps.release();
-          quota?.release();
-        },
-      };
-      return { candidate, circuits, lease, quota, report: (verdict) => report(circuits, verdict) };
+      return andThen(deps.limits.acquire(candidate.key, { rpmLimit: candidate.rpmLimit, maxConcurrent: candidate.maxConcurrent }), (caps): Attempt | undefined => {
+        if (!caps) return refuse(circuits.candidate, circuits.model);
+        const lease: Lease = {
+          release() {
+            caps.release();
+            quota?.release();
+          },
+        };
+        return { candidate, circuits, lease, quota, report: (verdict) => report(circuits, verdict) };
+      });
     },
 
     /**
      * A hold on `tokens` of the candidate's quota, taken before `claim` (it may ask Redis, shared by all nodes):
      * `undefined` when the candidate has no quota, `false` when nothing is left.
      */
-    async reserve(candidate: Candidate, tokens: number): Promise<QuotaHold | undefined | false> {
+    reserve(candidate: Candidate, tokens: number): Maybe<QuotaHold | undefined | false> {
       if (!candidate.quota) return undefined;
-      return (await candidate.quota.reserve(tokens)) ?? false;
+      return andThen(candidate.quota.reserve(tokens), (hold) => hold ?? false);
     },
 
     async models(): Promise<string[]> {

@@ -1,11 +1,13 @@
+import type { Maybe } from '../../platform/maybe.ts';
 import type { Clock } from '../../platform/time.ts';
 
 // An in-memory snapshot the hot path reads without a database round trip: `invalidate()` after a local write makes
 // the next read rebuild it; a snapshot older than `reloadMs` is still served while a rebuild runs in the background, so
-// a change made on another node arrives within about `reloadMs`. One build runs at a time per version.
+// a change made on another node arrives within about `reloadMs`. One build runs at a time per version. A snapshot at
+// hand is returned as it is, not wrapped in a promise (platform/maybe.ts).
 
 export interface Snapshot<T> {
-  current(): Promise<T>;
+  current(): Maybe<T>;
   invalidate(): void;
 }
 
@@ -33,7 +35,7 @@ export function createSnapshot<T>(build: () => Promise<T>, o: { clock: Clock; re
   }
 
   return {
-    async current() {
+    current() {
       if (snapshot && snapshot.version === version) {
         if (o.clock.now().getTime() - snapshot.builtAt >= o.reloadMs) rebuild().catch(() => undefined);
         return snapshot.value;

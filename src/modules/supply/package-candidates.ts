@@ -1,4 +1,5 @@
 import type { SecretBox } from '../../platform/crypto.ts';
+import { andThen } from '../../platform/maybe.ts';
 import type { Clock } from '../../platform/time.ts';
 import { PROVIDERS } from '../providers/catalog.ts';
 import { ADAPTERS } from '../providers/registry.ts';
@@ -87,12 +88,16 @@ export function createPackageCandidates(deps: {
   };
 
   const source: CandidateSource & { invalidate(): void } = {
-    async candidates(model: string, op: Operation) {
-      const entries = live((await snapshot.current()).get(model) ?? []);
-      if (entries.length === 0) return [];
-      const known = await deps.catalog.get(model);
-      if (!servesOperation(known?.operations, op)) return [];
-      return entries.map((e) => e.candidate).filter((c) => c.adapter.operations.has(op) || op === 'messages');
+    candidates(model: string, op: Operation) {
+      return andThen(snapshot.current(), (byModel) => {
+        const listed = byModel.get(model);
+        const entries = listed ? live(listed) : [];
+        if (entries.length === 0) return [];
+        return andThen(deps.catalog.get(model), (known) => {
+          if (!servesOperation(known?.operations, op)) return [];
+          return entries.map((e) => e.candidate).filter((c) => c.adapter.operations.has(op) || op === 'messages');
+        });
+      });
     },
     async models() {
       const byModel = await snapshot.current();
