@@ -78,6 +78,17 @@ describe('payer book: prepaid', () => {
     expect(ledger.reads).toEqual(['user:1:wallet']);
   });
 
+  it('answers a hold at once, without a promise, while the balances it knows are fresh', async () => {
+    const first = book.reserve(prepaid, 100n);
+    expect(first).toBeInstanceOf(Promise); // the first read
+    await first;
+    const hold = book.reserve(prepaid, 100n);
+    expect(hold).not.toBeInstanceOf(Promise);
+    expect(hold).toMatchObject({ amount: 100n, countedIn: 'local' });
+    clock.advance(2_001);
+    expect(book.reserve(prepaid, 100n)).toBeInstanceOf(Promise); // stale: read again
+  });
+
   it('refuses a hold beyond the balance with PAYMENT_REQUIRED and the OpenAI code insufficient_quota', async () => {
     await book.reserve(prepaid, 600n);
     const err = await refusal(book.reserve(prepaid, 401n));
