@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { getTableColumns } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChargeItem } from './charges.ts';
 import { chargesToReplay, listSegments, openJournal, readJournal, type Journal } from './journal.ts';
-import { decodeRecords, encodeRecord, type JournalRecord } from './journal-records.ts';
+import { decodeRecords, encodeRecord, USAGE_KEYS, type JournalRecord } from './journal-records.ts';
+import { usageRecords } from './usage.tables.ts';
 
 // The charge journal on its own: what a crash leaves in the file can be read back up to the first torn frame, a turn's
 // records cost one write (and one fdatasync with sync `disk`), and a segment goes only when nothing in it is owed.
@@ -55,6 +58,47 @@ describe('journal records', () => {
     expect(records).toEqual([record]);
     expect(records[0]?.item.charge.usage.createdAt).toBeInstanceOf(Date);
     expect(records[0]?.item.charge.cost).toBe(9_007_199_254_740_993n);
+  });
+
+  it('carry every column of the usage record, and read back a charge without a package, key or limits', () => {
+    const columns = Object.keys(getTableColumns(usageRecords)).filter((c) => c !== 'id');
+    expect([...USAGE_KEYS].sort()).toEqual(columns.sort());
+    const full = itemOf('req-full', 77n);
+    Object.assign(full.charge.usage, {
+      operation: 'chat', upstreamKind: 'package', upstreamId: 5, supplierEarningMicros: 70n, supplierUserId: 8, latencyMs: 120, firstByteMs: 40,
+      usageEstimated: true, attempts: 2, httpStatus: 200, errorMessage: 'upstream said: slow', chargeRef: 'gateway:b:1',
+    });
+    expect(Object.keys(full.charge.usage).sort()).toEqual(columns.sort());
+    const bare: ChargeItem = {
+      // A payer without a key has no key limit: it comes back as null, which every reader takes as "none" (`!= null`).
+      payer: { userId: 9, billingMode: 'prepaid', creditLimitMicros: null, keySpendLimitMicros: null },
+      charge: { requestId: 'req-bare', cost: 0n, description: 'x: failed', usage: { requestId: 'req-bare', userId: 9, model: 'm', status: 'error', platform: 'studio' } },
+    };
+    for (const item of [full, bare]) {
+      const record: JournalRecord = { kind: 'charge', item };
+      expect(decodeRecords(encodeRecord(record)).records).toEqual([record]);
+    }
+  });
+
+  it('read a record of the first format (an object, bigints tagged), as a journal from before an upgrade holds', () => {
+    const payload = Buffer.from(
+      JSON.stringify({
+        kind: 'charge',
+        item: {
+          payer: { userId: 7, billingMode: 'postpaid', creditLimitMicros: { $n: '5000000' }, apiKeyId: 3, keySpendLimitMicros: null },
+          charge: {
+            requestId: 'req-old', cost: { $n: '1000' }, description: 'chat req-old',
+            usage: { requestId: 'req-old', userId: 7, model: 'gpt-test', status: 'success', platform: 'api', costMicros: { $n: '1000' }, createdAt: '2026-11-25T08:30:00.123Z' },
+          },
+        },
+      }),
+    );
+    const frame = Buffer.alloc(8);
+    frame.writeUInt32LE(payload.length, 0);
+    frame.writeUInt32LE(crc32(payload), 4);
+    const [record] = decodeRecords(Buffer.concat([frame, payload])).records;
+    expect(record?.item.payer).toEqual({ userId: 7, billingMode: 'postpaid', creditLimitMicros: 5_000_000n, apiKeyId: 3, keySpendLimitMicros: null });
+    expect(record?.item.charge).toMatchObject({ requestId: 'req-old', cost: 1_000n, usage: { costMicros: 1_000n, createdAt: new Date('2026-11-25T08:30:00.123Z') } });
   });
 
   it('stop at a torn tail (cut short, a flipped byte, zeros) and return the records before it', () => {
