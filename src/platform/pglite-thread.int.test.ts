@@ -25,7 +25,21 @@ afterAll(async () => {
 
 const count = async () => Number((await database.executeSql('SELECT count(*)::int AS n FROM probe')).rows[0].n);
 
+/** The nice value of each of this process's threads (Linux). */
+function threadNices(): number[] {
+  return fs.readdirSync('/proc/self/task').map((tid) => {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
 describe('PGlite on its own thread', () => {
+  // Meaningful when the run itself is not already niced to 10 or more (then the thread cannot go lower than it is).
+  it.runIf(process.platform === 'linux' && os.getPriority() < 10)('runs at a lower priority than the event loop, which keeps its own', () => {
+    expect(threadNices()).toContain(10);
+    expect(os.getPriority()).toBeLessThan(10); // this thread's own: untouched
+  });
+
   it('commits a transaction whole, and rolls one back whole when its function throws', async () => {
     await database.transaction(async (tx) => {
       await tx.execute(sql`INSERT INTO probe (id, note) VALUES (1, 'one')`);
