@@ -1,6 +1,8 @@
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 
+type Label = 'method' | 'route' | 'status';
+
 /** Per-app registry (tests build many apps in one process; the global registry would collide). */
 export function registerMetrics(app: FastifyInstance): client.Registry {
   const registry = new client.Registry();
@@ -19,11 +21,20 @@ export function registerMetrics(app: FastifyInstance): client.Registry {
     registers: [registry],
   });
 
+  // One pair of labelled series per method, route and status, looked up by a string key: prom-client would otherwise
+  // hash the label object twice on every response.
+  const series = new Map<string, { count: client.Counter.Internal; time: client.Histogram.Internal<Label> }>();
   app.addHook('onResponse', (req, reply, done) => {
     // Unmatched routes share one label so random paths cannot blow up the series count.
-    const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+    const route = req.routeOptions.url ?? 'unmatched';
+    const key = `${req.method} ${route} ${reply.statusCode}`;
+    let s = series.get(key);
+    if (!s) {
+      const labels = { method: req.method, route, status: String(reply.statusCode) };
+      series.set(key, (s = { count: requests.labels(labels), time: latency.labels(labels) }));
+    }
+    s.count.inc();
+    s.time.observe(reply.elapsedTime / 1000);
     done();
   });
 
