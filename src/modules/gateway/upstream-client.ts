@@ -2,13 +2,14 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config.ts';
 import { guardedLookup } from '../../platform/ssrf.ts';
 import { createDemoUpstream, DEMO_ORIGIN } from '../providers/demo/index.ts';
-import type { UpstreamRequest } from '../providers/types.ts';
+import type { UpstreamRequest, UpstreamResponse } from '../providers/types.ts';
 import type { CancelSignal } from '../../platform/cancel-signal.ts';
+import { dispatchExchange } from './upstream-body.ts';
 
 // The one HTTP client of the gateway: keep-alive pools per upstream origin, the three timeouts of DESIGN.md §5
 // (connect, first byte = response headers, idle = silence inside a body), and the SSRF guard at connect time.
 
-export type UpstreamResponse = Dispatcher.ResponseData;
+export type { UpstreamResponse };
 
 /** Why an attempt failed before the upstream answered; all of these fail over to the next candidate. */
 export type TransportFailure = 'connect' | 'timeout' | 'network';
@@ -46,21 +47,19 @@ export function createUpstreamClient(config: UpstreamClientConfig) {
 
   return {
     async send(req: UpstreamRequest, signal: CancelSignal): Promise<UpstreamResponse> {
-      const url = new URL(req.url);
+      const { origin, path } = target(req.url);
       // The demo's reserved origin is answered in process; with the demo off it stays unresolvable like any `.invalid`.
-      if (demo && url.origin === DEMO_ORIGIN) return demo.answer(req, signal);
-      const options: Dispatcher.RequestOptions = {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+      if (demo && origin === DEMO_ORIGIN) return demo.answer(req, signal);
+      const options: Dispatcher.DispatchOptions = {
+        origin,
+        path,
         method: req.method ?? 'POST',
         headers: req.headers,
         ...(req.method === 'GET' ? {} : { body: req.body }),
-        // undici takes any EventTarget-like signal; its types name only AbortSignal and EventEmitter.
-        signal: signal as AbortSignal,
       };
       for (let sent = 1; ; sent += 1) {
         try {
-          return await agent.request(options);
+          return await dispatchExchange(agent, options, signal);
         } catch (err) {
           if (sent === 1 && !signal.aborted && STALE_CONNECTION.has((err as { code?: string }).code ?? '')) continue;
           throw classify(err);
@@ -69,6 +68,20 @@ export function createUpstreamClient(config: UpstreamClientConfig) {
     },
     close: () => agent.close(),
   };
+}
+
+/** An upstream URL's origin and path, parsed once per URL: the gateway sends to the same few URLs all day. */
+const targets = new Map<string, { origin: string; path: string }>();
+function target(url: string): { origin: string; path: string } {
+  let t = targets.get(url);
+  if (!t) {
+    const u = new URL(url);
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    // Bounded: URLs carry no per-request parts today, but a cache must not grow with whatever comes.
+    if (targets.size >= 1_000) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
 }
 
 function classify(err: unknown): Error {

@@ -29,6 +29,21 @@ export interface UpstreamRequest {
   body?: string;
 }
 
+/** An upstream's answer as the gateway reads it: its status, its headers, and its body, whole or chunk by chunk. */
+export interface UpstreamResponse {
+  statusCode: number;
+  /** Lower-case names. */
+  headers: Record<string, string | string[] | undefined>;
+  body: UpstreamBody;
+}
+
+export interface UpstreamBody extends AsyncIterable<Buffer> {
+  /** The whole body as UTF-8 text. */
+  text(): Promise<string>;
+  /** Stops reading it; the connection is not reused. */
+  destroy(): void;
+}
+
 /** A call the gateway relays: always a POST with a JSON body. */
 export interface UpstreamPost extends UpstreamRequest {
   method?: 'POST';

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { CancelSignal } from '../../../platform/cancel-signal.ts';
 import { isRecord } from '../json.ts';
-import type { UpstreamRequest } from '../types.ts';
+import type { UpstreamRequest, UpstreamResponse } from '../types.ts';
 import { answerChat, completionBody, completionChunks, type AnswerIds } from './chat.ts';
 import { DEMO_MODEL_ID } from './model.ts';
 
-// The demo upstream as the upstream client sees it: a request in, an undici-shaped response out, produced in process.
+// The demo upstream as the upstream client sees it: a request in, an answer out (`UpstreamResponse`), made in process.
 // It behaves as an OpenAI-compatible server would — `POST /v1/chat/completions` only, errors in OpenAI's format with
 // their real statuses (a malformed body is the caller's 400, an unknown path 404) — and honours the abort signal
 // before and during the body, as a socket would.
@@ -15,7 +14,7 @@ import { DEMO_MODEL_ID } from './model.ts';
 type Json = Record<string, unknown>;
 
 export interface DemoUpstream {
-  answer(req: UpstreamRequest, signal: CancelSignal): Promise<Dispatcher.ResponseData>;
+  answer(req: UpstreamRequest, signal: CancelSignal): Promise<UpstreamResponse>;
 }
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
@@ -107,10 +106,10 @@ function abortError(): Error {
 }
 
 /**
- * An undici `ResponseData` as far as the gateway reads one: `statusCode`, `headers`, and a body it can iterate,
- * `text()` or `destroy()` (a Node Readable with `text()`); undici's other body mixins are never called on it.
+ * An answer as the upstream client gives one (providers/types.ts `UpstreamResponse`): `statusCode`, `headers`, and
+ * a body to iterate, read with `text()` or `destroy()` — here a Node Readable with `text()`.
  */
-function respond(statusCode: number, headers: Record<string, string>, parts: string[], signal: CancelSignal): Dispatcher.ResponseData {
+function respond(statusCode: number, headers: Record<string, string>, parts: string[], signal: CancelSignal): UpstreamResponse {
   const stream = Readable.from(parts.map((p) => Buffer.from(p)), { objectMode: false });
   const onAbort = () => stream.destroy(abortError());
   signal.addEventListener('abort', onAbort, { once: true });
@@ -122,5 +121,5 @@ function respond(statusCode: number, headers: Record<string, string>, parts: str
       return Buffer.concat(chunks).toString('utf8');
     },
   });
-  return { statusCode, headers, body, trailers: {}, opaque: null, context: {} } as unknown as Dispatcher.ResponseData;
+  return { statusCode, headers, body };
 }
