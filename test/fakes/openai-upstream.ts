@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { fakePng } from './dashscope-tasks.ts';
 import {
-  applyDirectives, credentialOf, directivesIn, leakyMessage, markerOf, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse,
+  applyDirectives, credentialOf, directivesIn, leakyMessage, markerOf, replyWords, sendJson, sleep, startFakeServer, startSse, writeSse, writeSseSplit,
   type FakeUpstream, type RecordedRequest,
 } from './upstream.ts';
 
@@ -138,10 +138,14 @@ async function chat(req: RecordedRequest, res: http.ServerResponse, body: Json, 
       writeSse(res, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: part } }] }, finish_reason: null }] });
     }
   } else {
+    // `[[utf8-split]]`: each word ends in two Chinese characters, and its event reaches the gateway cut inside one.
+    const split = textOf(body).includes('[[utf8-split]]');
     for (const [i, word] of words.entries()) {
       if (paceMs) await sleep(paceMs);
       if (res.destroyed) return;
-      writeSse(res, { ...base, choices: [{ index: 0, delta: { content: i === 0 ? word : ` ${word}` }, finish_reason: null }] });
+      const chunk = { ...base, choices: [{ index: 0, delta: { content: `${i === 0 ? '' : ' '}${word}${split ? '通行' : ''}` }, finish_reason: null }] };
+      if (split) await writeSseSplit(res, chunk);
+      else writeSse(res, chunk);
     }
   }
   writeSse(res, { ...base, choices: [{ index: 0, delta: {}, finish_reason: callTool ? 'tool_calls' : 'stop' }] });

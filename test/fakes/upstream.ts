@@ -126,6 +126,15 @@ export function writeSse(res: http.ServerResponse, data: unknown, event?: string
   res.write(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
 }
 
+/** One event in two writes a moment apart, cut inside its first multi-byte character: two TCP segments that split it. */
+export async function writeSseSplit(res: http.ServerResponse, data: unknown): Promise<void> {
+  const bytes = Buffer.from(`data: ${JSON.stringify(data)}\n\n`);
+  const cut = bytes.findIndex((b) => b >= 0xc0) + 1;
+  res.write(bytes.subarray(0, cut));
+  await sleep(20);
+  if (!res.destroyed) res.write(bytes.subarray(cut));
+}
+
 export function startSse(res: http.ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
 }

@@ -59,6 +59,18 @@ describe.each(DB_TIERS)('gateway streams and usage views on $name', (tier) => {
     expect(before - (await g.walletMicros(buyer.id))).toBe(row?.costMicros);
   });
 
+  it('relays a character whose bytes arrive in two pieces intact', async () => {
+    const res = await stream('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'in pieces [[utf8-split]]' }] });
+    const content = res.body
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => (JSON.parse(e.slice('data: '.length)) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '')
+      .join('');
+    expect(content).not.toContain('\uFFFD');
+    expect(content.split(' ')).toHaveLength(12);
+    for (const word of content.split(' ')) expect(word).toMatch(/^[A-Za-z]+通行$/);
+  });
+
   it('shows gateway requests in /api/v1/usage and in the legacy /1/usages', async () => {
     const res = await buyer.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'count me in' }] });
     const mine = await g.t.request({ method: 'GET', url: '/api/v1/usage?page_size=100', headers: buyer.auth });

@@ -1,30 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { namesValue } from './json.ts';
+import { valueScanner } from './json.ts';
 
-describe('namesValue', () => {
+const usage = valueScanner('usage');
+const error = valueScanner('error');
+
+describe('valueScanner', () => {
   it('finds a key with a value, whatever the spacing', () => {
-    expect(namesValue('{"usage":{"prompt_tokens":1}}', 'usage')).toBe(true);
-    expect(namesValue('{ "usage" : \n {"prompt_tokens":1}}', 'usage')).toBe(true);
-    expect(namesValue('{"error":"bad key sk-abc"}', 'error')).toBe(true);
-    expect(namesValue('{"usage":0}', 'usage')).toBe(true);
+    expect(usage('{"usage":{"prompt_tokens":1}}')).toBe(true);
+    expect(usage('{ "usage" : \n {"prompt_tokens":1}}')).toBe(true);
+    expect(error('{"error":"bad key sk-abc"}')).toBe(true);
+    expect(usage('{"usage":0}')).toBe(true);
   });
 
   it('a null value, an absent key or the word inside a string is no value', () => {
-    expect(namesValue('{"choices":[],"usage":null}', 'usage')).toBe(false);
-    expect(namesValue('{"usage" :  null}', 'usage')).toBe(false);
-    expect(namesValue('{"choices":[{"delta":{"content":"the \\"usage\\": {1} of it"}}]}', 'usage')).toBe(false);
-    expect(namesValue('{"content":"usage"}', 'usage')).toBe(false);
-    expect(namesValue('{"x":1}', 'usage')).toBe(false);
-    expect(namesValue('', 'usage')).toBe(false);
+    expect(usage('{"choices":[],"usage":null}')).toBe(false);
+    expect(usage('{"usage" :  null}')).toBe(false);
+    expect(usage('{"choices":[{"delta":{"content":"the \\"usage\\": {1} of it"}}]}')).toBe(false);
+    expect(usage('{"content":"usage"}')).toBe(false);
+    expect(usage('{"x":1}')).toBe(false);
+    expect(usage('')).toBe(false);
   });
 
   it('looks past a null occurrence to a later one with a value', () => {
-    expect(namesValue('{"a":{"usage":null},"usage":{"total_tokens":3}}', 'usage')).toBe(true);
-    expect(namesValue('{"usage":null,"b":"\\"usage\\""}', 'usage')).toBe(false);
+    expect(usage('{"a":{"usage":null},"usage":{"total_tokens":3}}')).toBe(true);
+    expect(usage('{"usage":null,"b":"\\"usage\\""}')).toBe(false);
   });
 
   it('text cut right after the key is no value', () => {
-    expect(namesValue('{"usage"', 'usage')).toBe(false);
-    expect(namesValue('{"usage":', 'usage')).toBe(true);
+    expect(usage('{"usage"')).toBe(false);
+    expect(usage('{"usage":')).toBe(true);
+  });
+
+  it('tests several keys in one pass, and takes plain keys only', () => {
+    const either = valueScanner('usage', 'error');
+    expect(either('{"choices":[],"usage":null}')).toBe(false);
+    expect(either('{"error":{"message":"x"}}')).toBe(true);
+    expect(either('{"usage":{"total_tokens":3}}')).toBe(true);
+    expect(() => valueScanner('a|b')).toThrow(/plain key/);
   });
 });

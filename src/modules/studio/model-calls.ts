@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import { AppError } from '../../platform/errors.ts';
 import { responseText, settledUsage } from '../gateway/billing-plan.ts';
@@ -96,9 +97,9 @@ export function createStudioModels(deps: { gateway: Gateway; payer: () => Promis
     };
     const parser = createParser({ onEvent: (ev) => translator.push({ event: ev.event, data: ev.data }).forEach((e) => take(e.data)) });
     let broken: string | undefined;
-    const decoder = new TextDecoder();
+    const decoder = new StringDecoder('utf8');
     try {
-      for await (const chunk of x.served.response.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+      for await (const chunk of x.served.response.body) parser.feed(decoder.write(chunk));
       translator.end().forEach((e) => take(e.data));
     } catch (err) {
       if (!signal.aborted) broken = (err as Error).message || 'upstream stream failed';

@@ -1,6 +1,8 @@
-import { isRecord, namesValue, parseJson } from '../json.ts';
+import { isRecord, parseJson, valueScanner } from '../json.ts';
 import type { SseEvent, StreamTranslator, TokenUsage, TranslateContext, UpstreamFailure } from '../types.ts';
 import { usageOf } from './usage.ts';
+
+const reportsUsageOrError = valueScanner('usage', 'error');
 
 /** Characters of chunks kept unread before their text is extracted anyway. */
 const UNREAD_LIMIT = 256 * 1024;
@@ -25,7 +27,7 @@ export function passthroughStream(ctx: TranslateContext): StreamTranslator {
       // An error is never forwarded as it came (it may quote the key): the relay writes its own error event.
       if (event.event === 'error') return fail(parseJson(data));
       if (!usage) keep(data);
-      if (!namesValue(data, 'usage') && !namesValue(data, 'error')) return [{ data }];
+      if (!reportsUsageOrError(data)) return [{ data }];
       const chunk = parseJson(data) as { usage?: unknown; choices?: unknown[]; error?: unknown } | undefined;
       // Unreadable: relayed as it came, unless it names an error.
       if (!isRecord(chunk)) return data.includes('"error"') ? fail(undefined) : [{ data }];
