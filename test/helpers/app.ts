@@ -107,10 +107,29 @@ export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): 
       return res;
     },
     async close() {
-      await app.close();
+      // A close that hangs says what holds it, then drops the connections: one full run's browser suite failed in its
+      // teardown after every test passed, with nothing to say why (not reproduced alone or beside the heavy suites).
+      const slow = setTimeout(() => {
+        console.warn(`[tests] the app is still closing after ${SLOW_CLOSE_MS / 1000} s; open: ${openResources()}; dropping its connections`);
+        app.server.closeAllConnections();
+      }, SLOW_CLOSE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(slow);
+      }
       await database.close();
     },
   };
+}
+
+const SLOW_CLOSE_MS = 10_000;
+
+/** What keeps the process busy, by kind: `TCPSocketWrap ×3, Timeout ×2`. */
+function openResources(): string {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([r, n]) => `${r} ×${n}`).join(', ');
 }
 
 export const redisUrl = process.env.REDIS_URL;
