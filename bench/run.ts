@@ -9,12 +9,13 @@ import { serial, type SerialResult } from './serial.ts';
 // `npm run bench`: a mock upstream, a bare Fastify+undici proxy and Tollgate (auth + routing + metering + durable
 // billing), each in its own process on 127.0.0.1. For each database (PGlite; PostgreSQL too when BENCH_DATABASE_URL or
 // DATABASE_URL is set) and each billing durability (journal, database): autocannon at 32 connections, non-stream and
-// stream, each Tollgate run right after a bare-proxy run (req/s, p50, p99, ratio, the proxy's CPU per request); then
-// one client sending requests one after another (round-trip p50/p99 in µs: the mock direct, the bare proxy,
-// Tollgate); then the books check —
-// Σ usage = Σ ledger charges = wallet decrease, ledger check clean — exit 1 otherwise.
+// stream, bare-proxy and Tollgate runs alternating (BENCH_ROUNDS of each, 3 by default; medians of req/s, p50, p99,
+// the ratio and the proxy's CPU per request); then one client sending requests one after another (round-trip p50/p99
+// in µs: the mock direct, the bare proxy, Tollgate); then the books check — Σ usage = Σ ledger charges = wallet
+// decrease, ledger check clean — exit 1 otherwise.
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 2000);
 const CONNECTIONS = 32;
 const DURABILITIES = (process.env.BENCH_DURABILITY ?? 'journal,database').split(',');
@@ -38,7 +39,9 @@ const ask = <T>(child: ChildProcess, msg: string): Promise<T> =>
     child.send(msg);
   });
 
-interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; cpuUs?: number }
+interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; cpuUs?: number; ratio?: number }
+
+type Run = Omit<Row, 'target' | 'mode'>;
 
 /**
  * CPU seconds a process has used (all its threads), from /proc on Linux; undefined elsewhere. CPU per request is the
@@ -67,9 +70,33 @@ async function load(url: string, key: string | undefined, stream: boolean, secon
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx, cpuUs };
 }
 
-async function bench(label: string, url: string, key: string | undefined, stream: boolean, pid: number | undefined): Promise<Row> {
-  await load(url, key, stream, 2); // warm-up: JIT, keep-alive pools, caches
-  return { target: label, mode: stream ? 'stream' : 'non-stream', ...(await load(url, key, stream, DURATION, pid)) };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** The median run by req/s, its errors summed over all runs. */
+function medianRun(runs: Run[]): Run {
+  const mid = [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)] as Run;
+  return { ...mid, errors: runs.reduce((n, r) => n + r.errors, 0), non2xx: runs.reduce((n, r) => n + r.non2xx, 0) };
+}
+
+/**
+ * The bare proxy and Tollgate in ROUNDS alternating runs each, after a warm-up of both (JIT, keep-alive pools, caches).
+ * This host's speed drifts by ±30 % within minutes, so a single run of each measured the drift as much as the proxies:
+ * each row is the median run, and Tollgate's ratio the median of the rounds' own ratios.
+ */
+async function pair(label: string, tollgate: { url: string; key: string; pid?: number }, stream: boolean, barePid: number | undefined): Promise<Row[]> {
+  await load(BARE, undefined, stream, 2);
+  await load(tollgate.url, tollgate.key, stream, 2);
+  const bareRuns: Run[] = [];
+  const runs: Run[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    bareRuns.push(await load(BARE, undefined, stream, DURATION, barePid));
+    runs.push(await load(tollgate.url, tollgate.key, stream, DURATION, tollgate.pid));
+  }
+  const mode = stream ? 'stream' : 'non-stream';
+  return [
+    { target: 'bare proxy', mode, ...medianRun(bareRuns) },
+    { target: label, mode, ...medianRun(runs), ratio: median(runs.map((r, i) => r.rps / (bareRuns[i] as Run).rps)) },
+  ];
 }
 
 const UPSTREAM = 'http://127.0.0.1:18101';
@@ -87,10 +114,7 @@ try {
       const env: Record<string, string> = { PORT: '18103', UPSTREAM, BENCH_DATABASE_URL: db === 'postgres' ? String(serverDb) : '', BILLING_DURABILITY: durability };
       const tollgate = await start('tollgate', env);
       const key = String(tollgate.info.key);
-      for (const stream of [false, true]) {
-        rows.push(await bench('bare proxy', BARE, undefined, stream, bare.child.pid));
-        rows.push(await bench(label, 'http://127.0.0.1:18103', key, stream, tollgate.child.pid));
-      }
+      for (const stream of [false, true]) rows.push(...(await pair(label, { url: 'http://127.0.0.1:18103', key, pid: tollgate.child.pid }, stream, bare.child.pid)));
       for (const stream of [false, true]) {
         const mode = stream ? 'stream' : 'non-stream';
         for (const [target, url, k] of [['mock direct', UPSTREAM, undefined], ['bare proxy', BARE, undefined], [label, 'http://127.0.0.1:18103', key]] as const) {
@@ -109,11 +133,11 @@ try {
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 console.log(`\nTollgate gateway benchmark — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
-console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run after a 2 s warm-up\n`);
+console.log(`autocannon: ${CONNECTIONS} connections, ${ROUNDS} alternating runs of ${DURATION} s per proxy after a 2 s warm-up (medians)\n`);
 console.log(`${pad('target', 32)}${pad('mode', 12)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('ratio', 8)}${pad('+p50 ms', 9)}CPU µs/req`);
 for (const r of rows) {
   const base = rows.find((b) => b.target === 'bare proxy' && b.mode === r.mode && rows.indexOf(b) < rows.indexOf(r) && rows.indexOf(r) - rows.indexOf(b) === 1) ?? r;
-  const ratio = r.target === 'bare proxy' ? '1.00' : (r.rps / base.rps).toFixed(2);
+  const ratio = (r.ratio ?? 1).toFixed(2);
   const added = r.target === 'bare proxy' ? '' : String(r.p50 - base.p50);
   const cpu = r.cpuUs === undefined ? '' : String(Math.round(r.cpuUs));
   console.log(`${pad(r.target, 32)}${pad(r.mode, 12)}${pad(Math.round(r.rps), 10)}${pad(r.p50, 8)}${pad(r.p99, 8)}${pad(r.errors + r.non2xx, 8)}${pad(ratio, 8)}${pad(added, 9)}${cpu}`);
