@@ -64,6 +64,13 @@ describe.each(DB_TIERS)('insertFromArrays on $name', (tier) => {
     expect(await read('dup-')).toEqual([]);
   });
 
+  it('takes the columns given as arrays over the rows\' own values, row by row', async () => {
+    const row = (requestId: string): NewUsageRecord => ({ requestId, userId, model: 'm', status: 'success', platform: 'api', chargeRef: 'from the row' });
+    await database.db.execute(insertFromArrays(usageRecords, [row('given-1'), row('given-2')], { chargeRef: ['gateway:b:1', null] }));
+    const got = await database.executeSql(`SELECT request_id, charge_ref FROM usage_records WHERE request_id LIKE 'given-%' ORDER BY request_id`);
+    expect(got.rows).toEqual([{ request_id: 'given-1', charge_ref: 'gateway:b:1' }, { request_id: 'given-2', charge_ref: null }]);
+  });
+
   it('an empty batch inserts nothing', async () => {
     await database.db.execute(insertFromArrays(usageRecords, []));
     expect((await database.executeSql(`SELECT count(*)::int AS n FROM usage_records WHERE request_id LIKE 'none-%'`)).rows[0]).toEqual({ n: 0 });

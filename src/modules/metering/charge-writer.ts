@@ -132,7 +132,7 @@ export function createChargeWriter(deps: {
     const { transfers, refs } = batchTransfers(randomUUID(), charged);
     await ledger.prepareAccounts(transfers.flatMap((t) => t.postings.map((p) => p.account)));
     const alongside = [
-      { name: 'usage_rows', statement: deps.usage.insertStatement(batch.map((q) => ({ ...q.charge.usage, chargeRef: refs.get(q) ?? null }))) },
+      { name: 'usage_rows', statement: deps.usage.insertStatement(batch.map((q) => q.charge.usage), batch.map((q) => refs.get(q) ?? null)) },
       ...deps.effects.flatMap((effect) => effect(batch, deps.clock.now(), { enforceKeyLimits: true })),
     ];
     const result = await ledger.commitMany(transfers, alongside);

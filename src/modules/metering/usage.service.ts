@@ -68,8 +68,8 @@ export function createUsageService(deps: { database: Database; clock?: Clock }) 
       if (rows.length > 0) await db.insert(usageRecords).values(rows);
     },
 
-    /** The insert of `rows` as one statement, for the billing flusher to commit together with the charges. */
-    insertStatement: (rows: NewUsageRecord[]) => insertFromArrays(usageRecords, rows),
+    /** The insert of `rows` as one statement, for the billing flusher to commit with the charges; `chargeRefs` by row. */
+    insertStatement: (rows: NewUsageRecord[], chargeRefs?: (string | null)[]) => insertFromArrays(usageRecords, rows, chargeRefs ? { chargeRef: chargeRefs } : {}),
 
     /** Writes the records whose request id is new; returns those ids (a replayed request id is skipped, not charged). */
     async recordNew(rows: NewUsageRecord[], db: Db = deps.database.db): Promise<Set<string>> {
