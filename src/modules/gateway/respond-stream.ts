@@ -12,9 +12,10 @@ import type { Exchange } from './gateway.service.ts';
 import { policyFor, scrubFailure, type ScrubbedFailure } from './upstream-failures.ts';
 
 // A streamed answer. Its opening charge (the prompt) is journaled before the first byte; events go to the client as
-// they arrive (no buffering); usage is read on the way; the end of the stream (`[DONE]`, or Anthropic's
-// `message_stop`) is written only after the charge is durable. A client that goes
-// away is charged for what was generated up to then; an upstream that fails mid-stream gets an error event.
+// they arrive (no buffering; an answer already all here goes in one write with its end); usage is read on the way;
+// the end of the stream (`[DONE]`, or Anthropic's `message_stop`) is written only after the charge is durable. A
+// client that goes away is charged for what was generated up to then; an upstream that fails mid-stream gets an error
+// event.
 
 const sse = (e: SseEvent) => `${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`;
 
@@ -57,10 +58,14 @@ export async function respondStream(reply: FastifyReply, x: Exchange, signal: Ca
   // A character split across two chunks is held back until it is whole; 3× cheaper than TextDecoder's stream mode
   // (0.65 against 1.9 µs for a 2.5 kB chunk).
   const decoder = new StringDecoder('utf8');
+  const body = x.served.response.body;
   try {
-    for await (const chunk of x.served.response.body) {
+    for await (const chunk of body) {
       parser.feed(decoder.write(chunk));
-      if (out) {
+      // An answer that has all arrived (a short one, in one read) goes out in one write with its end, below: one
+      // socket write fewer (≈ 10 µs of the event loop's time on this host); it waits only for its charge's journal
+      // write, which the end waits for anyway.
+      if (out && !body.complete) {
         const ok = raw.write(out);
         out = '';
         if (!ok && !signal.aborted) await new Promise<void>((resolve) => raw.once('drain', resolve).once('close', resolve));

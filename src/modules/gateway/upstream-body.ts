@@ -57,6 +57,10 @@ class AnswerBody implements UpstreamBody {
   private whole = false;
   private wake?: () => void;
 
+  get complete(): boolean {
+    return this.done && !this.failure;
+  }
+
   push(chunk: Buffer) {
     this.chunks.push(chunk);
     this.buffered += chunk.length;

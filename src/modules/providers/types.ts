@@ -42,6 +42,8 @@ export interface UpstreamBody extends AsyncIterable<Buffer> {
   text(): Promise<string>;
   /** Stops reading it; the connection is not reused. */
   destroy(): void;
+  /** True once the upstream has sent all of it, read or not (absent: not known). */
+  readonly complete?: boolean;
 }
 
 /** A call the gateway relays: always a POST with a JSON body. */
