@@ -107,8 +107,9 @@ export async function startTestApp(tier: DbTier, options: TestAppOptions = {}): 
       return res;
     },
     async close() {
-      // A close that hangs says what holds it, then drops the connections: one full run's browser suite failed in its
-      // teardown after every test passed, with nothing to say why (not reproduced alone or beside the heavy suites).
+      // A close that hangs says what holds it, then drops the connections. Seen in full runs only, in the studio's
+      // browser suite after every test had passed: its close waited on one connection chromium left open (a request in
+      // flight; chromium's pipes were still open too) — dropping it ended the close.
       const slow = setTimeout(() => {
         console.warn(`[tests] the app is still closing after ${SLOW_CLOSE_MS / 1000} s; open: ${openResources()}; dropping its connections`);
         app.server.closeAllConnections();
