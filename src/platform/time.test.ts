@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMs, beijingDayStart, formatLegacyTime, formatStudioTime } from './time.ts';
+import { addMs, beijingDayStart, formatLegacyTime, formatStudioTime, millisOf, systemClock } from './time.ts';
 
 describe('formatStudioTime', () => {
   it('shows the instant in UTC+8 without an offset suffix, as the studio spec does', () => {
@@ -49,5 +49,16 @@ describe('addMs', () => {
     const start = new Date('2026-01-01T00:00:00Z');
     expect(addMs(start, 2 * 3600_000).toISOString()).toBe('2026-01-01T02:00:00.000Z');
     expect(start.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+});
+
+describe('millisOf', () => {
+  it('reads a clock in milliseconds: the system clock directly, any other through now()', () => {
+    const before = Date.now();
+    const read = millisOf(systemClock);
+    expect(read).toBeGreaterThanOrEqual(before);
+    expect(read).toBeLessThanOrEqual(Date.now());
+    const fixed = { now: () => new Date('2026-03-01T04:00:00Z') };
+    expect(millisOf(fixed)).toBe(Date.parse('2026-03-01T04:00:00Z'));
   });
 });

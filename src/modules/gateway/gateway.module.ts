@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import type { ApiKeyService } from '../identity/api-keys.service.ts';
 import type { AuthHooks } from '../identity/auth.hooks.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
@@ -48,7 +48,7 @@ export interface GatewayModuleDeps {
 }
 
 export async function gatewayModule(app: FastifyInstance, d: GatewayModuleDeps) {
-  const now = () => d.clock.now().getTime();
+  const now = () => millisOf(d.clock);
   const sync = d.redis ? await shareHealth({ redis: d.redis, namespace: d.namespace, log: app.log }) : undefined;
   const health = createHealth({ clock: d.clock, ...d.config.gateway.circuit, onOpen: sync?.publish });
   sync?.attach(health);

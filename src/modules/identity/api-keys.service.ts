@@ -5,7 +5,7 @@ import { AppError, badRequest, notFound, unauthenticated } from '../../platform/
 import { pageWindow, type PageQuery } from '../../platform/envelopes.ts';
 import { andThen, type Maybe } from '../../platform/maybe.ts';
 import type { Principal } from '../../platform/principal.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import type { ApiKeyKind, ApiKeyRow } from './identity.tables.ts';
 import * as keysRepo from './api-keys.repo.ts';
 
@@ -107,7 +107,7 @@ export function createApiKeyService(deps: { database: Database; clock: Clock }) 
 
   /** The key and its owner, at hand while cached. */
   function lookup(hash: string): Maybe<KeyWithUser | undefined> {
-    const now = clock.now().getTime();
+    const now = millisOf(clock);
     const cached = authCache.get(hash);
     if (cached && now - cached.at < AUTH_CACHE_MS) return cached.found;
     return keysRepo.findByHash(database.db, hash).then((found) => {

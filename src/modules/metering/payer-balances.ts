@@ -1,5 +1,5 @@
 import type { Maybe } from '../../platform/maybe.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import { ACCOUNTS, type AccountSpec } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
 
@@ -56,7 +56,7 @@ export const owedBy = (known: { debt?: BalanceAt }): bigint => (known.debt && kn
 export function createBalanceCache(deps: { ledger: Pick<Ledger, 'balanceVersions'>; clock: Clock }) {
   const entries = new Map<string, Entry>();
   const epochs = new Map<number, number>();
-  const now = () => deps.clock.now().getTime();
+  const now = () => millisOf(deps.clock);
   const keyOf = (p: PayerAccountRef) => `${p.userId}:${p.billingMode}`;
   const epochOf = (userId: number) => epochs.get(userId) ?? 0;
 

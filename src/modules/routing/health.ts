@@ -1,4 +1,4 @@
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 
 // Circuit breaker per key: a candidate (`channel:12`, its credential and host) or one model through a candidate
 // (`channel:12|gpt-4o`); candidates.ts `circuitsOf` names them and the router decides which failure counts where.
@@ -38,7 +38,7 @@ export function createHealth(deps: {
     if (!c) circuits.set(key, (c = { state: 'closed', consecutiveFailures: 0, openedAt: 0, probing: false, recent: [] }));
     return c;
   };
-  const now = () => deps.clock.now().getTime();
+  const now = () => millisOf(deps.clock);
 
   function view(key: string): CircuitView {
     const c = circuits.get(key);

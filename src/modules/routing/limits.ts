@@ -1,4 +1,4 @@
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 
 // Per-candidate caps: requests in the last minute (`rpmLimit`) and requests in flight (`maxConcurrent`). Counted in
 // this process; a lease is taken before the upstream call and released when the response ends.
@@ -33,7 +33,7 @@ export function createCandidateLimits(deps: { clock: Clock }) {
   return {
     /** A lease on `key`, or undefined when it is at one of its caps. */
     acquire(key: string, caps: { rpmLimit?: number; maxConcurrent?: number }): Lease | undefined {
-      const now = deps.clock.now().getTime();
+      const now = millisOf(deps.clock);
       const running = inFlight.get(key) ?? 0;
       if (caps.maxConcurrent !== undefined && running >= caps.maxConcurrent) return undefined;
       if (caps.rpmLimit !== undefined) {

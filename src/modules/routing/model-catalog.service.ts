@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { andThen, type Maybe } from '../../platform/maybe.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import type { ProviderName } from '../providers/catalog.ts';
 import { DEMO_MODEL, DEMO_PROVIDER } from '../providers/demo/index.ts';
 import { ADAPTERS, defaultModels, operationsOf } from '../providers/registry.ts';
@@ -76,7 +76,7 @@ export function createModelCatalog(deps: { database: Database; clock: Clock; dem
 
   /** The catalog, at hand while it is cached (platform/maybe.ts). */
   function models(): Maybe<Map<string, CatalogModel>> {
-    if (cache && deps.clock.now().getTime() - cache.loadedAt < RELOAD_MS) return cache.models;
+    if (cache && millisOf(deps.clock) - cache.loadedAt < RELOAD_MS) return cache.models;
     loading ??= load().finally(() => (loading = undefined));
     if (!cache) return loading;
     // A stale catalog still answers while the reload runs (a failed reload is retried by the next call).

@@ -1,5 +1,5 @@
 import type { Maybe } from '../../platform/maybe.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 
 // An in-memory snapshot the hot path reads without a database round trip: `invalidate()` after a local write makes
 // the next read rebuild it; a snapshot older than `reloadMs` is still served while a rebuild runs in the background, so
@@ -37,7 +37,7 @@ export function createSnapshot<T>(build: () => Promise<T>, o: { clock: Clock; re
   return {
     current() {
       if (snapshot && snapshot.version === version) {
-        if (o.clock.now().getTime() - snapshot.builtAt >= o.reloadMs) rebuild().catch(() => undefined);
+        if (millisOf(o.clock) - snapshot.builtAt >= o.reloadMs) rebuild().catch(() => undefined);
         return snapshot.value;
       }
       return rebuild();

@@ -1,6 +1,6 @@
 import type { SecretBox } from '../../platform/crypto.ts';
 import { andThen } from '../../platform/maybe.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import { PROVIDERS } from '../providers/catalog.ts';
 import { ADAPTERS } from '../providers/registry.ts';
 import type { Operation } from '../providers/types.ts';
@@ -83,7 +83,7 @@ export function createPackageCandidates(deps: {
 
   /** Entries still sellable now: not expired (the expiry job may not have run yet), tokens left. */
   const live = (entries: Entry[]) => {
-    const now = deps.clock.now().getTime();
+    const now = millisOf(deps.clock);
     return entries.filter((e) => e.expiresAt > now && deps.book.remaining(e.candidate.id) > 0);
   };
 
