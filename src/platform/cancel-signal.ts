@@ -13,6 +13,9 @@ export interface CancelSignal {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/** What a cancelled operation fails with, as fetch and undici name it. */
+export const abortError = (): Error => new DOMException('This operation was aborted', 'AbortError');
+
 /** A request's cancel signal: fired once, by `abort()`; every listener runs once. */
 export class ClientSignal implements CancelSignal {
   aborted = false;
@@ -32,7 +35,7 @@ export class ClientSignal implements CancelSignal {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.reason = new DOMException('This operation was aborted', 'AbortError');
+    this.reason = abortError();
     for (const listener of this.listeners?.splice(0) ?? []) listener();
   }
 }

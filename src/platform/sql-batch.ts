@@ -11,7 +11,7 @@ export const jsonParam = (value: unknown) => JSON.stringify(value, (_key, v) => 
  * `INSERT INTO <table> (…) SELECT … FROM unnest($1::type[], $2::type[], …)` for `rows`: one array parameter per
  * column. Serial columns are left to the database; a value that is absent (or null) takes the column's default, as in
  * a plain insert. Arrays, not one jsonb document of records: PGlite spent 62–67 µs of CPU a usage row reading the
- * records out of jsonb, 32–43 µs reading arrays (300-row batches; bench/README.md). `columns` gives some columns'
+ * records out of jsonb, 32–43 µs reading arrays (300-row batches; bench/README.md). `given` holds some columns'
  * values for every row at once (they win over the rows' own), so that rows need not be copied to set one field.
  */
 export function insertFromArrays<T extends PgTable>(table: T, rows: T['$inferInsert'][], given: Partial<Record<keyof T['$inferInsert'], unknown[]>> = {}): SQL {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { CancelSignal } from '../../platform/cancel-signal.ts';
+import { abortError, type CancelSignal } from '../../platform/cancel-signal.ts';
 import type { UpstreamBody, UpstreamResponse } from '../providers/types.ts';
 
 // One upstream exchange straight through undici's dispatcher, with one handler per request, instead of undici's
@@ -15,15 +15,13 @@ export function dispatchExchange(dispatcher: Dispatcher, options: Dispatcher.Dis
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(abortError());
     const body = new AnswerBody();
-    let controller: Dispatcher.DispatchController | undefined;
     let started = false;
-    const onAbort = () => controller?.abort(abortError());
+    const onAbort = () => body.controller?.abort(abortError());
     const finished = () => signal.removeEventListener('abort', onAbort);
     signal.addEventListener('abort', onAbort, { once: true });
 
     dispatcher.dispatch(options, {
       onRequestStart(c) {
-        controller = c;
         body.controller = c;
         if (signal.aborted) c.abort(abortError());
       },
@@ -127,5 +125,3 @@ class AnswerBody implements UpstreamBody {
     wake?.();
   }
 }
-
-const abortError = () => new DOMException('This operation was aborted', 'AbortError');

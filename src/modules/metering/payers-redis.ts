@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HOLD_TTL_MS, IDLE_KEY_TTL_MS, LIVE_HOLDS_LUA, holdMember } from '../../platform/redis-holds.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import { ACCOUNTS } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.service.ts';
 import { createBalanceCache, type BalanceAt, type KnownBalances, type PayerBalancesAfter } from './payer-balances.ts';
@@ -119,7 +119,7 @@ export function createSharedPayerBook(deps: { redis: Redis; namespace: string; l
   const balances = createBalanceCache(deps);
   // Counts for the node alone while Redis is away: its holds and charges stay with it until they end.
   const local = createPayerBook({ ...deps, balances });
-  const now = () => deps.clock.now().getTime();
+  const now = () => millisOf(deps.clock);
   const ns = deps.namespace;
   const payerKeys = (p: Pick<Payer, 'userId'>) => [`${ns}:payer:${p.userId}:holds`, `${ns}:payer:${p.userId}:pending`] as const;
   const balanceKey = (userId: number, mode: Payer['billingMode']) => `${ns}:payer:${userId}:${mode}:balances`;

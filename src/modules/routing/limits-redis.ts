@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HOLD_TTL_MS } from '../../platform/redis-holds.ts';
-import type { Clock } from '../../platform/time.ts';
+import { millisOf, type Clock } from '../../platform/time.ts';
 import { createCandidateLimits, type CandidateLimiter, type Lease } from './limits.ts';
 
 // Per-candidate caps shared by every node through Redis: requests started in the last minute (`rpmLimit`) and
@@ -47,7 +47,7 @@ export function createSharedCandidateLimits(deps: { redis: Redis; namespace: str
       const id = randomUUID();
       let taken: number;
       try {
-        taken = await redis.capsAcquire(running, starts, deps.clock.now().getTime(), caps.maxConcurrent ?? 0, caps.rpmLimit ?? 0, id, LEASE_TTL_MS);
+        taken = await redis.capsAcquire(running, starts, millisOf(deps.clock), caps.maxConcurrent ?? 0, caps.rpmLimit ?? 0, id, LEASE_TTL_MS);
       } catch (err) {
         deps.log.warn({ err: (err as Error).message, candidate: key }, 'shared caps unavailable; counting on this node alone');
         return local.acquire(key, caps);

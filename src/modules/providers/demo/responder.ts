@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { CancelSignal } from '../../../platform/cancel-signal.ts';
+import { abortError, type CancelSignal } from '../../../platform/cancel-signal.ts';
 import { isRecord } from '../json.ts';
 import type { UpstreamRequest, UpstreamResponse } from '../types.ts';
 import { answerChat, completionBody, completionChunks, type AnswerIds } from './chat.ts';
@@ -99,10 +99,6 @@ function problemWith(body: Json): { message: string; param: string } | undefined
     }
   }
   return undefined;
-}
-
-function abortError(): Error {
-  return new DOMException('This operation was aborted', 'AbortError');
 }
 
 /**
